@@ -1,0 +1,8 @@
+"""The Chalice entry point: one app, one blueprint per resource (chalicelib/api/)."""
+
+from chalice import Chalice
+
+from chalicelib.api import register_blueprints
+
+app = Chalice(app_name="masses")
+register_blueprints(app)

@@ -1,0 +1,26 @@
+"""Registers every resource's blueprint and the one error-shaping middleware."""
+
+import logging
+
+from chalice import Chalice
+
+from chalicelib.api import evidence_events, health
+from chalicelib.errors import ApiError, error_response
+
+logger = logging.getLogger(__name__)
+
+
+def register_blueprints(app: Chalice) -> None:
+    app.register_blueprint(health.bp)
+    app.register_blueprint(evidence_events.bp)
+
+    @app.middleware("http")
+    def answer_errors_in_one_shape(event, get_response):
+        try:
+            return get_response(event)
+        except ApiError as error:
+            return error.to_response()
+        except Exception:
+            # The client learns nothing about internals; the log keeps the traceback.
+            logger.exception("unhandled error")
+            return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,21 @@
+"""The evidence worker's trigger: S3 ObjectCreated → SQS → this Lambda.
+
+Batch size 1, so one bad upload never drags batch mates into retries; a failure
+raises, SQS redelivers, and after the queue's maxReceiveCount the message waits in
+the dead-letter queue for ops.
+"""
+
+from chalice import Blueprint
+
+from chalicelib.media import worker
+from chalicelib.media.s3_events import created_objects
+from chalicelib.settings import resource_name
+
+bp = Blueprint(__name__)
+
+
+@bp.on_sqs_message(queue=resource_name("evidence"), batch_size=1)
+def process_evidence(event):
+    for record in event:
+        for created in created_objects(record.body):
+            worker.process_object(created)

@@ -1,0 +1,65 @@
+"""The one error shape every route answers with.
+
+Mobile apps translate by `code`, so codes are stable machine-readable strings; the
+message is for people reading logs and the admin site.
+"""
+
+import json
+
+from chalice import Response
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.headers = headers or {}
+
+    def to_response(self) -> Response:
+        return error_response(self.status, self.code, self.message, self.headers)
+
+
+class ValidationFailed(ApiError):
+    status, code = 400, "validation_error"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class TooManyRequests(ApiError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "service_unavailable"
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )

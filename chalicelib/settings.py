@@ -1,0 +1,65 @@
+"""Stage configuration, read once from the environment the stage sets.
+
+Every stage (local, dev, prod) sets the same variables in `.chalice/config.json`
+(resource names come from the merged CloudFormation template on AWS). Secrets never
+live in the environment: they are SSM SecureString parameters under the stage's
+prefix, read on first use and cached for the life of the Lambda container. The
+local stack keeps them in the emulator's SSM, so the code path is the same.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+
+import boto3
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    evidence_bucket: str
+    ssm_prefix: str
+    twilio_account_sid: str
+    twilio_from: str
+    twilio_messaging_service_sid: str
+    twilio_api_base: str | None
+    sms_timeout_seconds: float
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"missing setting {name}: set it in .chalice/config.json")
+    return value
+
+
+def resource_name(short_name: str) -> str:
+    """`masses-<stage>-<short name>`: the name infra/template.yaml gives a table or queue.
+
+    Read at import time (table classes, the queue trigger), so it is the one setting
+    `chalice package` needs; everything else waits for first use.
+    """
+    return f"{_env('MASSES_RESOURCE_PREFIX')}-{short_name}"
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings(
+        stage=_env("MASSES_STAGE"),
+        evidence_bucket=_env("MASSES_EVIDENCE_BUCKET"),
+        ssm_prefix=_env("MASSES_SSM_PREFIX"),
+        twilio_account_sid=_env("MASSES_TWILIO_ACCOUNT_SID", ""),
+        twilio_from=_env("MASSES_TWILIO_FROM", ""),
+        twilio_messaging_service_sid=_env("MASSES_TWILIO_MESSAGING_SERVICE_SID", ""),
+        twilio_api_base=os.environ.get("MASSES_TWILIO_API_BASE") or None,
+        sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS", "10")),
+    )
+
+
+@functools.cache
+def secret(name: str) -> str:
+    """A SecureString from SSM, e.g. secret("jwt-signing-key")."""
+    response = boto3.client("ssm").get_parameter(
+        Name=f"{settings().ssm_prefix}/{name}", WithDecryption=True
+    )
+    return response["Parameter"]["Value"]

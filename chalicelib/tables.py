@@ -1,0 +1,53 @@
+"""Every DynamoDB table Masses uses, in one place.
+
+Names come from the stage's resource prefix (`masses-<stage>-<name>`); the same
+tables, keys, indexes and TTL attributes are declared in infra/template.yaml, and
+tests/test_infra.py proves the two agree. Items that expire carry a `ttl` attribute
+(epoch seconds) for DynamoDB to tidy up, but code checks expiry itself because
+DynamoDB deletes expired items late.
+"""
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.settings import resource_name
+
+
+def _meta(short_name: str) -> type:
+    class Meta:
+        table_name = resource_name(short_name)
+    return Meta
+
+
+class AuditEvent(Model):
+    """Append-only trail of officer actions. Partitioned by month so the trail reads
+    newest first with one Query, and no partition grows without bound."""
+
+    Meta = _meta("audit")
+    month = UnicodeAttribute(hash_key=True)          # "2026-11"
+    at_event = UnicodeAttribute(range_key=True)      # "<ISO time>#<event id>"
+    actor_id = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    details = MapAttribute(default=dict)
+
+
+class Media(Model):
+    """One uploaded file (report evidence or a bulletin image) and what the evidence
+    worker made of it. The owner ("report#<id>" / "bulletin#<id>") is the partition,
+    so listing an owner's media is one Query."""
+
+    Meta = _meta("media")
+    owner = UnicodeAttribute(hash_key=True)
+    media_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute(default="pending")     # pending | ready | rejected
+    content_type = UnicodeAttribute()
+    declared_size = NumberAttribute()
+    object_key = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()

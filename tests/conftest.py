@@ -1,0 +1,80 @@
+"""Session fixtures: the emulator and the SMS sink on free ports, the stack created in
+the emulator from infra/template.yaml, and the local stage's environment.
+
+The environment is set when this module is imported, before any test imports the
+app, because table and queue names are read at import time.
+"""
+
+import os
+import threading
+
+import pytest
+
+from local import config
+from local.emulator import free_port, start_emulator
+
+EMULATOR_PORT = free_port()
+SMS_SINK_PORT = free_port()
+os.environ.update(config.stage_environment(f"http://{config.HOST}:{EMULATOR_PORT}",
+                                           f"http://{config.HOST}:{SMS_SINK_PORT}"))
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The moto server holding the stack, created the way `make dev` creates it."""
+    from local.bootstrap import bootstrap
+
+    process = start_emulator(config.HOST, EMULATOR_PORT)
+    try:
+        bootstrap()
+        yield os.environ["AWS_ENDPOINT_URL"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sms_sink():
+    from local.sms_sink import SmsSink
+
+    sink = SmsSink(config.HOST, SMS_SINK_PORT, config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def app(emulator, sms_sink):
+    from app import app as chalice_app
+    return chalice_app
+
+
+@pytest.fixture
+def client(app):
+    from chalice.test import Client
+
+    with Client(app, stage_name=config.STAGE) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def evidence_queue_url(emulator):
+    import boto3
+
+    from chalicelib.settings import resource_name
+    return boto3.client("sqs").get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
+
+
+@pytest.fixture(scope="session")
+def pump(app, evidence_queue_url):
+    """The local S3→SQS pump, running in a thread against the real handler."""
+    from chalicelib.api.evidence_events import process_evidence
+    from local.pump import Pump
+
+    stop = threading.Event()
+    thread = threading.Thread(target=Pump(evidence_queue_url, process_evidence).run,
+                              args=(stop,), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
