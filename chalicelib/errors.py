@@ -14,19 +14,24 @@ class ApiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code
         self.status = status or self.status
         self.headers = headers or {}
+        self.field = field
 
     def to_response(self) -> Response:
-        return error_response(self.status, self.code, self.message, self.headers)
+        return error_response(self.status, self.code, self.message, self.headers, self.field)
 
 
 class ValidationFailed(ApiError):
     status, code = 400, "validation_error"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
 
 
 class Unauthorized(ApiError):
@@ -57,9 +62,12 @@ class ServiceUnavailable(ApiError):
 
 
 def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: dict[str, str] | None = None, field: str | None = None) -> Response:
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
     return Response(
-        body=json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
+        body=json.dumps({"error": error}, ensure_ascii=False),
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )

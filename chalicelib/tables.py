@@ -8,7 +8,7 @@ DynamoDB deletes expired items late.
 """
 
 from pynamodb.attributes import (
-    MapAttribute,
+    JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -24,6 +24,26 @@ def _meta(short_name: str) -> type:
     return Meta
 
 
+class User(Model):
+    """A registered person. The phone number is removed when the account is deleted;
+    the user id lives on, unlinked, in the reports they filed."""
+
+    Meta = _meta("users")
+    user_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute(null=True)              # E.164
+    role = UnicodeAttribute(default="citizen")       # citizen | officer | admin
+    created_at = UTCDateTimeAttribute()
+
+
+class PhoneClaim(Model):
+    """Which user holds a phone number. Written in one transaction with the User, so
+    two sign-ups of one number can never make two users."""
+
+    Meta = _meta("phones")
+    phone = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+
+
 class AuditEvent(Model):
     """Append-only trail of officer actions. Partitioned by month so the trail reads
     newest first with one Query, and no partition grows without bound."""
@@ -35,7 +55,7 @@ class AuditEvent(Model):
     actor_role = UnicodeAttribute()
     action = UnicodeAttribute()
     target = UnicodeAttribute()
-    details = MapAttribute(default=dict)
+    details = JSONAttribute(default=dict)
 
 
 class Media(Model):

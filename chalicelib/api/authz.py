@@ -1,0 +1,26 @@
+"""The one authorization helper every route goes through.
+
+`authorize(request, "officer", "admin")` returns the caller or raises: 401 when the
+bearer token is missing or invalid, 403 when the role is not among those allowed.
+"""
+
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.tokens import InvalidToken, Principal, verify_access_token
+
+STAFF = ("officer", "admin")
+ANYONE_SIGNED_IN = ("citizen", "officer", "admin")
+
+
+def authorize(request, *roles: str) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'.")
+    try:
+        principal = verify_access_token(token.strip())
+    except InvalidToken:
+        raise Unauthorized("The access token is invalid or expired; refresh it or sign in "
+                           "again.", code="invalid_token") from None
+    if principal.role not in (roles or ANYONE_SIGNED_IN):
+        raise Forbidden("Your role may not do this.")
+    return principal
