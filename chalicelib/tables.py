@@ -9,6 +9,7 @@ DynamoDB deletes expired items late.
 
 from pynamodb.attributes import (
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -67,7 +68,19 @@ class Media(Model):
     owner = UnicodeAttribute(hash_key=True)
     media_id = UnicodeAttribute(range_key=True)
     status = UnicodeAttribute(default="pending")     # pending | ready | rejected
-    content_type = UnicodeAttribute()
+    content_type = UnicodeAttribute()                # as declared by the client
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # Set by the evidence worker:
+    kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
+    size = NumberAttribute(null=True)                # the real size in bytes
+    sha256 = UnicodeAttribute(null=True)             # of the original
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    duration_seconds = NumberAttribute(null=True)    # videos
+    derivatives = MapAttribute(null=True)            # {"large": 1280 px key, "thumb": 320 px}
+    captured_at = UnicodeAttribute(null=True)        # from the original's metadata; officers only
+    gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
+    reject_reason = UnicodeAttribute(null=True)
+    processed_at = UTCDateTimeAttribute(null=True)
