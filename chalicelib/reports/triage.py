@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import size
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import audit
@@ -17,7 +17,7 @@ from chalicelib.pagination import Page, query_page
 from chalicelib.reports.bodies import ReportChange
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
-from chalicelib.tables import Report, ReportNote, User
+from chalicelib.tables import AuditEvent, Report, ReportNote, User
 from chalicelib.tokens import Principal
 
 NEXT_STATUSES = {
@@ -53,12 +53,13 @@ def report(report_id: str) -> Report:
 
 def change(officer: Principal, report_id: str, body: ReportChange,
            now: datetime | None = None) -> Report:
-    """Move the status and/or add a note, conditionally on the state just read: of two
-    concurrent moves only one wins, the other gets 409."""
+    """Move the status and/or add a note; answers the report as changed."""
     now = now or datetime.now(UTC)
     current = report(report_id)
     target = audit_target(report_id)
     actions = [Report.updated_at.set(now)]
+    # Conditional on the status just read: of two concurrent moves only one wins, and a
+    # note written about the report as read is refused if it moved meanwhile.
     condition = Report.status == current.status
     events = []
     if body.status is not None:
@@ -82,9 +83,24 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         events.append(audit.event(officer, "report.note_added", target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
+    _update_with_audit(current, actions, condition, events)
+    # Answer with what this change made; a note another officer added at the same
+    # moment shows on the next read.
+    current.updated_at = now
+    if body.status is not None:
+        current.status = body.status
+        current.queue_key = queue_key(body.status, current.category)
+    if note is not None:
+        current.notes.append(note)
+    return current
+
+
+def _update_with_audit(item: Report, actions: list, condition: Condition,
+                       events: list[AuditEvent]) -> None:
+    """One transaction: the change happens with its audit events, or neither does."""
     try:
         with TransactWrite(connection=_connection()) as transaction:
-            transaction.update(current, actions=actions, condition=condition)
+            transaction.update(item, actions=actions, condition=condition)
             for event in events:
                 transaction.save(event, condition=audit.APPEND_ONLY)
     except TransactWriteError as error:
@@ -93,15 +109,6 @@ def change(officer: Principal, report_id: str, body: ReportChange,
             raise Conflict("The report changed while you worked on it; reload it and try "
                            "again.", code="report_changed") from None
         raise
-    # The view answers with what this change made; a note another officer added at the
-    # same moment shows on the next read.
-    current.updated_at = now
-    if body.status is not None:
-        current.status = body.status
-        current.queue_key = queue_key(body.status, current.category)
-    if note is not None:
-        current.notes.append(note)
-    return current
 
 
 def reveal(admin: Principal, report_id: str, reason: str) -> dict:
