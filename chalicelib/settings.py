@@ -24,6 +24,7 @@ class Settings:
     twilio_messaging_service_sid: str
     twilio_api_base: str | None
     sms_timeout_seconds: float
+    reports_per_hour: int
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -53,6 +54,7 @@ def settings() -> Settings:
         twilio_messaging_service_sid=_env("MASSES_TWILIO_MESSAGING_SERVICE_SID", ""),
         twilio_api_base=os.environ.get("MASSES_TWILIO_API_BASE") or None,
         sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS", "10")),
+        reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
     )
 
 

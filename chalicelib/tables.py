@@ -9,11 +9,13 @@ DynamoDB deletes expired items late.
 
 from pynamodb.attributes import (
     JSONAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.settings import resource_name
@@ -84,3 +86,96 @@ class Media(Model):
     gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
     reject_reason = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
+
+
+class ReportNote(MapAttribute):
+    """An officer's note on a report: internal, or addressed to the reporter."""
+
+    note_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    visibility = UnicodeAttribute()                  # internal | reporter
+    author_id = UnicodeAttribute()                   # the officer; never shown to the reporter
+    created_at = UTCDateTimeAttribute()
+
+
+class ReportLocation(MapAttribute):
+    """Where it happened: coordinates with their accuracy, an address, or both."""
+
+    latitude = NumberAttribute(null=True)
+    longitude = NumberAttribute(null=True)
+    accuracy_m = NumberAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+
+
+class ReportsByReporter(GlobalSecondaryIndex):
+    """A citizen's own reports, newest first."""
+
+    class Meta:
+        index_name = "by-reporter"
+        projection = AllProjection()
+
+    reporter_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ReportQueue(GlobalSecondaryIndex):
+    """The officers' triage queue: one partition per status and category
+    ("submitted#theft"), newest first, so a queue page is one Query and new reports
+    spread their writes over eight partitions instead of one."""
+
+    class Meta:
+        index_name = "queue"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ReportsByBulletin(GlobalSecondaryIndex):
+    """The clues given on one bulletin, newest first. Sparse: only reports with a
+    bulletin_id are in it."""
+
+    class Meta:
+        index_name = "by-bulletin"
+        projection = AllProjection()
+
+    bulletin_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Report(Model):
+    """A citizen's report. Notes and a summary of each evidence item live on the item
+    itself, so opening a report (with its evidence) is one GetItem; their counts are
+    capped so the item stays far below DynamoDB's 400 KB.
+
+    The reporter is sealed: officers see only `alias`, never `reporter_id`."""
+
+    Meta = _meta("reports")
+    report_id = UnicodeAttribute(hash_key=True)
+    reporter_id = UnicodeAttribute()
+    alias = UnicodeAttribute()                       # "Reporter-7F3K", random per report
+    category = UnicodeAttribute()
+    description = UnicodeAttribute()
+    location = ReportLocation()
+    occurred_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()                      # submitted | in_review | actioned | dismissed
+    queue_key = UnicodeAttribute()                   # "<status>#<category>"
+    bulletin_id = UnicodeAttribute(null=True)        # set when the report is a clue on a bulletin
+    notes = ListAttribute(of=ReportNote, default=list)
+    evidence = MapAttribute(default=dict)            # evidence id → summary (chalicelib.reports)
+    evidence_count = NumberAttribute(default=0)      # upload tickets given out, capped
+    by_reporter = ReportsByReporter()
+    queue = ReportQueue()
+    by_bulletin = ReportsByBulletin()
+
+
+class ReportQuota(Model):
+    """How many reports one user filed in one clock hour. The window is part of the
+    key, so a past hour's counter is never read again; `ttl` only tidies it away."""
+
+    Meta = _meta("report-quota")
+    window = UnicodeAttribute(hash_key=True)         # "<user id>#<hour start, ISO>"
+    filed = NumberAttribute(default=0)
+    ttl = NumberAttribute()

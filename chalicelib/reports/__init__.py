@@ -1,0 +1,24 @@
+"""Reports: citizens file them with evidence; officers triage them.
+
+Modules: bodies (request contract), filing (citizen side), triage (officer side),
+evidence (upload tickets, the worker's results, presigned GETs), views (who sees what),
+store (shared helpers). The blueprints are chalicelib/api/reports.py and
+chalicelib/api/admin_reports.py.
+
+Keys (table `reports`, hash key report_id, every access one GetItem or one Query):
+- `by-reporter` GSI (reporter_id, created_at): a citizen's own reports, newest first.
+- `queue` GSI (queue_key = "<status>#<category>", created_at): the triage queue. A
+  queue page names both a status and a category. Splitting by category spreads the
+  writes of new reports and status moves over eight partition keys per status instead
+  of one hot "submitted" key, and keeps each page one Query. An "all categories" view
+  would need either that one hot key or eight Queries merged per page, so the admin
+  site shows one list per category instead.
+- `by-bulletin` GSI (bulletin_id, created_at), sparse: the clues given on a bulletin.
+- Notes and evidence summaries live on the report item, capped (50 notes, 10 evidence
+  items), so the full view is one GetItem and the item stays under 400 KB.
+Table `report-quota` (window = "<user id>#<hour>"): reports filed per clock hour.
+"""
+
+from chalicelib.reports.evidence import on_media_processed
+
+__all__ = ["on_media_processed"]

@@ -1,0 +1,69 @@
+"""The request bodies of the report routes: the contract mobile clients and the admin
+site build against. msgspec enforces types, ranges and unknown fields; parse_body turns
+its errors into 400s naming the field."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Category = Literal["theft", "violence", "drugs", "fraud", "traffic", "suspicious_activity",
+                   "missing_or_trafficked_person", "other"]
+CATEGORIES: tuple[str, ...] = Category.__args__
+Status = Literal["submitted", "in_review", "actioned", "dismissed"]
+STATUSES: tuple[str, ...] = Status.__args__
+# Ids other modules hand out (bulletins): bounded, so a key never reaches DynamoDB's limits.
+FOREIGN_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+ForeignId = Annotated[str, Meta(pattern=f"^{FOREIGN_ID_PATTERN}$")]
+
+
+def nonblank(min_length: int, max_length: int) -> type[str]:
+    """A string of min–max characters that is not all whitespace."""
+    return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=r"\S")]
+
+
+class Location(msgspec.Struct, forbid_unknown_fields=True):
+    latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
+    accuracy_m: Annotated[float, Meta(gt=0, le=100_000)] | None = None
+    address: nonblank(1, 500) | None = None
+
+    def __post_init__(self):
+        coordinates = (self.latitude, self.longitude, self.accuracy_m)
+        if any(value is not None for value in coordinates) and None in coordinates:
+            raise ValueError("latitude, longitude and accuracy_m come together")
+        if self.latitude is None and self.address is None:
+            raise ValueError("give coordinates (latitude, longitude, accuracy_m), an address, "
+                             "or both")
+
+
+class NewReport(msgspec.Struct, forbid_unknown_fields=True):
+    category: Category
+    description: nonblank(10, 5000)
+    location: Location
+    occurred_at: Annotated[datetime, Meta(tz=True)]
+    bulletin_id: ForeignId | None = None
+
+
+class EvidenceRequest(msgspec.Struct, forbid_unknown_fields=True):
+    content_type: Annotated[str, Meta(max_length=100)]
+    size: int
+
+
+class NoteInput(msgspec.Struct, forbid_unknown_fields=True):
+    text: nonblank(1, 2000)
+    visibility: Literal["internal", "reporter"]
+
+
+class ReportChange(msgspec.Struct, forbid_unknown_fields=True):
+    status: Status | None = None
+    note: NoteInput | None = None
+
+    def __post_init__(self):
+        if self.status is None and self.note is None:
+            raise ValueError("give a status, a note, or both")
+
+
+class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: nonblank(10, 500)

@@ -1,0 +1,85 @@
+"""The citizen's side: filing a report (at most N an hour), reading one's own reports,
+and asking to add evidence. Any signed-in role may file; a report is only ever shown
+through these functions to the person who filed it."""
+
+import math
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.errors import NotFound, TooManyRequests, ValidationFailed
+from chalicelib.pagination import Page, query_page
+from chalicelib.reports import evidence
+from chalicelib.reports.bodies import EvidenceRequest, NewReport
+from chalicelib.reports.store import condition_failed, find, queue_key
+from chalicelib.settings import settings
+from chalicelib.tables import Report, ReportLocation, ReportQuota
+from chalicelib.tokens import Principal
+
+# Phones' clocks drift; a report of something "just now" must not be refused.
+CLOCK_SKEW = timedelta(minutes=5)
+# No 0/O or 1/I, so an officer can read an alias aloud.
+ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
+    now = now or datetime.now(UTC)
+    if body.occurred_at > now + CLOCK_SKEW:
+        raise ValidationFailed("occurred_at is in the future.", code="occurred_in_future",
+                               field="occurred_at")
+    _take_quota(reporter.user_id, now)
+    report = Report(
+        uuid.uuid4().hex, reporter_id=reporter.user_id, alias=new_alias(),
+        category=body.category, description=body.description,
+        location=ReportLocation(**msgspec.structs.asdict(body.location)),
+        occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
+        status="submitted", queue_key=queue_key("submitted", body.category),
+        bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0)
+    report.save(condition=Report.report_id.does_not_exist())
+    return report
+
+
+def new_alias() -> str:
+    """Random per report: nothing about the reporter can be worked out from it."""
+    return "Reporter-" + "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(4))
+
+
+def _take_quota(user_id: str, now: datetime) -> None:
+    """Count one report in the user's current clock hour, or refuse with 429.
+
+    A fixed window keyed by its hour: an expired window is never read again, because
+    the next hour has a different key; `ttl` only tidies old windows away.
+    """
+    limit = settings().reports_per_hour
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    window_end = hour + timedelta(hours=1)
+    try:
+        ReportQuota(f"{user_id}#{hour.isoformat()}").update(
+            actions=[ReportQuota.filed.add(1),
+                     ReportQuota.ttl.set(int(window_end.timestamp()) + 3600)],
+            condition=ReportQuota.filed.does_not_exist() | (ReportQuota.filed < limit))
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        raise TooManyRequests(f"At most {limit} reports an hour; try again later.",
+                              retry_after=math.ceil((window_end - now).total_seconds()),
+                              code="report_rate_limited") from None
+
+
+def own_reports(reporter: Principal, *, limit: int, cursor: str | None) -> Page:
+    return query_page(Report.by_reporter, reporter.user_id, limit=limit, cursor=cursor)
+
+
+def own_report(reporter: Principal, report_id: str) -> Report:
+    """The reporter's report; someone else's is answered exactly like a missing one."""
+    report = find(report_id)
+    if report is None or report.reporter_id != reporter.user_id:
+        raise NotFound("No such report.", code="report_not_found")
+    return report
+
+
+def add_evidence(reporter: Principal, report_id: str, request: EvidenceRequest) -> dict:
+    return evidence.start(own_report(reporter, report_id), request)

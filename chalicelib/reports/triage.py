@@ -1,0 +1,141 @@
+"""The officers' side: the triage queue, the full view, status changes and notes, the
+sealed identity and original downloads. Every change and every disclosure is written
+to the audit trail; changes in the same transaction as the audit event."""
+
+import functools
+import uuid
+from datetime import UTC, datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition, size
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import audit
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.pagination import Page, query_page
+from chalicelib.reports.bodies import ReportChange
+from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
+from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
+from chalicelib.tables import AuditEvent, Report, ReportNote, User
+from chalicelib.tokens import Principal
+
+NEXT_STATUSES = {
+    "submitted": ("in_review",),
+    "in_review": ("actioned", "dismissed"),
+    "actioned": (),
+    "dismissed": (),
+}
+# Notes live on the report item; 50 notes of 2,000 characters keep it under 400 KB.
+MAX_NOTES = 50
+
+
+@functools.cache
+def _connection() -> Connection:
+    """For transactions; made once per container (a botocore client is costly to build)."""
+    return Connection()
+
+
+def queue(status: str, category: str, *, limit: int, cursor: str | None) -> Page:
+    return query_page(Report.queue, queue_key(status, category), limit=limit, cursor=cursor)
+
+
+def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
+    return query_page(Report.by_bulletin, bulletin_id, limit=limit, cursor=cursor)
+
+
+def report(report_id: str) -> Report:
+    found = find(report_id)
+    if found is None:
+        raise NotFound("No such report.", code="report_not_found")
+    return found
+
+
+def change(officer: Principal, report_id: str, body: ReportChange,
+           now: datetime | None = None) -> Report:
+    """Move the status and/or add a note; answers the report as changed."""
+    now = now or datetime.now(UTC)
+    current = report(report_id)
+    target = audit_target(report_id)
+    actions = [Report.updated_at.set(now)]
+    # Conditional on the status just read: of two concurrent moves only one wins, and a
+    # note written about the report as read is refused if it moved meanwhile.
+    condition = Report.status == current.status
+    events = []
+    if body.status is not None:
+        if body.status not in NEXT_STATUSES[current.status]:
+            raise Conflict(f"A report that is {current.status} cannot move to {body.status}.",
+                           code="illegal_status_change")
+        actions += [Report.status.set(body.status),
+                    Report.queue_key.set(queue_key(body.status, current.category))]
+        events.append(audit.event(officer, "report.status_changed", target,
+                                  {"from": current.status, "to": body.status}))
+    note = None
+    if body.note is not None:
+        if len(current.notes) >= MAX_NOTES:
+            raise Conflict(f"A report takes at most {MAX_NOTES} notes.",
+                           code="note_limit_reached")
+        note = ReportNote(note_id=uuid.uuid4().hex, text=body.note.text,
+                          visibility=body.note.visibility, author_id=officer.user_id,
+                          created_at=now)
+        actions.append(Report.notes.set(Report.notes.append([note])))
+        condition &= size(Report.notes) < MAX_NOTES
+        events.append(audit.event(officer, "report.note_added", target,
+                                  {"note_id": note.note_id, "visibility": note.visibility,
+                                   "text": note.text}))
+    _update_with_audit(current, actions, condition, events)
+    # Answer with what this change made; a note another officer added at the same
+    # moment shows on the next read.
+    current.updated_at = now
+    if body.status is not None:
+        current.status = body.status
+        current.queue_key = queue_key(body.status, current.category)
+    if note is not None:
+        current.notes.append(note)
+    return current
+
+
+def _update_with_audit(item: Report, actions: list, condition: Condition,
+                       events: list[AuditEvent]) -> None:
+    """One transaction: the change happens with its audit events, or neither does."""
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.update(item, actions=actions, condition=condition)
+            for event in events:
+                transaction.save(event, condition=audit.APPEND_ONLY)
+    except TransactWriteError as error:
+        reasons = {reason.code for reason in error.cancellation_reasons if reason}
+        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            raise Conflict("The report changed while you worked on it; reload it and try "
+                           "again.", code="report_changed") from None
+        raise
+
+
+def reveal(admin: Principal, report_id: str, reason: str) -> dict:
+    """The sealed reporter identity. Recorded before anything is disclosed: if the
+    audit write fails, nothing is revealed."""
+    sealed = report(report_id)
+    audit.record(admin, "report.identity_revealed", audit_target(report_id),
+                 {"reason": reason})
+    try:
+        phone = User.get(sealed.reporter_id, consistent_read=True).phone
+    except DoesNotExist:
+        phone = None
+    # Deleting an account removes its phone number; the user id lives on in the report.
+    return {"report_id": report_id, "user_id": sealed.reporter_id, "phone": phone,
+            "account_deleted": phone is None}
+
+
+def original_download(officer: Principal, report_id: str, evidence_id: str) -> dict:
+    item = evidence_of(report(report_id)).get(evidence_id)
+    if item is None:
+        raise NotFound("No such evidence on this report.", code="evidence_not_found")
+    if item["status"] != "ready":
+        # Pending originals may not be there yet; rejected ones failed the worker's
+        # checks (not an image or video we accept) and are not handed to officers.
+        raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "
+                       "downloaded.", code="evidence_not_ready")
+    audit.record(officer, "report.evidence_original_downloaded", audit_target(report_id),
+                 {"evidence_id": evidence_id})
+    return {"url": presigned_get(item["object_key"], download_as=evidence_id),
+            "expires_in": VIEW_URL_SECONDS}
