@@ -233,6 +233,24 @@ def test_malformed_oversized_and_wrongly_typed_bodies_are_refused(client):
                                      headers={**headers(), "Content-Type": "text/plain"})
     assert wrong_content.status_code == 415
 
+@pytest.mark.parametrize("change", [
+    {"age": 10**30}, {"age": 1.5}, {"title": {"nested": [[[]]]}}, {"aliases": ["a"] * 11},
+    {"status": 5}, {"status": None}, {"status": "resolved", "outcome": ["found"]},
+    {"expires_at": "garbage"}, {"date_of_birth": "2020-13-45"}, {"": 1}, {"title": "\u0000"},
+])
+def test_odd_input_is_a_400_never_a_500(client, change):
+    created = published(client, draft("missing_person"))
+    assert patch(client, created["id"], change).status_code == 400
+    assert publish(client, {**draft("missing_person"), **change}).status_code == 400
+
+
+def test_deeply_nested_json_is_a_400(client):
+    created = published(client, draft("vehicle"))
+    deep = "[" * 10_000 + "]" * 10_000
+    assert client.http.post("/bulletins", body=deep, headers=headers()).status_code == 400
+    assert client.http.patch(f"/bulletins/{created['id']}", body=deep,
+                             headers=headers()).status_code == 400
+
 
 # Who may publish.
 
@@ -360,7 +378,8 @@ def test_illegal_lifecycle_moves_are_409(client):
             (retracted["id"], {"title": "Edited after retraction"}),
             (resolved["id"], {"status": "retracted", "reason": "Changed our minds."}),
             (resolved["id"], {"status": "resolved", "outcome": "closed"}),
-            (resolved["id"], {"caution": None})]:
+            (resolved["id"], {"caution": None}),
+            (resolved["id"], {"title": "x" * 10_000})]:  # closed comes before invalid
         response = patch(client, bulletin_id, change)
         assert response.status_code == 409, (change, response.body)
         assert error_of(response)["code"] == "bulletin_closed"
@@ -517,7 +536,7 @@ def test_writes_are_not_cacheable(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-# The DynamoDB calls a read costs.
+# The AWS calls each request costs.
 
 @pytest.fixture
 def aws_calls(monkeypatch):
@@ -554,3 +573,18 @@ def test_a_detail_read_is_one_getitem_and_a_page_one_query(client, aws_calls):
         aws_calls.clear()
         listing(client, **params)
         assert aws_calls == [("dynamodb", "Query", table, index)], params
+
+
+
+def test_a_change_is_one_getitem_one_conditional_update_and_its_audit_event(client, aws_calls):
+    table, audit_table = Bulletin.Meta.table_name, AuditEvent.Meta.table_name
+    created = published(client, draft("vehicle"))
+    aws_calls.clear()
+    patch(client, created["id"], {"status": "resolved", "outcome": "recovered"})
+    assert aws_calls == [("dynamodb", "GetItem", table, None),
+                         ("dynamodb", "UpdateItem", table, None),
+                         ("dynamodb", "PutItem", audit_table, None)]
+    aws_calls.clear()
+    published(client, draft("vehicle"))
+    assert aws_calls == [("dynamodb", "PutItem", table, None),
+                         ("dynamodb", "PutItem", audit_table, None)]

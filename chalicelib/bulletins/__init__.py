@@ -108,6 +108,7 @@ def list_page(*, status: str, category: str | None, district: str | None,
 def edited_draft(current: Bulletin, changes: dict) -> dict:
     """PATCH without `status` edits: the named fields over the current draft. The
     result is validated whole (as BulletinDraft), as if published anew."""
+    _refuse_if_closed(current)
     if not changes:
         raise ValidationFailed("Name at least one field to change.")
     if changes.get("category", current.category) != current.category:
