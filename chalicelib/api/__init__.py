@@ -4,7 +4,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.api import admin_reports, evidence_events, health, reports
+from chalicelib.api import admin_reports, bulletins, evidence_events, health, reports
 from chalicelib.errors import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,7 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(evidence_events.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
+    app.register_blueprint(bulletins.bp)
 
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):
