@@ -53,13 +53,12 @@ def render_derivatives(image: Image.Image, upright: Image.Transpose | None,
     copy the source's comment from `info`) except the colour profile, when it still
     describes the derivative's colours.
     """
-    from PIL import Image
-
     if image.mode in ("P", "1"):  # palette and bilevel images only resize by nearest pixel
         image = image.convert("RGBA" if image.mode == "P" else "L")
     largest = max(DERIVATIVE_SIZES.values())
-    # The box is square, so downscaling before turning gives the same picture.
-    image.thumbnail((largest, largest), Image.Resampling.LANCZOS)
+    # The box is square, so downscaling before turning gives the same picture. Pillow's
+    # default (bicubic, reducing by whole factors first) is twice as fast as Lanczos here.
+    image.thumbnail((largest, largest))
     if upright is not None:
         image = image.transpose(upright)
     image = _flattened(image)
@@ -67,10 +66,10 @@ def render_derivatives(image: Image.Image, upright: Image.Transpose | None,
         icc_profile = None
     derivatives = {}
     for name, size in sorted(DERIVATIVE_SIZES.items(), key=lambda item: -item[1]):
-        image.thumbnail((size, size), Image.Resampling.LANCZOS)
+        image.thumbnail((size, size))
         image.info = {}
         buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, icc_profile=icc_profile)
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY, icc_profile=icc_profile)
         derivatives[name] = buffer.getvalue()
     return derivatives
 
