@@ -312,6 +312,16 @@ def test_the_cap_applies_to_the_sniffed_type(monkeypatch, notified):
     assert (media.status, media.reject_reason, media.kind) == ("rejected", "too_large", "image")
 
 
+def test_a_record_whose_object_is_gone_ends_rejected(notified):
+    owner_id = uuid.uuid4().hex
+    ticket = start_upload("report", owner_id, "image/jpeg", 10, ACCEPTED)  # never uploaded
+    worker.process_object(CreatedObject(settings().evidence_bucket,
+                                        ticket["upload"]["fields"]["key"], 10))
+    media = Media.get(f"report#{owner_id}", ticket["media_id"], consistent_read=True)
+    assert (media.status, media.reject_reason) == ("rejected", "missing")
+    assert notified[-1].media_id == media.media_id
+
+
 # --- objects that are not ours -------------------------------------------------------
 
 @pytest.mark.parametrize("key", [

@@ -1,8 +1,9 @@
 """The worker's file handling on its own, no emulator: sniffing, EXIF capture metadata,
-colour modes and profiles of the derivatives."""
+colour modes and profiles of the derivatives, QuickTime and sound-only files."""
 
 import io
 
+import av
 import pillow_heif
 import pytest
 from PIL import ExifTags, Image, ImageCms, TiffImagePlugin
@@ -10,6 +11,7 @@ from PIL import ExifTags, Image, ImageCms, TiffImagePlugin
 from chalicelib.media import sniff as sniffing
 from chalicelib.media.analysis import Rejected
 from chalicelib.media.images import analyze_image
+from chalicelib.media.videos import analyze_video
 
 
 def ftyp(major: bytes, *compatible: bytes, size: int | None = None) -> bytes:
@@ -122,6 +124,12 @@ def test_a_cmyk_jpeg_becomes_rgb_without_its_cmyk_profile():
     assert large.mode == "RGB" and "icc_profile" not in large.info
 
 
+@pytest.mark.parametrize("profile", [b"junk", b"\x00" * 16 + b"RGB " + b"\x00" * 108])
+def test_a_profile_that_does_not_parse_is_dropped(profile):
+    large = derivative(analysed_jpeg(Image.Exif(), icc_profile=profile))
+    assert "icc_profile" not in large.info
+
+
 def test_a_greyscale_photo_keeps_its_grey_profile():
     grey = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()  # any profile
     grey = grey[:16] + b"GRAY" + grey[20:]
@@ -149,3 +157,43 @@ def test_a_truncated_png_is_refused():
     with pytest.raises(Rejected) as refused:
         analyze_image(io.BytesIO(png[:len(png) // 2]), sniffing.PNG)
     assert refused.value.reason == "truncated"
+
+
+def test_a_quicktime_movie_is_sniffed_and_read_as_quicktime(tmp_path):
+    path = tmp_path / "clip.mov"
+    with av.open(str(path), "w", format="mov") as container:
+        stream = container.add_stream("mpeg4", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        container.metadata["creation_time"] = "2024-05-01T06:03:22.000000Z"
+        for _ in range(5):
+            for packet in stream.encode(av.VideoFrame.from_image(Image.new("RGB", (160, 120),
+                                                                           "blue"))):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    movie = path.read_bytes()
+    assert sniffing.sniff(movie[:sniffing.SNIFF_BYTES]) == sniffing.QUICKTIME
+
+    with path.open("rb") as source:
+        analysis = analyze_video(source, sniffing.QUICKTIME)
+    assert (analysis.width, analysis.height, analysis.duration_seconds) == (160, 120, 1.0)
+    assert analysis.captured_at == "2024-05-01T06:03:22Z" and analysis.gps is None
+    poster = Image.open(io.BytesIO(analysis.derivatives["large"]))
+    assert poster.size == (160, 120) and poster.getpixel((80, 60))[2] > 200
+
+
+def test_a_file_without_a_picture_is_refused(tmp_path):
+    path = tmp_path / "sound.mp4"
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+        frame.sample_rate = 8000
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with path.open("rb") as source, pytest.raises(Rejected) as refused:
+        analyze_video(source, sniffing.MP4)
+    assert refused.value.reason == "no_video_stream"

@@ -62,8 +62,7 @@ def render_derivatives(image: Image.Image, upright: Image.Transpose | None,
     if upright is not None:
         image = image.transpose(upright)
     image = _flattened(image)
-    if icc_profile and _icc_colour_space(icc_profile) != {"RGB": b"RGB ", "L": b"GRAY"}[image.mode]:
-        icc_profile = None
+    icc_profile = _profile_for(image.mode, icc_profile)
     derivatives = {}
     for name, size in sorted(DERIVATIVE_SIZES.items(), key=lambda item: -item[1]):
         image.thumbnail((size, size))
@@ -88,8 +87,18 @@ def _flattened(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _icc_colour_space(icc_profile: bytes) -> bytes:
-    return icc_profile[16:20]  # the profile header's data colour space signature
+def _profile_for(mode: str, icc_profile: bytes | None) -> bytes | None:
+    """The source's colour profile if it is one (officers' viewers will parse it) and
+    describes colours of this mode; after a CMYK → RGB conversion, say, it does not."""
+    from PIL import ImageCms
+
+    if not icc_profile:
+        return None
+    try:
+        colour_space = ImageCms.getOpenProfile(io.BytesIO(icc_profile)).profile.xcolor_space
+    except ImageCms.PyCMSError:
+        return None
+    return icc_profile if colour_space == {"RGB": "RGB ", "L": "GRAY"}[mode] else None
 
 
 def capture_time(moment: datetime) -> str:

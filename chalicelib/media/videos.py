@@ -1,14 +1,15 @@
 """Videos: a poster frame from the first keyframe, turned as the player would show it,
 the duration and dimensions, and when and where the clip was recorded.
 
-PyAV reads the file from local disk with the container format forced from the sniffed
-type, so FFmpeg never guesses among its many demuxers.
+PyAV reads the downloaded file with the container format forced from the sniffed type,
+so FFmpeg never guesses among its many demuxers.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import BinaryIO
 
 from chalicelib.media.analysis import (
     MAX_PIXELS,
@@ -32,12 +33,12 @@ LOCATION_KEYS = ("com.apple.quicktime.location.ISO6709", "location")
 ISO6709 = re.compile(r"([+-]\d{2}(?:\.\d+)?)([+-]\d{3}(?:\.\d+)?)")
 
 
-def analyze_video(path: str, file_type: FileType) -> Analysis:
+def analyze_video(source: BinaryIO, file_type: FileType) -> Analysis:
     import av
     from PIL import Image
 
     try:
-        container = av.open(path, format=CONTAINER_FORMATS[file_type.content_type])
+        container = av.open(source, format=CONTAINER_FORMATS[file_type.content_type])
     except av.error.FFmpegError as error:
         raise Rejected("corrupt_video") from error
     with container:

@@ -112,10 +112,10 @@ def _examine(bucket: str, media: Media) -> dict:
             original = io.BytesIO()
             known["sha256"] = _copy(head, body, original)
             return {**known, **_analysed(media, file_type, original)}
-        # Videos can be hundreds of MB: to local disk (Lambda's /tmp), deleted after.
-        with tempfile.NamedTemporaryFile(prefix="evidence-") as original:
+        # Videos can be hundreds of MB: to local disk (Lambda's /tmp). The file has no
+        # name, so it is gone when closed, even if a timeout kills the run.
+        with tempfile.TemporaryFile(prefix="evidence-") as original:
             known["sha256"] = _copy(head, body, original)
-            original.flush()
             return {**known, **_analysed(media, file_type, original)}
 
 
@@ -141,7 +141,7 @@ def _analysed(media: Media, file_type: FileType, original) -> dict:
         if file_type.kind == "image":
             analysis = analyze_image(original, file_type)
         else:
-            analysis = analyze_video(original.name, file_type)
+            analysis = analyze_video(original, file_type)
     except Rejected as rejected:
         logger.info("media %s rejected: %s", media.media_id, rejected.reason)
         return {"reject_reason": rejected.reason}
