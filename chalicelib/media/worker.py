@@ -52,7 +52,7 @@ def s3_client():
 
 
 def process_object(created: CreatedObject) -> None:
-    media = _pending_media(created)
+    media = _media_of(created)
     if media is None:
         return
     if media.status == "pending":
@@ -62,7 +62,7 @@ def process_object(created: CreatedObject) -> None:
     owners.notify(media)
 
 
-def _pending_media(created: CreatedObject) -> Media | None:
+def _media_of(created: CreatedObject) -> Media | None:
     """The Media record this object belongs to, or None (logged) for objects that are
     not ours. The key comes from an event, so it is shown with repr() in logs."""
     if created.bucket != settings().evidence_bucket:
