@@ -10,7 +10,7 @@ LAYER_DIR := build/layers/media
 LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test lint package layer clean
+.PHONY: dev test lint package layer bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ $(LAYER_ZIP): infra/layers/media/requirements.txt infra/layers/zip_layer.py | $(
 		--python-version 3.11 --only-binary=:all: --target $(LAYER_DIR)/python \
 		-r infra/layers/media/requirements.txt
 	$(BIN)/python infra/layers/zip_layer.py $(LAYER_DIR) $@
+
+# Benchmarks (issue 7), never part of `make test`: one table, and the same figures in
+# bench/results/latest.json. The package size figure needs `make package`, so it runs
+# first; the bench-only packages (pyvips) come from bench/requirements.txt.
+bench: package $(VENV)/.bench-installed
+	$(BIN)/python -m bench --package-dir $(PACKAGE_DIR)
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
 
 clean:
 	rm -rf build .pytest_cache

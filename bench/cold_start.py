@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from bench.common import interleaved, median, run_python, save
+from bench.common import Figure, Section, interleaved, median, report, run_python
 from local import config
 
 RUNS = 15
@@ -35,7 +35,7 @@ def time_import(code: str, env: dict[str, str]) -> tuple[float, list[str]]:
     return result["seconds"], result["modules"]
 
 
-def main() -> dict:
+def main() -> Section:
     env = stage_env()
     loaded: list[str] = []
 
@@ -47,14 +47,17 @@ def main() -> dict:
     samples = interleaved(RUNS, floor=lambda: time_import(FLOOR, env)[0], app=app_import)
     floor, app = median(samples["floor"]), median(samples["app"])
     heavy = sorted({m.split(".")[0] for m in loaded} & set(MUST_NOT_LOAD))
-    figures = {"runs": RUNS, "floor_median_s": round(floor, 4), "app_median_s": round(app, 4),
-               "ratio": round(app / floor, 3), "target_ratio": TARGET_RATIO,
-               "met": app / floor <= TARGET_RATIO and not heavy,
-               "heavy_modules_loaded_at_import": heavy}
-    save("cold_start", figures)
-    return figures
+    figures = [
+        Figure("import app.py, fresh process", app * 1000, "ms", floor * 1000,
+               "floor (chalice+boto3+pynamodb)", f"≤ {TARGET_RATIO}×",
+               app / floor <= TARGET_RATIO),
+        Figure("heavy modules loaded at import", len(heavy), "count",
+               target="0 (" + ", ".join(MUST_NOT_LOAD) + ")", met=not heavy),
+    ]
+    return Section("cold start", figures, {
+        "runs": RUNS, "floor_s": samples["floor"], "app_s": samples["app"],
+        "heavy_modules_loaded_at_import": heavy})
 
 
 if __name__ == "__main__":
-    json.dump(main(), sys.stdout, indent=2)
-    print()
+    sys.exit(report(main()))

@@ -1,33 +1,55 @@
-"""Derivatives of a phone photo: the evidence worker against naive Pillow.
+"""Media: the evidence worker's photo path against naive Pillow and pyvips, and its
+video poster frame against decoding the whole clip.
 
-    .venv/bin/python -m bench.media [--runs 5]
+    .venv/bin/python -m bench.media
 
-For a 12 MP and a 48 MP JPEG (camera-like texture, EXIF orientation 6), each run
-makes both derivatives (1280 px and 320 px JPEGs) in a fresh subprocess and reports
-its wall time for that work and the process's peak memory (ru_maxrss). The worker
-(chalicelib.media.images.analyze_image: draft-mode decode, one decode for both sizes)
-and naive Pillow (open, ImageOps.exif_transpose, then thumbnail and save per size)
-run interleaved, so both see the same machine load. "baseline" is a subprocess that
-imports the same modules and reads the file but decodes nothing: peak minus baseline
-is what the decoding itself cost. Results: a table on stdout, JSON in bench/results/.
-Not part of `make test`.
+Photos: a 12 MP and a 48 MP JPEG (camera-like texture, EXIF orientation 6); each run
+makes both derivatives (1280 px and 320 px JPEGs) in a fresh subprocess, timing that
+work alone (imports come first, untimed: a warm Lambda container has them) and taking
+the process's peak memory (ru_maxrss, which includes the interpreter and its imports,
+as Lambda's memory limit does). The methods:
+
+    worker    chalicelib.media.images.analyze_image: draft-mode decode, both sizes from it
+    naive     Pillow as usually written: open, ImageOps.exif_transpose, thumbnail + save
+              per size
+    pyvips    libvips at its best: thumbnail_buffer (shrink-on-load, auto-rotate) to
+              1280 px, kept in memory, then thumbnail_image to 320 px: one decode
+    imports   the imports of worker and naive and nothing else: peak minus this is
+              what the decoding itself cost (details only)
+
+Video: a 60 s 1080p30 H.264 clip (High profile, a keyframe a second, as phones record);
+the worker's analyze_video (poster from the first keyframe, every packet counted,
+derivatives made) against decoding every frame with FFmpeg's frame threading.
+
+All methods run interleaved, round after round. The inputs are made once and kept in
+build/bench/ (the clip takes a while to encode).
 """
 
 import argparse
 import io
 import json
 import resource
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from bench.common import WORK, Figure, Section, median, report
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = {"12 MP": (4000, 3000), "48 MP": (8000, 6000)}
-METHODS = ("worker", "naive", "baseline")
+PHOTO_METHODS = ("worker", "naive", "pyvips", "imports")
+VIDEO_METHODS = ("poster", "full_decode")
 SIZES = (1280, 320)
+PHOTO_RUNS = 5
+VIDEO_RUNS = 3
+CLIP = {"seconds": 60, "width": 1920, "height": 1080, "rate": 30, "keyframe_every": 30}
+# Targets (issue 7)
+MAX_TIME_VS_PYVIPS = 1.1
+MIN_SPEEDUP_VS_NAIVE = 2.5
+MAX_PEAK_48MP_MB = 100
+MAX_POSTER_SHARE = 0.05
 
 
 def make_photo(path: Path, size: tuple[int, int]) -> None:
@@ -41,95 +63,196 @@ def make_photo(path: Path, size: tuple[int, int]) -> None:
     Image.merge("RGB", bands).save(path, "JPEG", quality=90, exif=exif)
 
 
-def worker(data: bytes) -> None:
+def make_clip(path: Path) -> None:
+    """FFmpeg's moving test pattern, encoded as a phone would: H.264 High, 1 s GOPs."""
+    import av
+
+    source = av.open(f"testsrc2=size={CLIP['width']}x{CLIP['height']}:rate={CLIP['rate']}"
+                     f":duration={CLIP['seconds']}", format="lavfi")
+    partial = path.with_suffix(".partial.mp4")
+    with source, av.open(str(partial), "w") as output:
+        stream = output.add_stream("libx264", rate=CLIP["rate"])
+        stream.width, stream.height, stream.pix_fmt = CLIP["width"], CLIP["height"], "yuv420p"
+        # superfast keeps CABAC and B-frames (High profile) and encodes in ~40 s here.
+        stream.options = {"preset": "superfast", "crf": "23", "g": str(CLIP["keyframe_every"])}
+        for frame in source.decode(video=0):
+            frame.pts = None
+            output.mux(stream.encode(frame.reformat(format="yuv420p")))
+        output.mux(stream.encode(None))
+    partial.replace(path)
+
+
+# Each method imports what it needs, then returns the work to time.
+
+def worker() -> Callable[[bytes], None]:
     from chalicelib.media.images import analyze_image
     from chalicelib.media.sniff import JPEG
 
-    analyze_image(io.BytesIO(data), JPEG)
+    return lambda data: analyze_image(io.BytesIO(data), JPEG)
 
 
-def naive(data: bytes) -> None:
+def naive() -> Callable[[bytes], None]:
     from PIL import Image, ImageOps
 
-    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-    for size in SIZES:
-        derivative = image.copy()
-        derivative.thumbnail((size, size))
-        derivative.save(io.BytesIO(), "JPEG", quality=85)
+    def work(data: bytes) -> None:
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        for size in SIZES:
+            derivative = image.copy()
+            derivative.thumbnail((size, size))
+            derivative.save(io.BytesIO(), "JPEG", quality=85)
+    return work
 
 
-def baseline(data: bytes) -> None:
-    """Imports what the others import, and nothing more."""
+def pyvips() -> Callable[[bytes], None]:
+    import pyvips
+
+    def work(data: bytes) -> None:
+        large = pyvips.Image.thumbnail_buffer(data, SIZES[0]).copy_memory()
+        large.jpegsave_buffer(Q=85, keep="none")
+        large.thumbnail_image(SIZES[1]).jpegsave_buffer(Q=85, keep="none")
+    return work
+
+
+def imports() -> Callable[[bytes], None]:
     import PIL.Image  # noqa: F401
     import PIL.ImageOps  # noqa: F401
 
     import chalicelib.media.images  # noqa: F401
+    return lambda data: None
+
+
+def poster() -> Callable[[bytes], None]:
+    from chalicelib.media.sniff import MP4
+    from chalicelib.media.videos import analyze_video
+
+    return lambda data: analyze_video(io.BytesIO(data), MP4)
+
+
+def full_decode() -> Callable[[bytes], None]:
+    import av
+
+    def work(data: bytes) -> None:
+        with av.open(io.BytesIO(data), format="mp4") as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"  # frame and slice threads: FFmpeg at its fastest
+            for _ in container.decode(stream):
+                pass
+    return work
+
+
+METHODS = {"worker": worker, "naive": naive, "pyvips": pyvips, "imports": imports,
+           "poster": poster, "full_decode": full_decode}
 
 
 def run_once(method: str, path: str) -> None:
     """In the measuring subprocess: one run, its numbers as JSON on stdout."""
     sys.path.insert(0, str(ROOT))
+    work = METHODS[method]()
     data = Path(path).read_bytes()
     started = time.perf_counter()
-    {"worker": worker, "naive": naive, "baseline": baseline}[method](data)
+    work(data)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kib / 1024}))
 
 
-def measure(method: str, path: Path) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.media", "--run", method, str(path)],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(output)
+def in_subprocess(*arguments: str) -> str:
+    # A fresh process each time: Linux carries a parent's peak RSS into its children.
+    return subprocess.run([sys.executable, "-m", "bench.media", *arguments], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
 
 
-def main() -> None:
+def inputs() -> tuple[dict[str, Path], Path]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    photos = {}
+    for photo, (width, height) in PHOTOS.items():
+        photos[photo] = WORK / f"photo-{width}x{height}.jpg"
+        if not photos[photo].exists():
+            in_subprocess("--make-photo", str(width), str(height), str(photos[photo]))
+    clip = WORK / f"clip-{CLIP['seconds']}s-{CLIP['height']}p{CLIP['rate']}.mp4"
+    if not clip.exists():
+        in_subprocess("--make-clip", str(clip))
+    return photos, clip
+
+
+def measure(runs: int, cases: dict[str, tuple[Path, tuple[str, ...]]]) -> dict:
+    """{case: {method: [run, …]}}, every method of every case once per round."""
+    results = {case: {method: [] for method in methods} for case, (_, methods) in cases.items()}
+    for _ in range(runs):
+        for case, (path, methods) in cases.items():
+            for method in methods:
+                results[case][method].append(json.loads(in_subprocess("--run", method,
+                                                                      str(path))))
+    return results
+
+
+def medians(runs: list[dict]) -> dict[str, float]:
+    return {"seconds": median([run["seconds"] for run in runs]),
+            "peak_mb": median([run["peak_mb"] for run in runs])}
+
+
+def main(photo_runs: int = PHOTO_RUNS, video_runs: int = VIDEO_RUNS) -> Section:
+    photos, clip = inputs()
+    photo_results = measure(photo_runs, {photo: (path, PHOTO_METHODS)
+                                         for photo, path in photos.items()})
+    video_results = measure(video_runs, {"video": (clip, VIDEO_METHODS)})
+    figures = []
+    summary = {}
+    for photo, by_method in photo_results.items():
+        m = {method: medians(runs) for method, runs in by_method.items()}
+        summary[photo] = {**m, "decode_mb": {method: m[method]["peak_mb"] - m["imports"]["peak_mb"]
+                                             for method in ("worker", "naive", "pyvips")}}
+        ours = m["worker"]["seconds"] * 1000
+        vips, plain = m["pyvips"]["seconds"] * 1000, m["naive"]["seconds"] * 1000
+        figures += [
+            Figure(f"{photo} JPEG → both derivatives", ours, "ms", vips, "pyvips",
+                   f"≤ {MAX_TIME_VS_PYVIPS}×", ours <= MAX_TIME_VS_PYVIPS * vips),
+            Figure(f"{photo} JPEG → both derivatives", ours, "ms", plain, "naive Pillow",
+                   f"≤ {1 / MIN_SPEEDUP_VS_NAIVE:.2f}× ({MIN_SPEEDUP_VS_NAIVE}× faster)",
+                   ours * MIN_SPEEDUP_VS_NAIVE <= plain),
+        ]
+        peak = m["worker"]["peak_mb"]
+        if photo == "48 MP":
+            figures.append(Figure(f"{photo} peak RSS", peak, "MB", m["pyvips"]["peak_mb"],
+                                  "pyvips", f"< {MAX_PEAK_48MP_MB} MB", peak < MAX_PEAK_48MP_MB))
+            figures.append(Figure(f"{photo} peak RSS", peak, "MB", m["naive"]["peak_mb"],
+                                  "naive Pillow"))
+        else:
+            figures.append(Figure(f"{photo} peak RSS", peak, "MB", m["pyvips"]["peak_mb"],
+                                  "pyvips"))
+    v = {method: medians(runs) for method, runs in video_results["video"].items()}
+    summary["video"] = v
+    poster_s, full_s = v["poster"]["seconds"], v["full_decode"]["seconds"]
+    figures.append(Figure("60 s 1080p H.264 → poster + duration", poster_s * 1000, "ms",
+                          full_s * 1000, "full decode", f"≤ {MAX_POSTER_SHARE:.2f}×",
+                          poster_s <= MAX_POSTER_SHARE * full_s))
+    details = {"photo_runs": photo_runs, "video_runs": video_runs, "clip": CLIP,
+               "file_mb": {name: round(path.stat().st_size / 1e6, 2)
+                           for name, path in [*photos.items(), ("video", clip)]},
+               "medians": summary, "runs": {**photo_results, **video_results}}
+    return Section("media", figures, details)
+
+
+def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--run", nargs=2, metavar=("METHOD", "PHOTO"), help=argparse.SUPPRESS)
-    parser.add_argument("--make", nargs=3, metavar=("WIDTH", "HEIGHT", "PHOTO"),
+    parser.add_argument("--photo-runs", type=int, default=PHOTO_RUNS)
+    parser.add_argument("--video-runs", type=int, default=VIDEO_RUNS)
+    parser.add_argument("--run", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--make-photo", nargs=3, metavar=("WIDTH", "HEIGHT", "FILE"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--make-clip", metavar="FILE", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.run:
         run_once(*arguments.run)
-        return
-    if arguments.make:
-        width, height, path = arguments.make
+    elif arguments.make_photo:
+        width, height, path = arguments.make_photo
         make_photo(Path(path), (int(width), int(height)))
-        return
-
-    results: dict[str, dict[str, list[dict]]] = {photo: {m: [] for m in METHODS}
-                                                 for photo in PHOTOS}
-    with tempfile.TemporaryDirectory() as folder:
-        paths = {}
-        for photo, (width, height) in PHOTOS.items():
-            paths[photo] = Path(folder) / f"{width}x{height}.jpg"
-            # In a subprocess too: Linux carries a parent's peak RSS into its children.
-            subprocess.run([sys.executable, "-m", "bench.media", "--make", str(width),
-                            str(height), str(paths[photo])], cwd=ROOT, check=True)
-        for _ in range(arguments.runs):  # interleaved: every method in every round
-            for photo, path in paths.items():
-                for method in METHODS:
-                    results[photo][method].append(measure(method, path))
-        file_sizes = {photo: path.stat().st_size for photo, path in paths.items()}
-
-    print(f"{arguments.runs} runs each, medians; peak = ru_maxrss of a fresh process")
-    print(f"{'photo':<7} {'file':>8} {'method':<9} {'time':>9} {'peak':>9} {'decode':>9}")
-    summary = {}
-    for photo, by_method in results.items():
-        base = statistics.median(run["peak_mib"] for run in by_method["baseline"])
-        for method in ("worker", "naive"):
-            seconds = statistics.median(run["seconds"] for run in by_method[method])
-            peak = statistics.median(run["peak_mib"] for run in by_method[method])
-            summary[f"{photo} {method}"] = {"seconds": seconds, "peak_mib": peak,
-                                            "above_baseline_mib": peak - base}
-            print(f"{photo:<7} {file_sizes[photo] / 1e6:>6.1f}MB {method:<9} "
-                  f"{seconds * 1000:>7.0f}ms {peak:>7.0f}MB {peak - base:>7.0f}MB")
-        print(f"{photo:<7} {'':>8} {'baseline':<9} {'':>9} {base:>7.0f}MB")
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "media.json").write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
+    elif arguments.make_clip:
+        make_clip(Path(arguments.make_clip))
+    else:
+        return report(main(arguments.photo_runs, arguments.video_runs))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(cli())

@@ -1,0 +1,274 @@
+"""DynamoDB round trips per route: every route of the app, in a realistic state.
+
+    .venv/bin/python -m bench.round_trips
+
+Walks the app's own route table (`app.routes`), so a route added later is measured or,
+without a scenario here, fails the run. Each scenario prepares what its request needs
+(uncounted: a fresh report to triage, a fresh sign-in to refresh …), then sends one
+request through chalice.test.Client against the emulator, counting the requests
+botocore sends (bench.stack.recorded_requests). Each runs twice and the second run
+counts: a warm container, whose secrets and clients are already cached.
+
+Targets: a read of one item or one page costs one DynamoDB request (an audited read
+adds the audit event's one write), and authorizing a signed-in request costs none
+(requests made while authorize() is on the stack).
+"""
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from bench.common import Figure, Section, report
+from bench.stack import Request, local_stack, recorded_requests
+from bench.world import (
+    Caller,
+    World,
+    bulletin_draft,
+    caller,
+    expect,
+    new_phone,
+    report_body,
+    send,
+    shared,
+)
+
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+# What a route of each kind may cost: (DynamoDB reads, DynamoDB writes); None: no target.
+TARGETS: dict[str, tuple[int, int] | None] = {
+    "no data": (0, 0), "item read": (1, 0), "page read": (1, 0), "audited read": (1, 1),
+    "write": None, "sign-in": None,
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """The one request a scenario counts, and the status it must get."""
+
+    path: str
+    status: int
+    who: Caller | None = None
+    body: dict | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kind: str
+    prepare: Callable[..., Call]   # (client, world) → Call; its own requests are not counted
+
+
+def code_sent_to(client, phone: str) -> str:
+    """Asks for a sign-in code and reads it back from the SMS sink, as from Twilio."""
+    expect(send(client, "POST", "/auth/otp", body={"phone": phone}), 202)
+    newest = local_stack().sms_sink.messages(to=phone)[0]
+    return re.search(r"\b([0-9]{6})\b", newest["body"]).group(1)
+
+
+def signed_in(client) -> dict:
+    """A fresh number signed in through the API: its session body and phone."""
+    phone = new_phone()
+    return {"phone": phone, **expect(send(client, "POST", "/auth/verify", body={
+        "phone": phone, "code": code_sent_to(client, phone)}), 200)}
+
+
+def session_caller(session: dict) -> Caller:
+    return Caller(session["user"]["id"], session["user"]["role"],
+                  {"Authorization": f"Bearer {session['access_token']}"})
+
+
+def fresh_report(client, world: World) -> str:
+    return expect(send(client, "POST", "/reports", caller(), report_body()), 201)["report_id"]
+
+
+def fresh_bulletin(client, world: World) -> str:
+    return expect(send(client, "POST", "/bulletins", world.officer,
+                       bulletin_draft("vehicle", 0)), 201)["id"]
+
+
+def code_sent(client, world: World) -> Call:
+    phone = new_phone()
+    return Call("/auth/verify", 200, body={"phone": phone, "code": code_sent_to(client, phone)})
+
+
+def refresh(client, world: World) -> Call:
+    return Call("/auth/refresh", 200, body={"refresh_token": signed_in(client)["refresh_token"]})
+
+
+def logout(client, world: World) -> Call:
+    session = signed_in(client)
+    return Call("/auth/logout", 204, session_caller(session),
+                {"refresh_token": session["refresh_token"]})
+
+
+def officer_granted(client, world: World) -> Call:
+    phone = signed_in(client)["phone"]
+    expect(send(client, "PUT", f"/admin/officers/{quote(phone)}", world.admin), 200)
+    return Call(f"/admin/officers/{quote(phone)}", 204, world.admin)
+
+
+def _first(world: World) -> tuple[str, str]:
+    report_id = world.report_ids[0]
+    return report_id, world.evidence[report_id][0]
+
+
+SCENARIOS: dict[tuple[str, str], Scenario] = {
+    ("GET", "/health"): Scenario("no data", lambda c, w: Call("/health", 200)),
+    # Bulletins
+    ("GET", "/bulletins"): Scenario("page read", lambda c, w: Call("/bulletins", 200)),
+    ("GET", "/bulletins/{bulletin_id}"): Scenario(
+        "item read", lambda c, w: Call(f"/bulletins/{w.bulletin_with_image}", 200)),
+    ("POST", "/bulletins"): Scenario(
+        "write", lambda c, w: Call("/bulletins", 201, w.officer, bulletin_draft("suspect", 1))),
+    ("PATCH", "/bulletins/{bulletin_id}"): Scenario(
+        "write", lambda c, w: Call(f"/bulletins/{fresh_bulletin(c, w)}", 200, w.officer,
+                                   {"title": "Stolen white Corolla: seen again in Sanlitun"})),
+    ("POST", "/bulletins/{bulletin_id}/images"): Scenario(
+        "write", lambda c, w: Call(f"/bulletins/{fresh_bulletin(c, w)}/images", 201, w.officer,
+                                   {"content_type": "image/jpeg", "size": 2_000_000})),
+    # A citizen's reports
+    ("POST", "/reports"): Scenario(
+        "write", lambda c, w: Call("/reports", 201, w.citizen, report_body())),
+    ("GET", "/reports"): Scenario("page read", lambda c, w: Call("/reports", 200, w.citizen)),
+    ("GET", "/reports/{report_id}"): Scenario(
+        "item read", lambda c, w: Call(f"/reports/{_first(w)[0]}", 200, w.citizen)),
+    ("POST", "/reports/{report_id}/evidence"): Scenario(
+        "write", lambda c, w: Call(f"/reports/{w.report_ids[-1]}/evidence", 201, w.citizen,
+                                   {"content_type": "video/mp4", "size": 40_000_000})),
+    # Triage
+    ("GET", "/admin/reports"): Scenario(
+        "page read", lambda c, w: Call("/admin/reports?status=submitted&category=theft", 200,
+                                       w.officer)),
+    ("GET", "/admin/reports/{report_id}"): Scenario(
+        "item read", lambda c, w: Call(f"/admin/reports/{_first(w)[0]}", 200, w.officer)),
+    ("PATCH", "/admin/reports/{report_id}"): Scenario(
+        "write", lambda c, w: Call(f"/admin/reports/{fresh_report(c, w)}", 200, w.officer, {
+            "status": "in_review",
+            "note": {"text": "Checking the metro's cameras.", "visibility": "reporter"}})),
+    ("POST", "/admin/reports/{report_id}/reveal"): Scenario(
+        "write", lambda c, w: Call(f"/admin/reports/{_first(w)[0]}/reveal", 200, w.admin,
+                                   {"reason": "Court order 2026-CY-17 for this witness."})),
+    ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): Scenario(
+        "audited read", lambda c, w: Call(
+            "/admin/reports/{}/evidence/{}/original".format(*_first(w)), 200, w.officer)),
+    # Sign-in and accounts
+    ("POST", "/auth/otp"): Scenario(
+        "sign-in", lambda c, w: Call("/auth/otp", 202, body={"phone": new_phone()})),
+    ("POST", "/auth/verify"): Scenario("sign-in", code_sent),
+    ("POST", "/auth/refresh"): Scenario("sign-in", refresh),
+    ("POST", "/auth/logout"): Scenario("sign-in", logout),
+    ("GET", "/me"): Scenario(
+        "item read", lambda c, w: Call("/me", 200, session_caller(signed_in(c)))),
+    ("DELETE", "/me"): Scenario(
+        "write", lambda c, w: Call("/me", 204, session_caller(signed_in(c)))),
+    ("PUT", "/admin/officers/{phone}"): Scenario(
+        "write", lambda c, w: Call(f"/admin/officers/{quote(signed_in(c)['phone'])}", 200,
+                                   w.admin)),
+    ("DELETE", "/admin/officers/{phone}"): Scenario("write", officer_granted),
+    ("GET", "/admin/audit"): Scenario("page read", lambda c, w: Call("/admin/audit", 200,
+                                                                     w.admin)),
+}
+
+
+@dataclass
+class Measured:
+    method: str
+    path: str
+    kind: str
+    status: int
+    expected_status: int
+    authenticated: bool
+    requests: list[Request]
+
+    @property
+    def dynamodb(self) -> list[Request]:
+        return [r for r in self.requests if r.service == "dynamodb"]
+
+    @property
+    def reads(self) -> int:
+        return sum(r.operation in READS for r in self.dynamodb)
+
+    @property
+    def writes(self) -> int:
+        return len(self.dynamodb) - self.reads
+
+    @property
+    def in_authorization(self) -> int:
+        return sum(r.in_authorization for r in self.requests)
+
+    @property
+    def met(self) -> bool | None:
+        target = TARGETS[self.kind]
+        return None if target is None else (self.reads, self.writes) == target
+
+    def as_json(self) -> dict:
+        return {"method": self.method, "path": self.path, "kind": self.kind,
+                "status": self.status, "dynamodb_reads": self.reads,
+                "dynamodb_writes": self.writes, "in_authorization": self.in_authorization,
+                "requests": [f"{r.service}:{r.operation}" for r in self.requests],
+                "target_reads_writes": TARGETS[self.kind], "met": self.met}
+
+
+def measure(client, world: World, method: str, path: str, scenario: Scenario) -> Measured:
+    call = scenario.prepare(client, world)
+    with recorded_requests() as requests:
+        response = send(client, method, call.path, call.who, call.body)
+    return Measured(method, path, scenario.kind, response.status_code, call.status,
+                    call.who is not None, requests)
+
+
+def route_table(rows: list[Measured]) -> str:
+    lines = [f"{'route':<66} {'kind':<12} {'status':>6} {'reads':>5} {'writes':>6} "
+             f"{'authz':>5} {'other AWS':<10} target"]
+    for row in rows:
+        other = ",".join(f"{r.service}:{r.operation}" for r in row.requests
+                         if r.service != "dynamodb") or "-"
+        target = TARGETS[row.kind]
+        verdict = "-" if target is None else f"{target[0]}r+{target[1]}w " + (
+            "met" if row.met else "MISSED")
+        lines.append(f"{row.method + ' ' + row.path:<66} {row.kind:<12} {row.status:>6} "
+                     f"{row.reads:>5} {row.writes:>6} {row.in_authorization:>5} {other:<10} "
+                     f"{verdict}")
+    return "\n".join(lines)
+
+
+def main() -> Section:
+    client, world, app = shared()
+    routes = sorted((method, path) for path, methods in app.routes.items() for method in methods)
+    measured, failures = [], []
+    for method, path in routes:
+        scenario = SCENARIOS.get((method, path))
+        if scenario is None:
+            failures.append(f"{method} {path} has no scenario in bench/round_trips.py")
+            continue
+        measure(client, world, method, path, scenario)  # warms this route's caches
+        row = measure(client, world, method, path, scenario)
+        if row.status != row.expected_status:
+            failures.append(f"{method} {path} answered {row.status}, not {row.expected_status}")
+        measured.append(row)
+    print(route_table(measured))
+    reads = [row for row in measured if row.kind in ("item read", "page read")]
+    audited = [row for row in measured if row.kind == "audited read"]
+    signed_in_routes = [row for row in measured if row.authenticated]
+    figures = [
+        Figure("item/page read: DynamoDB requests (worst route)",
+               max(len(row.dynamodb) for row in reads), "requests", target="1 on each route",
+               met=all(row.met for row in reads)),
+        Figure("audited read: DynamoDB requests (worst route)",
+               max((len(row.dynamodb) for row in audited), default=0), "requests",
+               target="1 read + 1 audit write", met=all(row.met for row in audited)),
+        Figure("authorization: requests in authorize() (worst route)",
+               max(row.in_authorization for row in signed_in_routes), "requests",
+               target="0 on each route",
+               met=all(row.in_authorization == 0 for row in signed_in_routes)),
+        Figure("routes measured", len(measured), "count",
+               target=f"all {len(routes)} in app.routes", met=len(measured) == len(routes)),
+    ]
+    unused = sorted(f"{m} {p}" for m, p in SCENARIOS if (m, p) not in set(routes))
+    return Section("round trips", figures,
+                   {"routes": [row.as_json() for row in measured],
+                    "scenarios_for_routes_not_in_app": unused}, failures)
+
+
+if __name__ == "__main__":
+    sys.exit(report(main()))
