@@ -7,9 +7,13 @@ message is for people reading logs and the admin site.
 import json
 
 from chalice import Response
+from chalice.app import ChaliceUnhandledError
 
 
-class ApiError(Exception):
+class ApiError(ChaliceUnhandledError):
+    """Chalice turns any other exception from a view into its own 500 before middleware
+    sees it; a ChaliceUnhandledError reaches the middleware that shapes the answer."""
+
     status = 400
     code = "bad_request"
 
