@@ -4,7 +4,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.api import evidence_events, health
+from chalicelib.api import audit, auth, evidence_events, health, me, officers
 from chalicelib.errors import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -13,6 +13,10 @@ logger = logging.getLogger(__name__)
 def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(evidence_events.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(me.bp)
+    app.register_blueprint(officers.bp)
+    app.register_blueprint(audit.bp)
 
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):
