@@ -128,6 +128,7 @@ class SessionFamily(Model):
     expires_at = NumberAttribute()                   # epoch seconds; sign in again after
     revoked_at = UTCDateTimeAttribute(null=True)
     revoked_reason = UnicodeAttribute(null=True)     # logout | reuse
+    revoked_by = UnicodeAttribute(null=True)         # the reused token's hash
     ttl = NumberAttribute()
 
 

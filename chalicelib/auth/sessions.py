@@ -23,13 +23,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.auth import clock
 from chalicelib.errors import Unauthorized
-from chalicelib.tables import (
-    RefreshToken,
-    SessionFamily,
-    User,
-    read_transaction,
-    write_transaction,
-)
+from chalicelib.tables import RefreshToken, SessionFamily, User, read_transaction
 from chalicelib.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 
 logger = logging.getLogger(__name__)
@@ -37,6 +31,7 @@ logger = logging.getLogger(__name__)
 REFRESH_TOKEN_SECONDS = 30 * 24 * 3600   # unused for this long, a session ends
 SESSION_SECONDS = 90 * 24 * 3600         # and after this long in any case
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
+NEW_TOKEN = RefreshToken.token_hash.does_not_exist()
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,9 @@ def start(transaction, user_id: str, phone: str, role: str) -> Session:
                            expires_at=int(now + SESSION_SECONDS),
                            ttl=int(now + SESSION_SECONDS) + 1)
     transaction.save(family, condition=SessionFamily.family_id.does_not_exist())
-    return _issue(transaction, family, user_id, phone, role, now)
+    token, session = _issue(family, user_id, phone, role, now)
+    transaction.save(token, condition=NEW_TOKEN)
+    return session
 
 
 def refresh(refresh_token: str) -> Session:
@@ -81,13 +78,16 @@ def refresh(refresh_token: str) -> Session:
         user_read = reads.get(User, old.user_id)
     family = _present(family_read)
     user = _present(user_read)
-    if family is None or family.revoked_at is not None:
+    # Reuse of this very token revokes the family only after this rotation won: the
+    # winner still gets its pair (whose refresh token then dies with the family).
+    if family is None or (family.revoked_at is not None
+                          and family.revoked_by != old.token_hash):
         raise _rejected("session_revoked", "This session has ended; sign in again.")
     if user is None:
         raise _rejected("account_deleted", "This account has been deleted.")
 
-    with write_transaction() as transaction:
-        session = _issue(transaction, family, user.user_id, user.phone, user.role, now)
+    token, session = _issue(family, user.user_id, user.phone, user.role, now)
+    token.save(condition=NEW_TOKEN)
     return session
 
 
@@ -101,16 +101,15 @@ def logout(principal: Principal, refresh_token: str) -> None:
         _revoke(token.family_id, "logout")
 
 
-def _issue(transaction, family: SessionFamily, user_id: str, phone: str, role: str,
-           now: float) -> Session:
-    """Add a new refresh token of `family` to `transaction`; mint the access token."""
+def _issue(family: SessionFamily, user_id: str, phone: str, role: str,
+           now: float) -> tuple[RefreshToken, Session]:
+    """A new refresh token of `family` (to be saved) and the session it belongs to."""
     refresh_token = secrets.token_urlsafe(32)   # 256 bits
     expires_at = int(min(now + REFRESH_TOKEN_SECONDS, family.expires_at))
-    transaction.save(RefreshToken(_hash(refresh_token), family_id=family.family_id,
-                                  user_id=user_id, expires_at=expires_at, ttl=expires_at + 1),
-                     condition=RefreshToken.token_hash.does_not_exist())
-    return Session(user_id, phone, role, issue_access_token(Principal(user_id, role)),
-                   refresh_token)
+    token = RefreshToken(_hash(refresh_token), family_id=family.family_id, user_id=user_id,
+                         expires_at=expires_at, ttl=expires_at + 1)
+    access_token = issue_access_token(Principal(user_id, role))
+    return token, Session(user_id, phone, role, access_token, refresh_token)
 
 
 def _not_rotatable(token_hash: str) -> Unauthorized:
@@ -122,16 +121,19 @@ def _not_rotatable(token_hash: str) -> Unauthorized:
         return _rejected("refresh_token_invalid", "This refresh token is not valid; sign in "
                                                   "again.")
     logger.warning("refresh token reused: revoking session family %s", token.family_id)
-    _revoke(token.family_id, "reuse")
+    _revoke(token.family_id, "reuse", token_hash)
     return _rejected("refresh_token_reused", "This refresh token was already used, so the "
                                              "session has been ended for safety; sign in again.")
 
 
-def _revoke(family_id: str, reason: str) -> None:
+def _revoke(family_id: str, reason: str, reused_token_hash: str | None = None) -> None:
+    actions = [SessionFamily.revoked_at.set(datetime.now(UTC)),
+               SessionFamily.revoked_reason.set(reason)]
+    if reused_token_hash:
+        actions.append(SessionFamily.revoked_by.set(reused_token_hash))
     try:
         SessionFamily(family_id).update(
-            [SessionFamily.revoked_at.set(datetime.now(UTC)),
-             SessionFamily.revoked_reason.set(reason)],
+            actions,
             condition=(SessionFamily.family_id.exists()
                        & SessionFamily.revoked_at.does_not_exist()))
     except UpdateError as error:
