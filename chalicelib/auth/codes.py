@@ -71,6 +71,11 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
         reasons = error.cancellation_reasons
         if not reasons:
             raise
+        if any(reason and reason.code != "ConditionalCheckFailed" for reason in reasons):
+            # A transaction conflict: a hot counter (one IP, one prefix) was written by
+            # another send at the same moment.
+            raise TooManyRequests("Too many requests at the same moment; try again.",
+                                  code="try_again", retry_after=1) from None
         for window, reason in zip(windows, reasons[1:], strict=True):
             if reason is not None:
                 raise window.refusal(now) from None

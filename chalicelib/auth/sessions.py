@@ -94,7 +94,7 @@ def refresh(refresh_token: str) -> Session:
 def logout(principal: Principal, refresh_token: str) -> None:
     """End the session `refresh_token` belongs to, if it is the caller's."""
     try:
-        token = RefreshToken.get(_hash(refresh_token))
+        token = RefreshToken.get(_hash(refresh_token), consistent_read=True)
     except DoesNotExist:
         return
     if token.user_id == principal.user_id:

@@ -17,13 +17,19 @@ from auth_support import (
     sign_in,
 )
 from chalice.local import LambdaEventConverter
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import (
+    CancellationReason,
+    DoesNotExist,
+    TransactWriteError,
+    VerboseClientError,
+)
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import sms
 from chalicelib.api.bodies import MAX_BODY_BYTES
 from chalicelib.auth import codes
 from chalicelib.settings import settings
-from chalicelib.tables import OtpCode, PhoneClaim
+from chalicelib.tables import OtpCode, PhoneClaim, transaction_connection
 
 
 def verify(client, phone: str, code: str):
@@ -277,6 +283,29 @@ def test_a_number_prefix_has_its_own_cap(client, sms_sink, stage_settings, monke
     assert 0 < retry_after(response) <= 3600
     assert sms_sink.messages(to=block + "0003") == []
     assert request_code(client, new_phone()).status_code == 202, "other blocks are not limited"
+
+
+def test_a_write_conflict_on_a_busy_counter_is_no_limit_but_a_retry(client, sms_sink,
+                                                                     monkeypatch):
+    # DynamoDB cancels a transaction that meets another one on the same item; the
+    # emulator never does, so the conflict is staged here.
+    conflict = TransactWriteError("Failed to write transaction items", VerboseClientError(
+        {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+        "TransactWriteItems",
+        cancellation_reasons=[None, CancellationReason(code="TransactionConflict"), None]))
+
+    class Conflicting(TransactWrite):
+        def _commit(self):
+            raise conflict
+
+    monkeypatch.setattr(codes, "write_transaction",
+                        lambda: Conflicting(connection=transaction_connection()))
+    phone = new_phone()
+
+    response = request_code(client, phone)
+
+    assert (error_code(response), retry_after(response)) == ("try_again", 1)
+    assert sms_sink.messages(to=phone) == []
 
 
 # --- Twilio failing ----------------------------------------------------------------------
