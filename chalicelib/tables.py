@@ -152,9 +152,10 @@ def transaction_connection() -> Connection:
 
 
 def write_transaction() -> TransactWrite:
-    """A TransactWriteItems call on one shared connection (a fresh one per call would
-    build a new botocore client, ~20 ms). PynamoDB sends its items in this order:
-    condition checks, deletes, puts, updates; cancellation reasons follow that order."""
+    """A TransactWriteItems call on one shared connection: a fresh one per call would
+    build a new botocore session and client, slower than the call itself. PynamoDB
+    sends its items in this order: condition checks, deletes, puts, updates; the
+    cancellation reasons of a failed transaction follow that order."""
     return TransactWrite(connection=transaction_connection())
 
 
