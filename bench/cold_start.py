@@ -25,7 +25,7 @@ from bench.common import WORK, Figure, Section, interleaved, median, report, run
 from local import config
 
 RUNS = 15
-SOURCE_RUNS = 5    # each takes seconds; shown for information
+SOURCE_RUNS = 3    # each takes seconds; shown for information
 TARGET_RATIO = 1.25
 MUST_NOT_LOAD = ("twilio", "jwt", "cryptography", "phonenumbers", "PIL", "av", "pillow_heif")
 

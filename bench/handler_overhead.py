@@ -17,7 +17,7 @@ from bench.common import Figure, Section, interleaved, median, report
 from bench.stack import recorded_requests
 from bench.world import expect, send, shared
 
-RUNS = 100
+RUNS = 60
 WARM_UP = 10
 TARGET_RATIO = 1.5
 PAGE = 20

@@ -25,10 +25,11 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Figure, Section, percentile, report
-from bench.stack import local_stack
+from bench.stack import cpu_seconds, local_stack
 from bench.world import report_body
 from local import config
 from local.emulator import free_port, wait_for_port
@@ -102,6 +103,15 @@ def run_clients(url: str, work: list[list], send) -> tuple[list[tuple], float]:
     return results, elapsed
 
 
+@dataclass(frozen=True)
+class Filing:
+    """One report a client files for a citizen, found again later by its marker."""
+
+    user_id: str
+    headers: dict[str, str]
+    marker: str
+
+
 def citizens(count: int) -> list[tuple[str, dict[str, str]]]:
     from chalicelib.tokens import Principal, issue_access_token
 
@@ -109,7 +119,7 @@ def citizens(count: int) -> list[tuple[str, dict[str, str]]]:
         Principal(user_id, "citizen"))}) for user_id in (uuid.uuid4().hex for _ in range(count))]
 
 
-def stored_markers(user_ids: list[str], run_id: str) -> dict[str, int]:
+def stored_markers(user_ids: set[str], run_id: str) -> dict[str, int]:
     """How many times each of this run's markers is in the reports table."""
     from chalicelib.tables import Report
 
@@ -122,75 +132,83 @@ def stored_markers(user_ids: list[str], run_id: str) -> dict[str, int]:
     return counts
 
 
+def check_stored_once(filed: list[tuple], run_id: str) -> tuple[int, list[str]]:
+    """How many accepted reports are stored exactly once, and what is wrong if any is
+    not (refused, missing, duplicated, or stored though refused)."""
+    failures = []
+    accepted = {filing.marker for filing, status, _ in filed if status == 201}
+    if len(accepted) != len(filed):
+        refused = [(filing.marker, status) for filing, status, _ in filed if status != 201]
+        failures.append(f"{len(refused)} of {len(filed)} reports not accepted, e.g. {refused[:3]}")
+    counts = stored_markers({filing.user_id for filing, _, _ in filed}, run_id)
+    once = sum(counts.get(marker) == 1 for marker in accepted)
+    duplicated = sum(n > 1 for n in counts.values())
+    unexpected = len(set(counts) - accepted)
+    if once != len(filed) or duplicated or unexpected:
+        failures.append(f"stored exactly once: {once} of {len(filed)}; duplicated: "
+                        f"{duplicated}; stored though not accepted: {unexpected}")
+    return once, failures
+
+
 def main() -> Section:
     stack = local_stack()
     server = ChaliceLocal(stack.environment)
     try:
-        return measure(server.url)
+        return measure(server.url, {"emulator": stack.emulator_pid,
+                                    "chalice_local": server.process.pid})
     finally:
         server.stop()
 
 
-def measure(url: str) -> Section:
+def measure(url: str, servers: dict[str, int]) -> Section:
+    """`servers`: the processes whose CPU time per report goes into the details, to
+    show which of them bounds the throughput."""
     run_id = uuid.uuid4().hex[:12]
     people = citizens(CITIZENS)
-    per_citizen = REPORTS // CITIZENS
     # Client k speaks for citizens k, k + 50, …, filing for each in turn.
-    work = [[(people[c], f"{run_id}-{c}-{n}") for n in range(per_citizen)
+    work = [[Filing(*people[c], f"{run_id}-{c}-{n}") for n in range(REPORTS // CITIZENS)
              for c in range(k, CITIZENS, CLIENTS)] for k in range(CLIENTS)]
     health_work = [[None] * (REPORTS // CLIENTS) for _ in range(CLIENTS)]
 
-    def file(session, item) -> int:
-        (_, headers), marker = item
+    def file(session, filing: Filing) -> int:
         body = report_body()
-        body["description"] += f" [{marker}]"
-        return session.post(f"{url}/reports", json=body, headers=headers,
+        body["description"] += f" [{filing.marker}]"
+        return session.post(f"{url}/reports", json=body, headers=filing.headers,
                             timeout=REQUEST_TIMEOUT).status_code
 
     def health(session, _) -> int:
         return session.get(f"{url}/health", timeout=REQUEST_TIMEOUT).status_code
 
     # Warm the server (imports, the signing key from SSM) with a citizen of its own.
-    warm_up = citizens(1)[0]
-    run_clients(url, [[(warm_up, f"warm-{run_id}")]], file)
+    run_clients(url, [[Filing(*citizens(1)[0], f"warm-{run_id}")]], file)
     before, before_s = run_clients(url, health_work, health)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in servers.items()}
     filed, filed_s = run_clients(url, work, file)
+    cpu_ms_per_report = {name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / REPORTS, 2)
+                         for name, pid in servers.items()}
     after, after_s = run_clients(url, health_work, health)
 
-    failures = []
-    refused = [(marker, status) for ((_, _), marker), status, _ in filed if status != 201]
-    if refused:
-        failures.append(f"{len(refused)} of {REPORTS} reports not accepted, e.g. {refused[:3]}")
+    once, failures = check_stored_once(filed, run_id)
     unhealthy = [status for _, status, _ in before + after if status != 200]
     if unhealthy:
         failures.append(f"{len(unhealthy)} GET /health failed, e.g. {unhealthy[:3]}")
-    counts = stored_markers([user_id for user_id, _ in people], run_id)
-    accepted = {marker for ((_, _), marker), status, _ in filed if status == 201}
-    once = sum(counts.get(marker) == 1 for marker in accepted)
-    duplicates = {marker: n for marker, n in counts.items() if n > 1}
-    unexpected = set(counts) - accepted
-    if once != REPORTS or duplicates or unexpected:
-        failures.append(f"stored exactly once: {once} of {REPORTS}; duplicated: {len(duplicates)}"
-                        f"; stored though not accepted: {len(unexpected)}")
-
     seconds = [s * 1000 for _, _, s in filed]
     base = [s * 1000 for _, _, s in before + after]
-    throughput = REPORTS / filed_s
-    base_throughput = 2 * REPORTS / (before_s + after_s)
     figures = [
-        Figure(f"{REPORTS} reports, {CLIENTS} clients: throughput", throughput, "req/s",
-               base_throughput, "GET /health"),
+        Figure(f"{REPORTS} reports, {CLIENTS} clients: throughput", REPORTS / filed_s, "req/s",
+               2 * REPORTS / (before_s + after_s), "GET /health"),
         Figure("POST /reports p50 latency", percentile(seconds, 0.5), "ms",
                percentile(base, 0.5), "GET /health"),
         Figure("POST /reports p99 latency", percentile(seconds, 0.99), "ms",
                percentile(base, 0.99), "GET /health"),
         Figure("reports stored exactly once", once, "count", target=f"all {REPORTS}",
-               met=once == REPORTS and not duplicates and not unexpected),
+               met=once == REPORTS and not failures),
     ]
     return Section("load", figures, {
         "clients": CLIENTS, "citizens": CITIZENS, "reports": REPORTS,
-        "reports_wall_s": round(filed_s, 3), "health_wall_s": [round(before_s, 3),
-                                                               round(after_s, 3)],
+        "reports_wall_s": round(filed_s, 3),
+        "health_wall_s": [round(before_s, 3), round(after_s, 3)],
+        "server_cpu_ms_per_report": cpu_ms_per_report,
         "statuses": sorted({str(status) for _, status, _ in filed})}, failures)
 
 

@@ -173,10 +173,11 @@ def run_once(method: str, path: str) -> None:
     data = Path(path).read_bytes()
     seconds = []
     for _ in range(2 if method in PHOTO_METHODS else 1):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         work(data)
         seconds.append(time.perf_counter() - started)
-    print(json.dumps({"first_seconds": seconds[0], "seconds": seconds[-1], "peak_mb": peak_mb()}))
+    print(json.dumps({"first_seconds": seconds[0], "seconds": seconds[-1],
+                      "cpu_seconds": time.process_time() - cpu, "peak_mb": peak_mb()}))
 
 
 def in_subprocess(*arguments: str) -> str:
@@ -211,7 +212,7 @@ def measure(runs: int, cases: dict[str, tuple[Path, tuple[str, ...]]]) -> dict:
 
 def medians(runs: list[dict]) -> dict[str, float]:
     return {name: median([run[name] for run in runs])
-            for name in ("first_seconds", "seconds", "peak_mb")}
+            for name in ("first_seconds", "seconds", "cpu_seconds", "peak_mb")}
 
 
 def main(photo_runs: int = PHOTO_RUNS, video_runs: int = VIDEO_RUNS) -> Section:

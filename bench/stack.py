@@ -29,6 +29,7 @@ AUTHORIZATION_CODE = str(Path(__file__).resolve().parents[1] / "chalicelib" / "a
 @dataclass(frozen=True)
 class Stack:
     emulator_url: str
+    emulator_pid: int
     sms_sink: object  # local.sms_sink.SmsSink
     environment: dict[str, str]
 
@@ -49,12 +50,18 @@ def local_stack() -> Stack:
     sink = SmsSink(config.HOST, sink_port, config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN)
     sink.start()
     atexit.register(sink.stop)
-    return Stack(environment["AWS_ENDPOINT_URL"], sink, environment)
+    return Stack(environment["AWS_ENDPOINT_URL"], emulator.pid, sink, environment)
 
 
 def _stop(process) -> None:
     process.terminate()
     process.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
