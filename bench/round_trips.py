@@ -14,24 +14,26 @@ adds the audit event's one write), and authorizing a signed-in request costs non
 (requests made while authorize() is on the stack).
 """
 
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from bench.common import Figure, Section, report
-from bench.stack import Request, local_stack, recorded_requests
+from bench.stack import Request, recorded_requests
 from bench.world import (
     Caller,
     World,
     bulletin_draft,
     caller,
+    code_sent_to,
     expect,
     new_phone,
     report_body,
     send,
+    session_caller,
     shared,
+    signed_in,
 )
 
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
@@ -58,26 +60,7 @@ class Scenario:
     prepare: Callable[..., Call]   # (client, world) → Call; its own requests are not counted
 
 
-def code_sent_to(client, phone: str) -> str:
-    """Asks for a sign-in code and reads it back from the SMS sink, as from Twilio."""
-    expect(send(client, "POST", "/auth/otp", body={"phone": phone}), 202)
-    newest = local_stack().sms_sink.messages(to=phone)[0]
-    return re.search(r"\b([0-9]{6})\b", newest["body"]).group(1)
-
-
-def signed_in(client) -> dict:
-    """A fresh number signed in through the API: its session body and phone."""
-    phone = new_phone()
-    return {"phone": phone, **expect(send(client, "POST", "/auth/verify", body={
-        "phone": phone, "code": code_sent_to(client, phone)}), 200)}
-
-
-def session_caller(session: dict) -> Caller:
-    return Caller(session["user"]["id"], session["user"]["role"],
-                  {"Authorization": f"Bearer {session['access_token']}"})
-
-
-def fresh_report(client, world: World) -> str:
+def fresh_report(client) -> str:
     return expect(send(client, "POST", "/reports", caller(), report_body()), 201)["report_id"]
 
 
@@ -107,7 +90,7 @@ def officer_granted(client, world: World) -> Call:
     return Call(f"/admin/officers/{quote(phone)}", 204, world.admin)
 
 
-def _first(world: World) -> tuple[str, str]:
+def first_evidence(world: World) -> tuple[str, str]:
     report_id = world.report_ids[0]
     return report_id, world.evidence[report_id][0]
 
@@ -131,7 +114,7 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "write", lambda c, w: Call("/reports", 201, w.citizen, report_body())),
     ("GET", "/reports"): Scenario("page read", lambda c, w: Call("/reports", 200, w.citizen)),
     ("GET", "/reports/{report_id}"): Scenario(
-        "item read", lambda c, w: Call(f"/reports/{_first(w)[0]}", 200, w.citizen)),
+        "item read", lambda c, w: Call(f"/reports/{first_evidence(w)[0]}", 200, w.citizen)),
     ("POST", "/reports/{report_id}/evidence"): Scenario(
         "write", lambda c, w: Call(f"/reports/{w.report_ids[-1]}/evidence", 201, w.citizen,
                                    {"content_type": "video/mp4", "size": 40_000_000})),
@@ -140,25 +123,24 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "page read", lambda c, w: Call("/admin/reports?status=submitted&category=theft", 200,
                                        w.officer)),
     ("GET", "/admin/reports/{report_id}"): Scenario(
-        "item read", lambda c, w: Call(f"/admin/reports/{_first(w)[0]}", 200, w.officer)),
+        "item read", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}", 200, w.officer)),
     ("PATCH", "/admin/reports/{report_id}"): Scenario(
-        "write", lambda c, w: Call(f"/admin/reports/{fresh_report(c, w)}", 200, w.officer, {
+        "write", lambda c, w: Call(f"/admin/reports/{fresh_report(c)}", 200, w.officer, {
             "status": "in_review",
             "note": {"text": "Checking the metro's cameras.", "visibility": "reporter"}})),
     ("POST", "/admin/reports/{report_id}/reveal"): Scenario(
-        "write", lambda c, w: Call(f"/admin/reports/{_first(w)[0]}/reveal", 200, w.admin,
+        "write", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}/reveal", 200, w.admin,
                                    {"reason": "Court order 2026-CY-17 for this witness."})),
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): Scenario(
         "audited read", lambda c, w: Call(
-            "/admin/reports/{}/evidence/{}/original".format(*_first(w)), 200, w.officer)),
+            "/admin/reports/{}/evidence/{}/original".format(*first_evidence(w)), 200, w.officer)),
     # Sign-in and accounts
     ("POST", "/auth/otp"): Scenario(
         "sign-in", lambda c, w: Call("/auth/otp", 202, body={"phone": new_phone()})),
     ("POST", "/auth/verify"): Scenario("sign-in", code_sent),
     ("POST", "/auth/refresh"): Scenario("sign-in", refresh),
     ("POST", "/auth/logout"): Scenario("sign-in", logout),
-    ("GET", "/me"): Scenario(
-        "item read", lambda c, w: Call("/me", 200, session_caller(signed_in(c)))),
+    ("GET", "/me"): Scenario("item read", lambda c, w: Call("/me", 200, w.citizen)),
     ("DELETE", "/me"): Scenario(
         "write", lambda c, w: Call("/me", 204, session_caller(signed_in(c)))),
     ("PUT", "/admin/officers/{phone}"): Scenario(

@@ -1,18 +1,22 @@
-"""A realistic state to measure the API in: signed-in callers of each role, 50
-published bulletins (one with a processed image), and a citizen's reports with
-processed photo evidence. Built through the API itself (chalice.test.Client), with the
-evidence uploaded to the emulator's S3 and run through the real worker.
+"""A realistic state to measure the API in: callers of each role signed in by SMS code,
+50 published bulletins (one with a processed image), and a citizen's reports with
+processed photo evidence. Built through the API itself (chalice.test.Client): the
+admin is the stage's bootstrap-admin number, the officer a citizen the admin promoted,
+each code read back from the SMS sink; the evidence is uploaded to the emulator's S3
+and run through the real worker.
 
-Callers are minted with chalicelib.tokens.issue_access_token, each with a User record,
-as the report tests do; signing in by SMS is measured by its own routes.
+Throwaway callers (`caller()`) are minted with chalicelib.tokens.issue_access_token,
+each with a User record, as the report tests do.
 """
 
 import functools
 import io
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 BULLETINS = 50
 REPORTS = 3
@@ -68,6 +72,39 @@ def caller(role: str = "citizen") -> Caller:
     User(principal.user_id, phone=new_phone(), role=role, created_at=datetime.now(UTC)).save()
     return Caller(principal.user_id, role,
                   {"Authorization": f"Bearer {issue_access_token(principal)}"})
+
+
+def code_sent_to(client, phone: str) -> str:
+    """Asks for a sign-in code and reads it back from the SMS sink, as from Twilio."""
+    from bench.stack import local_stack
+
+    expect(send(client, "POST", "/auth/otp", body={"phone": phone}), 202)
+    newest = local_stack().sms_sink.messages(to=phone)[0]
+    return re.search(r"\b([0-9]{6})\b", newest["body"]).group(1)
+
+
+def signed_in(client, phone: str | None = None) -> dict:
+    """`phone` (a fresh number by default) signed in through the API: the session body
+    (access_token, refresh_token, user) and the phone."""
+    phone = phone or new_phone()
+    return {"phone": phone, **expect(send(client, "POST", "/auth/verify", body={
+        "phone": phone, "code": code_sent_to(client, phone)}), 200)}
+
+
+def session_caller(session: dict) -> Caller:
+    return Caller(session["user"]["id"], session["user"]["role"],
+                  {"Authorization": f"Bearer {session['access_token']}"})
+
+
+def signed_in_callers(client) -> tuple[Caller, Caller, Caller]:
+    """A citizen, an officer and the admin, each signed in by SMS code."""
+    from chalicelib.settings import settings
+
+    admin = session_caller(signed_in(client, settings().bootstrap_admin))
+    officer_phone = new_phone()
+    expect(send(client, "PUT", f"/admin/officers/{quote(officer_phone)}", admin), 200)
+    officer = session_caller(signed_in(client, officer_phone))
+    return session_caller(signed_in(client)), officer, admin
 
 
 def send(client, method: str, path: str, who: Caller | None = None, body=None,
@@ -126,7 +163,9 @@ def upload_and_process(ticket: dict, content: bytes, content_type: str) -> None:
 
 
 def build(client) -> World:
-    world = World(caller(), caller("officer"), caller("admin"))
+    world = World(*signed_in_callers(client))
+    if (world.officer.role, world.admin.role) != ("officer", "admin"):
+        raise AssertionError(f"signed in as {world.officer.role} and {world.admin.role}")
     categories = list(DRAFTS)
     for number in range(BULLETINS):
         draft = bulletin_draft(categories[number % len(categories)], number)
