@@ -20,8 +20,6 @@ inherit the bench's own peak through fork). The methods:
                   Its operation cache is off, so the second run redoes the work
     pyvips_1cpu   the same with VIPS_CONCURRENCY=1: libvips spreads the work over every
                   core, Pillow uses one, and the worker's Lambda (1024 MB) has ~0.6 vCPU
-    imports       the imports of worker and naive and nothing else: peak minus this is
-                  what the decoding itself cost (details only)
 
 Video: a 60 s 1080p30 H.264 clip (High profile, a keyframe a second, as phones record);
 the worker's analyze_video (poster from the first keyframe, every packet counted,
@@ -47,7 +45,7 @@ from bench.common import WORK, Figure, Section, median, report
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = {"12 MP": (4000, 3000), "48 MP": (8000, 6000)}
-PHOTO_METHODS = ("worker", "naive", "pyvips", "pyvips_1cpu", "imports")
+PHOTO_METHODS = ("worker", "naive", "pyvips", "pyvips_1cpu")
 VIDEO_METHODS = ("poster", "full_decode")
 SIZES = (1280, 320)
 PHOTO_RUNS = 5
@@ -128,14 +126,6 @@ def pyvips_1cpu() -> Callable[[bytes], None]:
     return pyvips()
 
 
-def imports() -> Callable[[bytes], None]:
-    import PIL.Image  # noqa: F401
-    import PIL.ImageOps  # noqa: F401
-
-    import chalicelib.media.images  # noqa: F401
-    return lambda data: None
-
-
 def poster() -> Callable[[bytes], None]:
     from chalicelib.media.sniff import MP4
     from chalicelib.media.videos import analyze_video
@@ -156,7 +146,7 @@ def full_decode() -> Callable[[bytes], None]:
 
 
 METHODS = {"worker": worker, "naive": naive, "pyvips": pyvips, "pyvips_1cpu": pyvips_1cpu,
-           "imports": imports, "poster": poster, "full_decode": full_decode}
+           "poster": poster, "full_decode": full_decode}
 
 
 def peak_mb() -> float:
@@ -224,8 +214,7 @@ def main(photo_runs: int = PHOTO_RUNS, video_runs: int = VIDEO_RUNS) -> Section:
     summary = {}
     for photo, by_method in photo_results.items():
         m = {method: medians(runs) for method, runs in by_method.items()}
-        summary[photo] = {**m, "decode_mb": {method: m[method]["peak_mb"] - m["imports"]["peak_mb"]
-                                             for method in PHOTO_METHODS}}
+        summary[photo] = m
         ours, vips, vips_1cpu, plain = (m[method]["seconds"] * 1000 for method in (
             "worker", "pyvips", "pyvips_1cpu", "naive"))
         figures += [
