@@ -84,7 +84,7 @@ def main() -> Section:
         Figure("import app.py, fresh process (compiled)", app, "ms", floor,
                "floor (chalice+boto3+pynamodb)", f"≤ {TARGET_RATIO}×",
                app <= TARGET_RATIO * floor),
-        # CPU time barely moves with other work on the machine; wall time does.
+        # CPU time moves less than wall time when other work shares the machine.
         Figure("  the same in CPU time", cpu_app, "ms", cpu_floor, "floor"),
         Figure("import app.py, from source (as deployed)", source_app, "ms", source_floor,
                "floor, from source"),
