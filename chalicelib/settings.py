@@ -25,6 +25,8 @@ class Settings:
     twilio_api_base: str | None
     sms_timeout_seconds: float
     reports_per_hour: int
+    # Origins whose pages may call the API from a browser (CORS): the admin site's.
+    admin_origins: frozenset[str]
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -55,6 +57,8 @@ def settings() -> Settings:
         twilio_api_base=os.environ.get("MASSES_TWILIO_API_BASE") or None,
         sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS", "10")),
         reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
+        admin_origins=frozenset(origin.strip().rstrip("/") for origin
+                                in _env("MASSES_ADMIN_ORIGINS", "").split(",") if origin.strip()),
     )
 
 
