@@ -6,9 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAGE ?= dev
 PACKAGE_DIR ?= build/package-$(STAGE)
+LAYER_DIR := build/layers/media
+LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test lint package clean
+.PHONY: dev test lint package layer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +29,25 @@ test: lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
-# The deployable template: Chalice's output with infra/template.yaml merged in.
-package: $(VENV)/.installed
+# The deployable template: Chalice's output with infra/template.yaml merged in. The media
+# layer's zip sits next to sam.yaml, where the template's relative ContentUri finds it.
+package: $(VENV)/.installed $(LAYER_ZIP)
 	rm -rf $(PACKAGE_DIR)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml $(PACKAGE_DIR)
+	cp $(LAYER_ZIP) $(PACKAGE_DIR)/media-layer.zip
 	$(BIN)/cfn-lint $(PACKAGE_DIR)/sam.yaml
+
+# The evidence worker's media libraries (Pillow, PyAV, pillow-heif) as a Lambda layer,
+# from the Lambda platform's wheels. About 150 MB to download, so it is rebuilt only
+# when its requirements change (make compares the zip's time with theirs).
+layer: $(LAYER_ZIP)
+
+$(LAYER_ZIP): infra/layers/media/requirements.txt infra/layers/zip_layer.py | $(BIN)/python
+	rm -rf $(LAYER_DIR)
+	$(BIN)/pip install --quiet --no-compile --platform manylinux2014_x86_64 --implementation cp \
+		--python-version 3.11 --only-binary=:all: --target $(LAYER_DIR)/python \
+		-r infra/layers/media/requirements.txt
+	$(BIN)/python infra/layers/zip_layer.py $(LAYER_DIR) $@
 
 clean:
 	rm -rf build .pytest_cache

@@ -179,3 +179,56 @@ class ReportQuota(Model):
     window = UnicodeAttribute(hash_key=True)         # "<user id>#<hour start, ISO>"
     filed = NumberAttribute(default=0)
     ttl = NumberAttribute()
+
+
+def _bulletin_listing(index_name: str, partition: str) -> GlobalSecondaryIndex:
+    """A bulletin listing: one partition per filter value, newest first by publish time.
+    Every listing index has the same shape, so they are made here rather than spelt out
+    four times."""
+    meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
+    index_class = type(f"Bulletins_{index_name}", (GlobalSecondaryIndex,), {
+        "Meta": meta,
+        partition: UnicodeAttribute(hash_key=True),
+        "published_key": UnicodeAttribute(range_key=True),
+    })
+    return index_class()
+
+
+class Bulletin(Model):
+    """A police bulletin, read by id with one GetItem and listed with one Query on the
+    index its filters choose (see chalicelib/bulletins/listing.py for the key design).
+    The ready images are embedded, so a detail read needs nothing else."""
+
+    Meta = _meta("bulletins")
+    bulletin_id = UnicodeAttribute(hash_key=True)
+    category = UnicodeAttribute()                    # key_case | missing_person | …
+    status = UnicodeAttribute()                      # published | resolved | retracted
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    district = UnicodeAttribute()
+    contact = UnicodeAttribute()
+    details = JSONAttribute()                        # the category's own typed fields
+    images = MapAttribute(default=dict)              # media id → {large, thumb, width, …}
+    outcome = UnicodeAttribute(null=True)            # found | arrested | … once resolved
+    note = UnicodeAttribute(null=True)               # public note with the outcome
+    reason = UnicodeAttribute(null=True)             # public reason for a retraction
+    published_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    closed_at = UTCDateTimeAttribute(null=True)      # resolved or retracted
+    expires_at = UTCDateTimeAttribute(null=True)     # leaves the default listing; no ttl:
+    #                                                  it still opens by id afterwards
+    version = NumberAttribute()                      # +1 on every change; makes the ETag
+    created_by = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    request_digest = UnicodeAttribute(null=True)     # of the publish request (idempotency)
+    # Listing keys, rewritten whenever status or district changes:
+    published_key = UnicodeAttribute()               # "<published_at>#<bulletin id>"
+    status_key = UnicodeAttribute()
+    status_category_key = UnicodeAttribute()
+    status_district_key = UnicodeAttribute()
+    status_category_district_key = UnicodeAttribute()
+    by_status = _bulletin_listing("by_status", "status_key")
+    by_status_category = _bulletin_listing("by_status_category", "status_category_key")
+    by_status_district = _bulletin_listing("by_status_district", "status_district_key")
+    by_status_category_district = _bulletin_listing("by_status_category_district",
+                                                    "status_category_district_key")

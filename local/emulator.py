@@ -20,7 +20,7 @@ def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
 
 
 def start_emulator(host: str, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "local.emulator_server", host, str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:

@@ -4,6 +4,7 @@ cfn-lint, and the PynamoDB models agree with the tables the template deploys."""
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,43 @@ def test_stage_config_names_the_templates_resources():
         assert variables["MASSES_STAGE"] == stage
         assert variables["MASSES_RESOURCE_PREFIX"] == f"masses-{stage}"
         assert variables["MASSES_SSM_PREFIX"] == f"/masses/{stage}"
+
+
+# AWS caps a function plus its layers at 250 MB unzipped.
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+def unzipped_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(entry.file_size for entry in archive.infolist())
+
+
+def zip_tops(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        return {"/".join(name.split("/")[:2]) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_function_with_its_layers_fits_lambdas_size_limit(packaged, stage):
+    """Relative code paths resolve next to sam.yaml, as `aws cloudformation package` reads them."""
+    folder = packaged[stage].parent
+    resources = yaml.safe_load(packaged[stage].read_text())["Resources"]
+    bundles = {name: [folder / resource["Properties"]["CodeUri"]]
+               + [folder / resources[layer["Ref"]]["Properties"]["ContentUri"]
+                  for layer in resource["Properties"].get("Layers", [])]
+               for name, resource in resources.items()
+               if resource["Type"] == "AWS::Serverless::Function"}
+
+    # The media libraries are in the worker's layer alone; the API function stays lean.
+    assert [path.name for path in bundles["APIHandler"]] == ["deployment.zip"]
+    assert [path.name for path in bundles["ProcessEvidence"]] == ["deployment.zip",
+                                                                  "media-layer.zip"]
+    assert {"python/PIL", "python/av", "python/pillow_heif"} <= zip_tops(bundles[
+        "ProcessEvidence"][1])
+    assert not {"PIL", "av", "pillow_heif"} & {top.split("/")[0] for top in zip_tops(
+        bundles["APIHandler"][0])}
+    sizes = {name: sum(unzipped_size(path) for path in paths) for name, paths in bundles.items()}
+    assert max(sizes.values()) < LAMBDA_UNZIPPED_LIMIT, sizes
 
 
 def declared_tables(stage: str = "local") -> dict[str, dict]:

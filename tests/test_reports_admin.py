@@ -231,13 +231,13 @@ def test_a_report_takes_at_most_fifty_notes(client):
     ({}, None),
     ({"status": "closed"}, "status"),
     ({"status": 3}, "status"),
-    ({"note": {"text": "hi"}}, "note"),
+    ({"note": {"text": "hi"}}, "note.visibility"),
     ({"note": {"text": "", "visibility": "internal"}}, "note.text"),
     ({"note": {"text": "   ", "visibility": "internal"}}, "note.text"),
     ({"note": {"text": "x" * 2001, "visibility": "internal"}}, "note.text"),
     ({"note": {"text": "hello", "visibility": "public"}}, "note.visibility"),
     ({"note": "hello"}, "note"),
-    ({"status": "in_review", "alias": "me"}, None),
+    ({"status": "in_review", "alias": "me"}, "alias"),
 ])
 def test_bad_changes_are_400(client, body, field):
     report_id = file_report(client, caller())["report_id"]

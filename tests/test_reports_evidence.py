@@ -3,24 +3,18 @@ report (on_media_processed), presigned GETs, original downloads, and the whole p
 from a phone's upload to a thumbnail the citizen sees."""
 
 import json
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
-import boto3
 import pytest
-import requests
 from test_reports_support import audit_of, caller, error_code, file_report, send
 
 from chalicelib import reports
 from chalicelib.errors import Conflict
-from chalicelib.media import owners, worker
-from chalicelib.media.s3_events import CreatedObject
 from chalicelib.reports import filing
 from chalicelib.reports.bodies import EvidenceRequest
-from chalicelib.settings import settings
 from chalicelib.tables import Media, Report
 
 JPEG = {"content_type": "image/jpeg", "size": 2048}
@@ -251,48 +245,3 @@ def test_a_rejected_original_is_not_handed_out(client):
     refused = send(client, "get", f"/admin/reports/{report_id}/evidence/{evidence_id}/original",
                    officer)
     assert refused.status_code == 409
-
-
-def fake_worker(created: CreatedObject) -> None:
-    """Stands in for the evidence worker: writes a thumbnail and a large derivative,
-    marks the Media ready and tells its owner, as the real worker will."""
-    _, owner_type, owner_id, media_id = created.key.split("/")
-    if owner_type != "report" or not Media.count(f"report#{owner_id}",
-                                                 Media.media_id == media_id):
-        return  # another test's upload
-    s3 = boto3.client("s3")
-    derivatives = {}
-    for size in ("thumb", "large"):
-        derivatives[size] = f"derivatives/report/{owner_id}/{media_id}/{size}.jpg"
-        s3.put_object(Bucket=created.bucket, Key=derivatives[size], Body=f"{size}-jpeg".encode(),
-                      ContentType="image/jpeg")
-    owners.notify(processed(owner_id, media_id, derivatives=derivatives, size=created.size))
-
-
-def test_end_to_end_a_phone_upload_becomes_a_thumbnail_the_citizen_sees(client, pump,
-                                                                       monkeypatch):
-    monkeypatch.setattr(worker, "process_object", fake_worker)
-    citizen, officer = caller(), caller("officer")
-    report_id = file_report(client, citizen)["report_id"]
-    content = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 64
-    upload = ticket(client, citizen, report_id, {"content_type": "image/jpeg",
-                                                 "size": len(content)}).json_body
-    posted = requests.post(upload["upload"]["url"], data=upload["upload"]["fields"],
-                           files={"file": ("photo.jpg", content, "image/jpeg")}, timeout=10)
-    assert posted.status_code == 204, posted.text
-
-    deadline = time.monotonic() + 15
-    while True:
-        [item] = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
-        if item["status"] == "ready" or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert item["status"] == "ready", "the worker never reported the upload"
-    assert item["evidence_id"] == upload["evidence_id"]
-    assert requests.get(item["thumb_url"], timeout=5).content == b"thumb-jpeg"
-    assert requests.get(item["large_url"], timeout=5).content == b"large-jpeg"
-
-    original = send(client, "get", f"/admin/reports/{report_id}/evidence/"
-                                   f"{upload['evidence_id']}/original", officer).json_body
-    assert requests.get(original["url"], timeout=5).content == content
-    assert settings().evidence_bucket in original["url"]

@@ -4,7 +4,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.api import admin_reports, cors, evidence_events, health, reports
+from chalicelib.api import admin_reports, bulletins, cors, evidence_events, health, reports
 from chalicelib.errors import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,7 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(evidence_events.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
+    app.register_blueprint(bulletins.bp)
     # After every blueprint (it adds their preflights), before the error middleware
     # (so error answers carry the CORS headers too).
     cors.admit_admin_origins(app)

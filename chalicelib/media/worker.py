@@ -1,16 +1,196 @@
 """The evidence worker: what happens to each uploaded original.
 
-The processing itself (sniffing, hashing, derivatives) is the evidence issue's; until
-it lands, received objects are only logged, never marked processed.
+For each S3 ObjectCreated under `uploads/` it finds the pending Media record, reads the
+object once (size checked, type sniffed from the bytes, SHA-256 taken while streaming),
+makes the derivatives, and ends the record `ready` or `rejected`, then tells the owner.
+
+Failures split in two. A bad file is the uploader's: the record ends `rejected` with a
+reason code and the message is consumed. Anything else (S3, DynamoDB, throttling)
+raises, so SQS delivers the message again and in the end parks it in the dead-letter
+queue. Originals are only ever read (IAM grants GetObject alone on `uploads/*`).
+
+SQS may deliver a message twice and two workers may race: derivatives are written only
+if absent (S3 conditional put), the record changes only while still `pending`, and a
+delivery for a finished item writes nothing. It does tell the owner again, so a failed
+notification is retried like any other failure; owners take notice idempotently.
 """
 
+import contextlib
+import functools
+import hashlib
+import io
 import logging
+import re
+import tempfile
+from datetime import UTC, datetime
 
+import boto3
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.media import DERIVATIVE_PREFIX, UPLOAD_PREFIX, owners, uploads
+from chalicelib.media.analysis import Analysis, Rejected
+from chalicelib.media.images import analyze_image
 from chalicelib.media.s3_events import CreatedObject
+from chalicelib.media.sniff import SNIFF_BYTES, FileType, sniff
+from chalicelib.media.videos import analyze_video
+from chalicelib.settings import settings
+from chalicelib.tables import Media
 
 logger = logging.getLogger(__name__)
 
+# What start_upload writes: uploads/<owner type>/<owner id>/<media id (uuid4 hex)>.
+# Anything else was not made by us, and is neither read nor retried.
+UPLOAD_KEY = re.compile(re.escape(UPLOAD_PREFIX) + r"(?P<owner_type>[a-z_]{1,32})/"
+                        r"(?P<owner_id>[A-Za-z0-9_-]{1,128})/(?P<media_id>[0-9a-f]{32})")
+CHUNK_BYTES = 1024 * 1024
+
+
+@functools.cache
+def s3_client():
+    return boto3.client("s3")
+
 
 def process_object(created: CreatedObject) -> None:
-    logger.info("evidence object received: s3://%s/%s (%d bytes)",
-                created.bucket, created.key, created.size)
+    media = _media_of(created)
+    if media is None:
+        return
+    if media.status == "pending":
+        _finish(media, **_examine(created.bucket, media))
+    else:
+        logger.info("media %s is already %s; nothing to redo", media.media_id, media.status)
+    owners.notify(media)
+
+
+def _media_of(created: CreatedObject) -> Media | None:
+    """The Media record this object belongs to, or None (logged) for objects that are
+    not ours. The key comes from an event, so it is shown with repr() in logs."""
+    if created.bucket != settings().evidence_bucket:
+        logger.warning("ignored an object in another bucket: %r", created.bucket)
+        return None
+    match = UPLOAD_KEY.fullmatch(created.key)
+    if match is None:
+        logger.warning("ignored an object outside the upload layout: %r", created.key)
+        return None
+    owner = f"{match['owner_type']}#{match['owner_id']}"
+    try:
+        # Consistent: start_upload wrote the record just before the upload began.
+        media = Media.get(owner, match["media_id"], consistent_read=True)
+    except Media.DoesNotExist:
+        logger.warning("ignored an object with no media record: %r", created.key)
+        return None
+    if media.object_key != created.key:
+        logger.warning("ignored %r: its record is for %r", created.key, media.object_key)
+        return None
+    return media
+
+
+def _examine(bucket: str, media: Media) -> dict:
+    """The fields that finish the record: read, check and analyse the original once."""
+    try:
+        response = s3_client().get_object(Bucket=bucket, Key=media.object_key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchKey":
+            return {"reject_reason": "missing"}
+        raise
+    size = response["ContentLength"]
+    with contextlib.closing(response["Body"]) as body:
+        if size == 0:
+            return {"reject_reason": "empty", "size": 0}
+        if size > media.declared_size:
+            return {"reject_reason": "size_mismatch", "size": size}
+        head = body.read(SNIFF_BYTES)
+        file_type = sniff(head)
+        known = {"size": size, "kind": file_type.kind if file_type else None}
+        if file_type is None:
+            return {"reject_reason": "not_an_allowed_type", **known}
+        if file_type.kind != media.content_type.split("/")[0]:
+            return {"reject_reason": "type_mismatch", **known}
+        if size > {**uploads.IMAGE_TYPES, **uploads.VIDEO_TYPES}[file_type.content_type]:
+            return {"reject_reason": "too_large", **known}
+        if file_type.kind == "image":
+            original = io.BytesIO()
+            known["sha256"] = _copy(head, body, original)
+            return {**known, **_analysed(media, file_type, original)}
+        # Videos can be hundreds of MB: to local disk (Lambda's /tmp). The file has no
+        # name, so it is gone when closed, even if a timeout kills the run.
+        with tempfile.TemporaryFile(prefix="evidence-") as original:
+            known["sha256"] = _copy(head, body, original)
+            return {**known, **_analysed(media, file_type, original)}
+
+
+def _copy(head: bytes, body, sink) -> str:
+    """Streams the rest of the body into `sink`; the SHA-256 of all of it, in hex."""
+    digest = hashlib.sha256(head)
+    sink.write(head)
+    for chunk in body.iter_chunks(CHUNK_BYTES):
+        digest.update(chunk)
+        sink.write(chunk)
+    sink.seek(0)
+    return digest.hexdigest()
+
+
+def _analysed(media: Media, file_type: FileType, original) -> dict:
+    """Analyses the downloaded original and stores its derivatives.
+
+    Decoding touches only the local copy, so whatever a decoder raises is about the
+    file (Pillow and FFmpeg raise many kinds of error on hostile input): the item is
+    rejected, never retried. Storing the derivatives afterwards may raise, and retry.
+    """
+    try:
+        if file_type.kind == "image":
+            analysis = analyze_image(original, file_type)
+        else:
+            analysis = analyze_video(original, file_type)
+    except Rejected as rejected:
+        logger.info("media %s rejected: %s", media.media_id, rejected.reason)
+        return {"reject_reason": rejected.reason}
+    except Exception:
+        logger.warning("media %s rejected: its %s does not decode", media.media_id,
+                       file_type.content_type, exc_info=True)
+        return {"reject_reason": f"corrupt_{file_type.kind}"}
+    return {"derivatives": _store_derivatives(media, analysis), **_described(analysis)}
+
+
+def _described(analysis: Analysis) -> dict:
+    return {"width": analysis.width, "height": analysis.height,
+            "duration_seconds": analysis.duration_seconds,
+            "captured_at": analysis.captured_at, "gps": analysis.gps}
+
+
+def _store_derivatives(media: Media, analysis: Analysis) -> dict[str, str]:
+    folder = DERIVATIVE_PREFIX + media.object_key.removeprefix(UPLOAD_PREFIX)
+    keys = {}
+    for name, jpeg in analysis.derivatives.items():
+        keys[name] = f"{folder}/{name}.jpg"
+        _put_if_absent(keys[name], jpeg)
+    return keys
+
+
+def _put_if_absent(key: str, jpeg: bytes) -> None:
+    try:
+        s3_client().put_object(Bucket=settings().evidence_bucket, Key=key, Body=jpeg,
+                               ContentType="image/jpeg", IfNoneMatch="*")
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "PreconditionFailed":
+            raise
+        # An earlier delivery of this upload wrote it: the same original gives the same bytes.
+        logger.info("derivative %r already written", key)
+
+
+def _finish(media: Media, reject_reason: str | None = None, **fields) -> None:
+    """Ends the record `ready` or `rejected`, unless another delivery already has."""
+    fields = {"status": "rejected" if reject_reason else "ready", "reject_reason": reject_reason,
+              "processed_at": datetime.now(UTC), **fields}
+    actions = [getattr(Media, name).set(value) for name, value in fields.items()
+               if value is not None]
+    try:
+        media.update(actions=actions, condition=Media.status == "pending")
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        logger.info("media %s was finished by another delivery", media.media_id)
+        media.refresh(consistent_read=True)
+        return
+    logger.info("media %s is %s%s", media.media_id, media.status,
+                f" ({reject_reason})" if reject_reason else "")

@@ -1,0 +1,113 @@
+"""What an officer sends to publish or change a bulletin: one typed struct per category.
+
+The JSON is flat: the common fields (title, body, district, contact, expires_at) sit
+beside the category's own fields, and `category` says which struct applies (a msgspec
+tagged union). Unknown fields are refused and every string has a length limit and a
+character rule, so a typo or an oversized field is a 400 naming it, never stored.
+Lengths count characters, not bytes, so Chinese text gets the same room as English.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+# One visible line: no control characters, no blank start or end.
+_LINE = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\Z"
+# Free text: tabs and line breaks allowed, other control characters not; not all blank.
+_TEXT = r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z"
+
+
+def line(max_length: int):
+    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=_LINE)]
+
+
+def text(max_length: int):
+    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=_TEXT)]
+
+
+UtcTime = Annotated[datetime, Meta(tz=True)]
+District = line(64)
+Outcome = Literal["found", "arrested", "recovered", "returned", "closed"]
+COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at")
+
+
+class BulletinDraftBase(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="category"):
+    title: line(120)
+    body: text(5000)
+    district: District
+    contact: line(200)
+    expires_at: UtcTime | None = None
+
+
+class KeyCase(BulletinDraftBase, kw_only=True, tag="key_case"):
+    case_number: line(64)
+    summary: text(1000)
+    occurred_at: UtcTime
+    appeal: text(2000)
+
+
+class MissingPerson(BulletinDraftBase, kw_only=True, tag="missing_person"):
+    name: line(100)
+    sex: Literal["male", "female", "unknown"]
+    # At least one of age and date_of_birth (checked in chalicelib.bulletins).
+    age: Annotated[int, Meta(ge=0, le=130)] | None = None
+    date_of_birth: date | None = None
+    height_cm: Annotated[int, Meta(ge=30, le=250)] | None = None
+    build: line(100) | None = None
+    clothing: text(500) | None = None
+    last_seen_place: line(200)
+    last_seen_at: UtcTime
+    circumstances: text(2000) | None = None
+    at_risk: bool = False
+
+
+class LostAndFound(BulletinDraftBase, kw_only=True, tag="lost_and_found"):
+    lost_or_found: Literal["lost", "found"]
+    item_type: line(100)
+    description: text(2000)
+    place: line(200)
+    occurred_on: date
+    claim_at: line(300)
+
+
+class Suspect(BulletinDraftBase, kw_only=True, tag="suspect"):
+    name: line(100) | None = None
+    aliases: Annotated[list[line(100)], Meta(max_length=10)] = []
+    description: text(2000)
+    wanted_for: line(300)
+    caution: line(300) | None = None
+    reward: line(300) | None = None
+
+
+class Vehicle(BulletinDraftBase, kw_only=True, tag="vehicle"):
+    plate: line(20)
+    make: line(50) | None = None
+    model: line(50) | None = None
+    colour: line(30) | None = None
+    year: Annotated[int, Meta(ge=1886, le=2100)] | None = None
+    sought_for: Literal["stolen", "hit_and_run", "used_in_crime", "abandoned", "other"]
+
+
+BulletinDraft = KeyCase | MissingPerson | LostAndFound | Suspect | Vehicle
+CATEGORIES = tuple(kind.__struct_config__.tag for kind in BulletinDraft.__args__)
+
+
+class Resolve(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
+              tag="resolved"):
+    outcome: Outcome
+    note: text(1000) | None = None
+
+
+class Retract(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
+              tag="retracted"):
+    reason: text(1000)
+
+
+# PATCH bodies that carry `status` are one of these; the rest are edits.
+LifecycleMove = Resolve | Retract
+
+
+class ImageUploadRequest(Struct, forbid_unknown_fields=True):
+    content_type: line(100)
+    size: int
