@@ -31,8 +31,6 @@ def main() -> int:
     emulator = start_emulator(config.HOST, config.EMULATOR_PORT)
     children = [emulator]
     stage_env = config.stage_environment(url(config.EMULATOR_PORT), url(config.SMS_SINK_PORT))
-    # The API admits the admin site's origin, wherever ADMIN_PORT put it.
-    stage_env["MASSES_ADMIN_ORIGINS"] = url(config.ADMIN_PORT)
     env = {**os.environ, **stage_env}
     os.environ.update(stage_env)
 

@@ -1,6 +1,6 @@
 // Building the page from data without ever parsing HTML: every text from the API goes
 // in as a text node, so nothing an officer or a citizen typed can run as script (the
-// CSP's require-trusted-types-for refuses innerHTML anyway).
+// CSP's require-trusted-types-for refuses HTML strings anyway).
 
 import { age, errorMessage, formatTime, label, t } from "./i18n.js";
 
