@@ -55,6 +55,19 @@ def config_js(api_url: str) -> str:
     return f'export const API_BASE = "{api_url.rstrip("/")}";\n'
 
 
+def site_file(path: str) -> bytes | None:
+    """The file of admin/ at this URL path; None for anything outside admin/ (".."
+    or a symlink out), a dotfile, a directory, or a name the OS refuses."""
+    try:
+        file = (SITE / path.lstrip("/")).resolve()
+        if (not file.is_relative_to(SITE) or not file.is_file()
+                or any(part.startswith(".") for part in file.relative_to(SITE).parts)):
+            return None
+        return file.read_bytes()
+    except (OSError, ValueError):   # too long, or a NUL byte in the name
+        return None
+
+
 def handler_for(api_url: str, media_url: str) -> type[BaseHTTPRequestHandler]:
     headers = {"Content-Security-Policy": content_security_policy(api_url, media_url),
                **SECURITY_HEADERS, "Cache-Control": "no-cache"}
@@ -73,15 +86,10 @@ def handler_for(api_url: str, media_url: str) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlsplit(self.path).path)
             if path == "/":
                 path = "/index.html"
-            body = generated.get(path)
+            body = generated.get(path) or site_file(path)
             if body is None:
-                file = (SITE / path.lstrip("/")).resolve()
-                # Nothing outside admin/ (no "..", no symlinks out) and no dotfiles.
-                if (not file.is_relative_to(SITE) or not file.is_file()
-                        or any(part.startswith(".") for part in file.relative_to(SITE).parts)):
-                    self.send_error(404)
-                    return
-                body = file.read_bytes()
+                self.send_error(404)
+                return
             suffix = Path(path).suffix
             self.send_response(200)
             self.send_header("Content-Type", TYPES.get(suffix) or mimetypes.guess_type(path)[0]

@@ -3,7 +3,7 @@
 Starts the emulator, creates the stack in it from infra/template.yaml, then starts the
 SMS sink, `chalice local`, the pump and the admin site. Ctrl-C (or SIGTERM) stops
 exactly the processes started here. Ports come from MOTO_PORT, API_PORT, SMS_SINK_PORT
-and ADMIN_PORT.
+and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting when files change.
 """
 
 import os
@@ -54,7 +54,10 @@ def main() -> int:
         children.append(start([python, "-m", "local.sms_sink", "--port",
                                str(config.SMS_SINK_PORT)], env))
         chalice = str(Path(python).with_name("chalice"))
-        children.append(start([chalice, "local", "--stage", config.STAGE,
+        # chalice local restarts on any file written under the project (builds, test
+        # caches, screenshots); the browser tests switch that off with API_RELOAD=0.
+        reload = [] if os.environ.get("API_RELOAD", "1") == "1" else ["--no-autoreload"]
+        children.append(start([chalice, "local", "--stage", config.STAGE, *reload,
                                "--host", config.HOST, "--port", str(config.API_PORT)], env))
         children.append(start([python, "-m", "local.pump"], env))
         children.append(start([python, "-m", "local.admin_site", "--port", str(config.ADMIN_PORT),
