@@ -341,6 +341,26 @@ def test_the_english_switch_works_and_is_remembered(officer):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
 
+def test_an_expired_access_token_is_refreshed_quietly(officer, stack):
+    page = officer.page
+    officer.open("#/reports")
+    before = session_storage(page)
+    page.evaluate("""() => {
+        const session = JSON.parse(sessionStorage.getItem('masses.session'));
+        sessionStorage.setItem('masses.session', JSON.stringify({...session, expires_at: 0}));
+    }""")
+    page.reload()
+    expect(page.locator("h1")).to_have_text("举报队列")
+    expect(page.locator("#signin-dialog")).to_be_hidden()
+    after = session_storage(page)
+    assert after["refresh_token"] != before["refresh_token"]
+    assert after["access_token"] != before["access_token"]
+    assert after["expires_at"] > before["expires_at"]
+    # The old refresh token was spent by the rotation.
+    assert stack.call("POST", "/auth/refresh",
+                      body={"refresh_token": before["refresh_token"]}).status_code == 401
+
+
 def test_a_401_brings_back_sign_in_without_losing_what_was_typed(officer, officers, report,
                                                                  stack):
     page = officer.page
@@ -406,3 +426,14 @@ def test_api_errors_reach_the_officer_in_their_language(admin):
     page.get_by_role("button", name="撤销警员权限").click()
     expect(page.locator(".notice-error")).to_have_text("该号码属于管理员，不能在这里更改。")
 
+
+
+def test_logout_ends_the_session_on_the_server_too(admin, stack):
+    page = admin.page
+    stored = session_storage(page)
+    page.locator("#logout").click()
+    expect(page.locator(".signin-page .notice")).to_have_text("您已退出登录。")
+    expect(page.locator(".masthead")).to_be_hidden()
+    assert session_storage(page) is None
+    assert stack.call("POST", "/auth/refresh",
+                      body={"refresh_token": stored["refresh_token"]}).status_code == 401

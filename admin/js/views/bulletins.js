@@ -351,6 +351,8 @@ export async function bulletin(page, bulletinId) {
     return waiting.some((item) => Date.now() - item.at <= PROCESSING_FOR_MS);
   }
 
+  /** Images are listed once processed: redraw the gallery (only, so that what the
+   * officer is typing in the forms stays) until no upload is waiting. */
   async function poll() {
     while (drawGallery()) {
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
@@ -358,10 +360,9 @@ export async function bulletin(page, bulletinId) {
       try {
         data = await api("GET", `/bulletins/${data.id}`);
       } catch {
-        return;
+        return;   // the officer can reload; a failed poll is not worth an alarm
       }
     }
-    draw();
   }
 
   function imageUploader() {

@@ -103,6 +103,7 @@ class ReportView {
   constructor(page, data) {
     this.page = page;
     this.data = data;
+    this.fetchedAt = Date.now();
     this.head = h("div", { class: "report-head" });
     this.facts = h("div", { class: "report-facts" });
     this.gallery = h("div", { class: "gallery" });
@@ -170,7 +171,7 @@ class ReportView {
     return h("figure", { class: "evidence evidence-ready",
       dataset: { evidenceId: item.evidence_id, status: item.status } },
     h("button", { type: "button", class: "thumb", title: t("evidence.view_large"),
-      onclick: () => showImage(item.large_url, caption) },
+      onclick: async () => showImage((await this.fresh(item)).large_url, caption) },
     h("img", { src: item.thumb_url, alt: t("evidence.thumb_alt",
       { kind: label("evidence.kind", item.kind) }) }),
     item.kind === "video" ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
@@ -179,6 +180,26 @@ class ReportView {
         ` · ${t("evidence.captured")} ${formatTime(item.captured_at)}`) : null,
       h("button", { type: "button", class: "link", onclick: (event) =>
         busy(event.target, () => this.downloadOriginal(item)) }, t("evidence.original"))));
+  }
+
+  /** The evidence item with URLs that have not expired: the view's URLs live
+   * `evidence_urls_expire_in` seconds, and an officer may look for longer. */
+  async fresh(item) {
+    const lifetime = (this.data.evidence_urls_expire_in - 30) * 1000;
+    if (Date.now() - this.fetchedAt < lifetime) return item;
+    try {
+      await this.reload();
+    } catch (error) {
+      this.message.error(error);
+    }
+    return this.data.evidence.find((each) => each.evidence_id === item.evidence_id) ?? item;
+  }
+
+  async reload() {
+    const fresh = await api("GET", `/admin/reports/${this.data.report_id}`);
+    this.fetchedAt = Date.now();
+    this.data = { ...this.data, evidence: fresh.evidence };
+    this.drawGallery();
   }
 
   async downloadOriginal(item) {
@@ -199,9 +220,7 @@ class ReportView {
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
       if (!this.page.isCurrent() || Date.now() > until) return;
       try {
-        const fresh = await api("GET", `/admin/reports/${this.data.report_id}`);
-        this.data = { ...this.data, evidence: fresh.evidence };
-        this.drawGallery();
+        await this.reload();
       } catch {
         return;  // the officer can reload; a failed poll is not worth an alarm
       }
@@ -222,6 +241,7 @@ class ReportView {
   async change(body) {
     try {
       this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body });
+      this.fetchedAt = Date.now();
       this.draw();
       this.message.show(body.status
         ? t("report.moved", { status: label("report_status", body.status) })
