@@ -5,6 +5,14 @@ import { busy, empty, failure, field, h, loading, notice, when } from "../dom.js
 import { formatTime, label, t } from "../i18n.js";
 
 const PAGE_SIZE = 50;
+// Details whose values are codes the site has names for, by action.
+const NAMED_DETAILS = {
+  "role.change": { from: "role", to: "role" },
+  "report.status_changed": { from: "report_status", to: "report_status" },
+  "report.note_added": { visibility: "note.visibility" },
+  "bulletin.publish": { category: "bulletin_category" },
+  "bulletin.resolve": { outcome: "outcome" },
+};
 
 export function officers() {
   const phone = h("input", { type: "tel", name: "officer-phone", required: true, maxlength: 32,
@@ -92,7 +100,7 @@ function eventRow(event) {
       h("code", { class: "muted" }, event.actor.id)),
     h("td", {}, label("action", event.action)),
     h("td", {}, targetLink(event.target)),
-    h("td", {}, details(event.details)));
+    h("td", {}, details(event.action, event.details)));
 }
 
 /** "report#<id>" and "bulletin#<id>" open the item; anything else is shown as is. */
@@ -104,10 +112,12 @@ function targetLink(target) {
   return h("code", {}, target);
 }
 
-function details(values) {
+function details(action, values) {
   const entries = Object.entries(values ?? {});
   if (!entries.length) return "";
+  const named = NAMED_DETAILS[action] ?? {};
   return h("dl", { class: "details" }, entries.flatMap(([name, value]) => [
     h("dt", {}, label("field", name)),
-    h("dd", {}, typeof value === "object" ? JSON.stringify(value) : String(value))]));
+    h("dd", {}, typeof value === "object" ? JSON.stringify(value)
+      : named[name] ? label(named[name], value) : String(value))]));
 }
