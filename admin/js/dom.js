@@ -65,6 +65,34 @@ export function when(iso) {
   return h("time", { datetime: iso, title: formatTime(iso) }, age(iso));
 }
 
+/** A list that loads page after page: `fetchPage(cursor)` answers the API's
+ * {items, next_cursor}; `items` is the element the rendered items go into. Shows the
+ * loading, empty and failed states, and a "load more" button while there is more. */
+export function pagedList(items, fetchPage, renderItem, whenEmpty) {
+  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
+  const state = h("div", {}, loading());
+  let cursor = null;
+
+  async function load() {
+    try {
+      const page = await fetchPage(cursor);
+      state.replaceChildren();
+      items.append(...page.items.map(renderItem));
+      if (!items.children.length) state.replaceChildren(whenEmpty());
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    } catch (error) {
+      state.replaceChildren(failure(error, () => {
+        state.replaceChildren(loading());
+        load();
+      }));
+    }
+  }
+  more.addEventListener("click", () => busy(more, load));
+  load();
+  return [items, state, more];
+}
+
 /** Runs `action` while `button` shows that it is busy; a second click does nothing. */
 export async function busy(button, action) {
   if (button.disabled) return undefined;

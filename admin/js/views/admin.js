@@ -1,7 +1,7 @@
 // Admin pages: grant and revoke the officer role, and read the audit trail.
 
 import { api } from "../api.js";
-import { busy, empty, failure, field, h, loading, notice, when } from "../dom.js";
+import { busy, empty, field, h, notice, pagedList, when } from "../dom.js";
 import { formatTime, label, t } from "../i18n.js";
 
 const PAGE_SIZE = 50;
@@ -60,29 +60,9 @@ export function officers() {
 }
 
 export function audit() {
-  const rows = h("tbody");
-  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
-  const state = h("div", {}, loading());
-  let cursor = null;
-
-  async function load() {
-    try {
-      const page = await api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } });
-      state.replaceChildren();
-      rows.append(...page.items.map(eventRow));
-      if (!rows.children.length) state.replaceChildren(empty(t("audit.empty")));
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      state.replaceChildren(failure(error, () => {
-        state.replaceChildren(loading());
-        load();
-      }));
-    }
-  }
-  more.addEventListener("click", () => busy(more, load));
-  load();
-
+  const [rows, state, more] = pagedList(h("tbody"),
+    (cursor) => api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } }),
+    eventRow, () => empty(t("audit.empty")));
   return h("section", { class: "audit" },
     h("div", { class: "page-head" }, h("h1", {}, t("audit.title"))),
     h("p", { class: "lead" }, t("audit.lead")),

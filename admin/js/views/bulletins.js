@@ -2,8 +2,7 @@
 // in bulletin-fields.json), one bulletin with its images, resolve, retract, and its clues.
 
 import { api, upload } from "../api.js";
-import { badge, busy, empty, failure, field, h, loading, notice, showImage, when }
-  from "../dom.js";
+import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
 import { formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
 
@@ -34,32 +33,12 @@ export async function list(page) {
     const params = new URLSearchParams({ category, status, ...changes });
     location.hash = `#/bulletins?${params}`;
   };
-  const items = h("ol", { class: "cards bulletin-cards" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
-  const state = h("div", {}, loading());
-  let cursor = null;
-
-  async function load() {
-    try {
-      const answer = await api("GET", "/bulletins", { query: { category, status, limit: PAGE_SIZE,
-        cursor, include_expired: "true" } });
-      state.replaceChildren();
-      items.append(...answer.items.map(bulletinCard));
-      if (!items.children.length) {
-        state.replaceChildren(empty(t("bulletins.empty", { status: label("bulletin_status", status) }),
-          t("bulletins.empty_hint")));
-      }
-      cursor = answer.next_cursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      state.replaceChildren(failure(error, () => {
-        state.replaceChildren(loading());
-        load();
-      }));
-    }
-  }
-  more.addEventListener("click", () => busy(more, load));
-  load();
+  const listing = pagedList(h("ol", { class: "cards bulletin-cards" }),
+    (cursor) => api("GET", "/bulletins", { query: { category, status, limit: PAGE_SIZE,
+      cursor, include_expired: "true" } }),
+    bulletinCard,
+    () => empty(t("bulletins.empty", { status: label("bulletin_status", status) }),
+      t("bulletins.empty_hint")));
 
   return h("section", { class: "bulletins" },
     h("div", { class: "page-head" }, h("h1", {}, t("bulletins.title")),
@@ -76,7 +55,7 @@ export async function list(page) {
         statuses.map((value) => h("button", { type: "button", dataset: { status: value },
           "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
         label("bulletin_status", value))))),
-    items, state, more);
+    listing);
 }
 
 function bulletinCard(bulletin) {

@@ -2,7 +2,7 @@
 // category, see chalicelib/reports) and the full view of one report.
 
 import { api, currentUser } from "../api.js";
-import { badge, busy, empty, failure, field, h, loading, notice, showImage, when }
+import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
 
@@ -44,30 +44,8 @@ export async function queue(page) {
 
 /** A paged list of report cards; `fetchPage(cursor)` answers {items, next_cursor}. */
 export function reportList(fetchPage, whenEmpty) {
-  const items = h("ol", { class: "cards" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
-  const status = h("div", {}, loading());
-  const list = h("div", { class: "report-list" }, items, status, more);
-  let cursor = null;
-
-  async function load() {
-    try {
-      const page = await fetchPage(cursor);
-      status.replaceChildren();
-      items.append(...page.items.map(reportCard));
-      if (!items.children.length) status.replaceChildren(whenEmpty());
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      status.replaceChildren(failure(error, () => {
-        status.replaceChildren(loading());
-        load();
-      }));
-    }
-  }
-  more.addEventListener("click", () => busy(more, load));
-  load();
-  return list;
+  return h("div", { class: "report-list" },
+    pagedList(h("ol", { class: "cards" }), fetchPage, reportCard, whenEmpty));
 }
 
 function reportCard(report) {
