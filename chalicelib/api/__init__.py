@@ -4,7 +4,18 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.api import admin_reports, bulletins, cors, evidence_events, health, reports
+from chalicelib.api import (
+    admin_reports,
+    audit,
+    auth,
+    bulletins,
+    cors,
+    evidence_events,
+    health,
+    me,
+    officers,
+    reports,
+)
 from chalicelib.errors import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -16,6 +27,10 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
     app.register_blueprint(bulletins.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(me.bp)
+    app.register_blueprint(officers.bp)
+    app.register_blueprint(audit.bp)
     # After every blueprint (it adds their preflights), before the error middleware
     # (so error answers carry the CORS headers too).
     cors.admit_admin_origins(app)
