@@ -88,10 +88,11 @@ export async function edit(page, bulletinId) {
   return bulletinForm(await schema(), current.category, current);
 }
 
-/** The form to publish a bulletin of `category`, or to edit `current`. */
-function bulletinForm(fields, category, current) {
+/** The form to publish a bulletin of `category`, or to edit `current`. Choosing another
+ * category for a new bulletin swaps only the category's own fields, keeping the rest. */
+function bulletinForm(fields, initialCategory, current) {
+  let category = initialCategory;
   const controls = new Map();
-  const spec = [...fields.common, ...fields.categories[category]];
   const message = notice();
   const images = h("input", { type: "file", name: "images", multiple: true,
     accept: fields.image_types.join(",") });
@@ -100,9 +101,21 @@ function bulletinForm(fields, category, current) {
   const idempotencyKey = crypto.randomUUID();
   const submit = h("button", { type: "submit", class: "primary" },
     current ? t("bulletin.save") : t("bulletin.publish"));
+  const inputs = (specs) => specs.map((each) => control(each, controls, current));
+  const categoryFieldset = () => h("fieldset", {}, h("legend", {}, t("bulletin.category_fields",
+    { category: label("bulletin_category", category) })), inputs(fields.categories[category]));
+  let categoryFields = categoryFieldset();
 
   const categoryPicker = h("select", { name: "category", disabled: Boolean(current),
-    onchange: (event) => { location.hash = `#/bulletins/new?category=${event.target.value}`; } },
+    onchange: (event) => {
+      fields.categories[category].forEach((each) => controls.delete(each.name));
+      category = event.target.value;
+      const next = categoryFieldset();
+      categoryFields.replaceWith(next);
+      categoryFields = next;
+      form.dataset.category = category;
+      history.replaceState(null, "", `#/bulletins/new?category=${category}`);
+    } },
   Object.keys(fields.categories).map((value) => h("option", { value,
     selected: value === category }, label("bulletin_category", value))));
 
@@ -112,11 +125,8 @@ function bulletinForm(fields, category, current) {
       busy(submit, () => (current ? saveEdit() : publish()));
     } },
   field(t("bulletin.category"), categoryPicker, current ? t("bulletin.category_fixed") : null),
-  h("fieldset", {}, h("legend", {}, t("bulletin.common_fields")),
-    fields.common.map((spec_) => control(spec_, controls, current))),
-  h("fieldset", {}, h("legend", {}, t("bulletin.category_fields",
-    { category: label("bulletin_category", category) })),
-  fields.categories[category].map((spec_) => control(spec_, controls, current))),
+  h("fieldset", {}, h("legend", {}, t("bulletin.common_fields")), inputs(fields.common)),
+  categoryFields,
   current ? null : h("fieldset", {}, h("legend", {}, t("bulletin.images")),
     field(t("bulletin.choose_images"), images, t("bulletin.images_hint"))),
   message, h("div", { class: "actions" }, submit,
@@ -134,8 +144,8 @@ function bulletinForm(fields, category, current) {
 
   async function publish() {
     const body = { category };
-    for (const { name } of spec) {
-      const value = controls.get(name).read();
+    for (const [name, { read }] of controls) {
+      const value = read();
       if (value !== null) body[name] = value;
     }
     let bulletin;
@@ -157,11 +167,9 @@ function bulletinForm(fields, category, current) {
 
   async function saveEdit() {
     const changes = {};
-    for (const { name } of spec) {
-      const value = controls.get(name).read();
-      if (JSON.stringify(value) !== JSON.stringify(controls.get(name).initial)) {
-        changes[name] = value;
-      }
+    for (const [name, { read, initial }] of controls) {
+      const value = read();
+      if (JSON.stringify(value) !== JSON.stringify(initial)) changes[name] = value;
     }
     if (!Object.keys(changes).length) {
       message.show(t("bulletin.nothing_changed"), "error");
