@@ -52,9 +52,9 @@ def browser():
         browser.close()
 
 
-class Officer:
-    """A signed-in browser tab, and what went wrong in it that the site did not show:
-    uncaught errors and CSP refusals fail the test that caused them."""
+class SiteTab:
+    """A browser tab on the site for one phone number, and what went wrong in it that
+    the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
 
     def __init__(self, browser, stack: Stack, phone: str):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900},
@@ -96,7 +96,7 @@ class Officer:
 @pytest.fixture(scope="module")
 def admin(browser, stack):
     """The stage's first admin, signed in through the site."""
-    admin = Officer(browser, stack, BOOTSTRAP_ADMIN)
+    admin = SiteTab(browser, stack, BOOTSTRAP_ADMIN)
     admin.open()
     admin.sign_in()
     expect(admin.page.locator(".who-role")).to_have_text("管理员")
@@ -119,7 +119,7 @@ def officers(admin):
 
 @pytest.fixture(scope="module")
 def officer(browser, stack, officers):
-    officer = Officer(browser, stack, officers[0])
+    officer = SiteTab(browser, stack, officers[0])
     officer.open()
     officer.sign_in()
     expect(officer.page.locator(".masthead")).to_be_visible()
@@ -298,7 +298,7 @@ def test_a_bulletin_is_edited_shows_its_clues_and_is_resolved_and_another_retrac
 
 
 def test_a_citizens_token_is_refused_on_the_admin_pages(browser, stack):
-    visitor = Officer(browser, stack, new_phone())
+    visitor = SiteTab(browser, stack, new_phone())
     page = visitor.page
     try:
         # Signing in with a citizen's number: refused, and no session is kept.

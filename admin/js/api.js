@@ -153,7 +153,8 @@ function sessionExpired() {
 }
 
 export function requestCode(phone, locale) {
-  return call("POST", "/auth/otp", { body: { phone, locale: locale.startsWith("zh") ? "zh" : "en" } });
+  const sms = locale.startsWith("zh") ? "zh" : "en";
+  return call("POST", "/auth/otp", { body: { phone, locale: sms } });
 }
 
 /** Signs in with the SMS code; only officers and admins keep the session. */

@@ -30,8 +30,8 @@ export async function queue(page) {
       go({ category: event.target.value }) }, CATEGORIES.map((value) =>
       h("option", { value, selected: value === category }, t(`report_category.${value}`))))),
     h("div", { class: "segmented", role: "group", "aria-label": t("report.status") },
-      STATUSES.map((value) => h("button", { type: "button", "aria-pressed": String(value === status),
-        dataset: { status: value }, onclick: () => go({ status: value }) },
+      STATUSES.map((value) => h("button", { type: "button", dataset: { status: value },
+        "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
       t(`report_status.${value}`)))));
   const list = reportList(
     (cursor) => api("GET", "/admin/reports", { query: { category, status, limit: PAGE_SIZE,
