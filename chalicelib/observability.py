@@ -33,6 +33,10 @@ from chalicelib.settings import settings
 
 NAMESPACE = "Masses"
 APP_LOGGER = "chalicelib"  # every module logs under it: logging.getLogger(__name__)
+# Chalice's own logger, named after the app (app.py): it writes the traceback of any
+# exception a route lets escape ("Caught exception for path …"), in plain text unless
+# given our handler.
+CHALICE_LOGGER = "masses"
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +64,13 @@ def count(metric: Metric, **dimensions: str) -> None:
 def _emit(metric: Metric, value: float, unit: str, dimensions: dict[str, str]) -> None:
     from aws_lambda_powertools.metrics import single_metric
 
-    # Printed to stdout, where Lambda's log capture hands EMF lines to CloudWatch.
+    # Printed to stdout, where Lambda's log capture hands EMF lines to CloudWatch. The
+    # request id rides along (not a dimension), so a metric line leads to its request.
+    request = _logger().thread_safe_get_current_keys().get("request_id")
     with single_metric(name=metric.value, unit=unit, value=value, namespace=NAMESPACE,
-                       default_dimensions={"service": service(), **dimensions}):
-        pass
+                       default_dimensions={"service": service(), **dimensions}) as line:
+        if request:
+            line.add_metadata("request_id", request)
 
 
 # ---- logs ----------------------------------------------------------------------------
@@ -104,13 +111,14 @@ def _logger():
 
     Named after the package, so its handler takes its modules' records; Powertools
     stops those records at the root's other handlers (Lambda's own plain-text one),
-    so each line is written once, as JSON.
+    so each line is written once, as JSON. Chalice's logger gets the same handler.
     """
     from aws_lambda_powertools import Logger
 
     powertools = Logger(service=APP_LOGGER, logger_handler=logging.StreamHandler(_Stdout()),
                         json_serializer=_scrubbed_json, utc=True, use_rfc3339=True)
     powertools.append_keys(service=service())
+    logging.getLogger(CHALICE_LOGGER).handlers = [powertools.registered_handler]
     return powertools
 
 
