@@ -75,8 +75,10 @@ def _emit(metric: Metric, value: float, unit: str, dimensions: dict[str, str]) -
 
 # ---- logs ----------------------------------------------------------------------------
 
-# E.164 (+ and 8 to 15 digits), and a Chinese mobile typed without its country code.
-_PHONE = re.compile(r"(?<![\w+])(\+\d{8,15}|1[3-9]\d{9})(?!\w)")
+# E.164 (+, or %2B in a URL, then 8 to 15 digits), and a Chinese mobile written without
+# the + or without any country code.
+_PHONE = re.compile(r"(?<!\w)(?P<plus>\+|%2[Bb])?"
+                    r"(?P<digits>(?(plus)\d{8,15}|(?:86)?1[3-9]\d{9}))(?!\w)")
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 
 
@@ -91,7 +93,10 @@ def mask_phone(phone: str) -> str:
 
 def scrub(text: str) -> str:
     """`text` with every phone number masked and every JWT replaced."""
-    return _JWT.sub("[jwt]", _PHONE.sub(lambda match: mask_phone(match.group()), text))
+    def masked(match: re.Match) -> str:
+        return (match["plus"] or "") + mask_phone(match["digits"]).removeprefix("+")
+
+    return _JWT.sub("[jwt]", _PHONE.sub(masked, text))
 
 
 class _Stdout:
@@ -137,7 +142,7 @@ def context(**keys: str | None) -> Iterator[None]:
         powertools.thread_safe_clear_keys()
 
 
-def request_id(api_gateway_request_id: str | None, lambda_context) -> str:
+def request_id_of(api_gateway_request_id: str | None, lambda_context) -> str:
     """API Gateway's id (the x-amzn-RequestId a client sees) if any, else the Lambda
     invocation's, else a new one (the local pump has no Lambda context)."""
     return (api_gateway_request_id or getattr(lambda_context, "aws_request_id", None)
@@ -145,12 +150,12 @@ def request_id(api_gateway_request_id: str | None, lambda_context) -> str:
 
 
 @contextlib.contextmanager
-def api_request(request_id_: str, method: str, route: str | None) -> Iterator[dict]:
+def api_request(request_id: str, method: str, route: str | None) -> Iterator[dict]:
     """One API request: its lines carry its id and route, and it ends with one line
     saying how it was answered (set `answer["status"]` inside the block)."""
     answer: dict = {"status": None}
     started = time.perf_counter()
-    with context(request_id=request_id_, method=method, route=route):
+    with context(request_id=request_id, method=method, route=route):
         try:
             yield answer
         finally:
@@ -164,7 +169,7 @@ def evidence_job(message_id: str | None, lambda_context) -> Iterator[None]:
     """One evidence job: its lines carry the message id, and its duration is a metric
     (failed jobs too: slow failures are what the timeout alarm is about)."""
     started = time.perf_counter()
-    with context(request_id=request_id(None, lambda_context), message_id=message_id):
+    with context(request_id=request_id_of(None, lambda_context), message_id=message_id):
         try:
             yield
         finally:

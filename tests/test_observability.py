@@ -59,6 +59,15 @@ def test_phone_numbers_are_masked_to_country_block_and_last_four(phone, masked):
         f'{{"message":"code sent to {masked}."}}')
 
 
+@pytest.mark.parametrize(("text", "scrubbed"), [
+    ("/admin/officers/%2B8613812348000", "/admin/officers/%2B86138****8000"),
+    ("typed as 8613812348000 or 13812348000", "typed as 86138****8000 or 138****8000"),
+    ("two: +8613812348000,+8613912345678", "two: +86138****8000,+86139****5678"),
+])
+def test_numbers_are_masked_however_they_are_written(text, scrubbed):
+    assert scrub(text) == scrubbed
+
+
 def test_scrub_replaces_jwts_and_leaves_ids_times_and_sizes_alone(emulator):
     token = caller().headers["Authorization"].removeprefix("Bearer ")
     line = json.dumps({"message": f"token {token}", "report_id": "3151941f093540cca8b9138123",

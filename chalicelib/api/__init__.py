@@ -24,8 +24,8 @@ def register_blueprints(app: Chalice) -> None:
     # its handler's module, not this app, so it sets its log context itself.)
     @app.middleware("http")
     def log_in_request_context(event, get_response):
-        request_id = observability.request_id(event.context.get("requestId"),
-                                              event.lambda_context)
+        request_id = observability.request_id_of(event.context.get("requestId"),
+                                                 event.lambda_context)
         # The route's template (/reports/{report_id}), never the path: paths can hold
         # phone numbers (/admin/officers/{phone}).
         with observability.api_request(request_id, event.method,
