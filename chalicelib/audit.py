@@ -2,12 +2,15 @@
 
 Events are only ever put (with a condition that the key is new), never updated or
 deleted; the API role has no permission to change what a month partition holds
-beyond adding to it.
+beyond adding to it. An action that changes state writes its event in the same
+transaction as the change (`event()` + `TransactWrite.save`), so neither happens
+without the other.
 """
 
 import uuid
 from datetime import UTC, datetime
 
+from chalicelib.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.tables import AuditEvent
 from chalicelib.tokens import Principal
 
@@ -28,3 +31,42 @@ def event(actor: Principal, action: str, target: str, details: dict | None = Non
 
 def record(actor: Principal, action: str, target: str, details: dict | None = None) -> None:
     event(actor, action, target, details).save(condition=APPEND_ONLY)
+
+
+# --- reading the trail -------------------------------------------------------------------
+
+LISTING = "audit"        # what cursors of this listing are bound to
+HORIZON_MONTHS = 24      # the trail is read back this far, the current month included
+
+
+def page(limit: int, cursor: str | None, now: datetime | None = None) -> Page:
+    """Events newest first: the current month, then earlier ones, back to the horizon.
+
+    A page is one Query unless it crosses into an earlier month (then one more per
+    month, and empty months cost one each). The cursor holds the month and the key to
+    go on after, signed like every cursor.
+    """
+    current = (now or datetime.now(UTC)).strftime("%Y-%m")
+    oldest = _months_before(current, HORIZON_MONTHS - 1)
+    position = decode_cursor(LISTING, cursor) if cursor else {"month": current, "after": None}
+    month, after = position["month"], position["after"]
+    items: list[AuditEvent] = []
+    while month >= oldest and len(items) < limit:
+        results = AuditEvent.query(month, limit=limit - len(items),
+                                   page_size=limit - len(items), scan_index_forward=False,
+                                   last_evaluated_key=after)
+        items.extend(results)
+        if results.last_evaluated_key:
+            return Page(items, _cursor(month, results.last_evaluated_key))
+        month, after = _months_before(month, 1), None
+    return Page(items, _cursor(month, None) if month >= oldest else None)
+
+
+def _cursor(month: str, after: dict | None) -> str:
+    return encode_cursor(LISTING, {"month": month, "after": after})
+
+
+def _months_before(month: str, count: int) -> str:
+    year, number = map(int, month.split("-"))
+    index = year * 12 + number - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

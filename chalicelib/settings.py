@@ -25,6 +25,14 @@ class Settings:
     twilio_api_base: str | None
     sms_timeout_seconds: float
     reports_per_hour: int
+    # Sign-in (chalicelib/auth/): who may receive codes, how often, and the first admin.
+    bootstrap_admin: str                  # E.164; becomes admin at sign-in; "" for none
+    sms_allowed_regions: frozenset[str]   # ISO 3166 region codes, e.g. {"CN"}
+    otp_cooldown_seconds: int             # wait after the day's first send; doubles each send
+    otp_max_per_number_15min: int
+    otp_max_per_number_day: int
+    otp_max_per_ip_hour: int
+    otp_max_per_prefix_hour: int          # prefix: the number without its last 4 digits
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -55,6 +63,15 @@ def settings() -> Settings:
         twilio_api_base=os.environ.get("MASSES_TWILIO_API_BASE") or None,
         sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS", "10")),
         reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
+        bootstrap_admin=_env("MASSES_BOOTSTRAP_ADMIN", ""),
+        sms_allowed_regions=frozenset(
+            region.strip().upper() for region in _env("MASSES_SMS_ALLOWED_REGIONS", "CN").split(",")
+            if region.strip()),
+        otp_cooldown_seconds=int(_env("MASSES_OTP_COOLDOWN_SECONDS", "60")),
+        otp_max_per_number_15min=int(_env("MASSES_OTP_MAX_PER_NUMBER_15MIN", "3")),
+        otp_max_per_number_day=int(_env("MASSES_OTP_MAX_PER_NUMBER_DAY", "5")),
+        otp_max_per_ip_hour=int(_env("MASSES_OTP_MAX_PER_IP_HOUR", "10")),
+        otp_max_per_prefix_hour=int(_env("MASSES_OTP_MAX_PER_PREFIX_HOUR", "30")),
     )
 
 

@@ -7,6 +7,8 @@ tests/test_infra.py proves the two agree. Items that expire carry a `ttl` attrib
 DynamoDB deletes expired items late.
 """
 
+import functools
+
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -15,8 +17,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.settings import resource_name
 
@@ -45,6 +49,9 @@ class PhoneClaim(Model):
     Meta = _meta("phones")
     phone = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
+    # A copy of User.role, always written in the same transaction, so that signing in
+    # learns who and what the caller is from one GetItem.
+    role = UnicodeAttribute(default="citizen")
 
 
 class AuditEvent(Model):
@@ -232,3 +239,72 @@ class Bulletin(Model):
     by_status_district = _bulletin_listing("by_status_district", "status_district_key")
     by_status_category_district = _bulletin_listing("by_status_category_district",
                                                     "status_category_district_key")
+
+
+class OtpCode(Model):
+    """A number's current sign-in code and its recent sends. A new code replaces the
+    old one; the send times stay, because the per-number limits are counted on them."""
+
+    Meta = _meta("otp-codes")
+    phone = UnicodeAttribute(hash_key=True)          # E.164
+    send_id = UnicodeAttribute()                     # changes with every send
+    code_hmac = UnicodeAttribute(null=True)          # HMAC-SHA256; removed once used
+    expires_at = NumberAttribute()                   # epoch seconds
+    attempts_left = NumberAttribute()
+    sent_at = ListAttribute(of=NumberAttribute, default=list)  # epoch seconds, last 24 h
+    ttl = NumberAttribute()
+
+
+class RateWindow(Model):
+    """A fixed-window send counter for a client IP or a number prefix (both keyed by
+    their HMAC, not in the clear): "<scope>#<subject hmac>#<window start>"."""
+
+    Meta = _meta("rate-limits")
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    ttl = NumberAttribute()
+
+
+class SessionFamily(Model):
+    """One sign-in on one device: every refresh token rotated from it belongs to the
+    family, so revoking the family (logout, a reused token) ends them all at once."""
+
+    Meta = _meta("sessions")
+    family_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    expires_at = NumberAttribute()                   # epoch seconds; sign in again after
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_reason = UnicodeAttribute(null=True)     # logout | reuse
+    revoked_by = UnicodeAttribute(null=True)         # the reused token's hash
+    ttl = NumberAttribute()
+
+
+class RefreshToken(Model):
+    """A refresh token, stored as its SHA-256 only. Kept after use until it expires, so
+    that presenting it again is recognised as reuse."""
+
+    Meta = _meta("refresh-tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    family_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    expires_at = NumberAttribute()                   # epoch seconds
+    used_at = NumberAttribute(null=True)             # set when rotated
+    ttl = NumberAttribute()
+
+
+@functools.cache
+def transaction_connection() -> Connection:
+    """The connection transactions go through (models each have their own)."""
+    return Connection()
+
+
+def write_transaction() -> TransactWrite:
+    """A TransactWriteItems call on one shared connection: a fresh one per call would
+    build a new botocore session and client, slower than the call itself. PynamoDB
+    sends its items in this order: condition checks, deletes, puts, updates; the
+    cancellation reasons of a failed transaction follow that order."""
+    return TransactWrite(connection=transaction_connection())
+
+
+def read_transaction() -> TransactGet:
+    return TransactGet(connection=transaction_connection())

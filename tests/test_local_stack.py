@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import boto3
@@ -135,6 +136,9 @@ def test_make_dev_runs_all_four_parts_and_ctrl_c_stops_them(tmp_path):
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], env=env, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(dev.stdout), daemon=True)
+    reader.start()
     try:
         api = f"http://127.0.0.1:{ports['API_PORT']}"
 
@@ -145,6 +149,8 @@ def test_make_dev_runs_all_four_parts_and_ctrl_c_stops_them(tmp_path):
                 return False
 
         assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        assert wait_until(lambda: any("Masses runs on loopback" in line for line in lines),
+                          timeout=10), "make dev never said what runs where"
         sink = requests.get(f"http://127.0.0.1:{ports['SMS_SINK_PORT']}/2010-04-01/Accounts/"
                             f"{config.TWILIO_ACCOUNT_SID}/Messages.json",
                             auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN), timeout=5)
@@ -154,9 +160,9 @@ def test_make_dev_runs_all_four_parts_and_ctrl_c_stops_them(tmp_path):
         assert len(children) == 4, children  # emulator, sink, chalice local, pump
     finally:
         dev.send_signal(signal.SIGINT)
-        output, _ = dev.communicate(timeout=30)
-    assert dev.returncode == 0, output
-    assert "Masses runs on loopback" in output
+        dev.wait(timeout=30)
+        reader.join(timeout=10)
+    assert dev.returncode == 0, "".join(lines)
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), f"child {pid} survived"
 

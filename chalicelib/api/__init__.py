@@ -7,7 +7,17 @@ import logging
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import admin_reports, bulletins, evidence_events, health, reports
+from chalicelib.api import (
+    admin_reports,
+    audit,
+    auth,
+    bulletins,
+    evidence_events,
+    health,
+    me,
+    officers,
+    reports,
+)
 from chalicelib.errors import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -19,6 +29,10 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
     app.register_blueprint(bulletins.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(me.bp)
+    app.register_blueprint(officers.bp)
+    app.register_blueprint(audit.bp)
 
     # Middleware registered first runs outermost. (The evidence worker's Lambda imports
     # its handler's module, not this app, so it sets its log context itself.)

@@ -2,14 +2,11 @@
 sealed identity and original downloads. Every change and every disclosure is written
 to the audit trail; changes in the same transaction as the audit event."""
 
-import functools
 import uuid
 from datetime import UTC, datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import audit
 from chalicelib.errors import Conflict, NotFound
@@ -17,7 +14,7 @@ from chalicelib.pagination import Page, query_page
 from chalicelib.reports.bodies import ReportChange
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
-from chalicelib.tables import AuditEvent, Report, ReportNote, User
+from chalicelib.tables import AuditEvent, Report, ReportNote, User, write_transaction
 from chalicelib.tokens import Principal
 
 NEXT_STATUSES = {
@@ -28,12 +25,6 @@ NEXT_STATUSES = {
 }
 # Notes live on the report item; 50 notes of 2,000 characters keep it under 400 KB.
 MAX_NOTES = 50
-
-
-@functools.cache
-def _connection() -> Connection:
-    """For transactions; made once per container (a botocore client is costly to build)."""
-    return Connection()
 
 
 def queue(status: str, category: str, *, limit: int, cursor: str | None) -> Page:
@@ -99,7 +90,7 @@ def _update_with_audit(item: Report, actions: list, condition: Condition,
                        events: list[AuditEvent]) -> None:
     """One transaction: the change happens with its audit events, or neither does."""
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with write_transaction() as transaction:
             transaction.update(item, actions=actions, condition=condition)
             for event in events:
                 transaction.save(event, condition=audit.APPEND_ONLY)
