@@ -6,7 +6,9 @@ of them; the expected EMF metrics are there."""
 import io
 import json
 import logging
+import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -16,6 +18,7 @@ from test_reports_support import caller, file_report, registered_citizen, report
 from chalicelib import observability
 from chalicelib.observability import Metric, mask_phone, scrub
 from chalicelib.reports import filing
+from chalicelib.tokens import Principal, issue_access_token
 
 
 def records(stdout: str) -> list[dict]:
@@ -138,6 +141,57 @@ def test_the_report_and_evidence_flows_log_json_lines_with_no_personal_data(clie
     assert emitted.count(("EvidenceReady", service)) == 1
     assert emitted.count(("EvidenceRejected", {**service, "reason": "not_an_allowed_type"})) == 1
     assert emitted.count(("WorkerDuration", service)) >= 2
+
+
+def post_json(client, path: str, body: dict, token: str | None = None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.http.post(path, body=json.dumps(body), headers=headers)
+
+
+def test_sign_in_logs_no_number_code_or_token_and_counts_codes_and_sign_ins(
+        client, sms_sink, capsys):
+    phone = f"+86139{uuid.uuid4().int % 10**8:08d}"
+    admin = issue_access_token(Principal(f"admin-{uuid.uuid4().hex}", "admin"))
+    capsys.readouterr()
+
+    assert post_json(client, "/auth/otp", {"phone": phone}).status_code == 202
+    [sms] = sms_sink.messages(to=phone)
+    code = re.search(r"\b([0-9]{6})\b", sms["body"]).group(1)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    assert post_json(client, "/auth/verify", {"phone": phone, "code": wrong}).status_code == 401
+    session = post_json(client, "/auth/verify", {"phone": phone, "code": code}).json_body
+    rotated = post_json(client, "/auth/refresh",
+                        {"refresh_token": session["refresh_token"]}).json_body
+    assert client.http.get("/me", headers={
+        "Authorization": f"Bearer {rotated['access_token']}"}).status_code == 200
+    assert post_json(client, "/auth/logout", {"refresh_token": rotated["refresh_token"]},
+                     rotated["access_token"]).status_code == 204
+    granted = client.http.put(f"/admin/officers/{quote(phone)}",
+                              headers={"Authorization": f"Bearer {admin}"})
+    assert granted.status_code == 200, granted.body
+    stdout = capsys.readouterr().out
+
+    for private in (phone, phone.removeprefix("+"), phone.removeprefix("+86"),
+                    quote(phone, safe=""), admin, *session.values(), *rotated.values()):
+        if isinstance(private, str):
+            assert private not in stdout
+    for six_digits in (code, wrong):
+        assert not re.search(rf"(?<!\d){six_digits}(?!\d)", stdout)
+    assert all(record.get("request_id") for record in records(stdout))
+    lines = log_lines(stdout)
+    [sent] = [line for line in lines if line["message"] == "sign-in code sent"]
+    assert sent["phone"] == f"{phone[:6]}****{phone[-4:]}" and sent["route"] == "/auth/otp"
+    answered = [(line["method"], line["route"], line["status"]) for line in lines
+                if line["message"] == "request answered"]
+    assert answered == [("POST", "/auth/otp", 202), ("POST", "/auth/verify", 401),
+                        ("POST", "/auth/verify", 200), ("POST", "/auth/refresh", 200),
+                        ("GET", "/me", 200), ("POST", "/auth/logout", 204),
+                        ("PUT", "/admin/officers/{phone}", 200)]
+    service = {"service": "masses-local"}
+    assert sorted(name for name, dimensions in metrics(stdout) if dimensions == service) == [
+        "CodesSent", "CodesVerified", "SignIns"]
 
 
 def test_an_unhandled_error_is_logged_with_its_request_and_route_and_masked(

@@ -72,7 +72,7 @@ def test_the_smoke_test_passes_against_make_dev(dev_stack):
     result = smoke(api, "--phone", phone)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    checked = [line.split("  ")[0] for line in result.stdout.splitlines()
+    checked = [line.rsplit("  ", 1)[0] for line in result.stdout.splitlines()
                if line.startswith("ok")]
     assert checked == ["ok    GET /health", "ok    GET /bulletins?limit=1",
                        f"ok    GET /bulletins/{published.json()['id']}",
