@@ -152,11 +152,17 @@ def test_both_functions_log_groups_expire(template):
         assert group["Properties"]["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}
 
 
-def test_the_api_stage_is_throttled(template):
-    [setting] = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
-    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
-    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
-    assert setting["ThrottlingBurstLimit"] == {"Ref": "ApiBurstLimit"}
+def test_the_api_stage_is_throttled_and_code_requests_more_so(template):
+    settings = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert [(s["ResourcePath"], s["HttpMethod"], s["ThrottlingRateLimit"]["Ref"],
+             s["ThrottlingBurstLimit"]["Ref"]) for s in settings] == [
+        ("/*", "*", "ApiRateLimit", "ApiBurstLimit"),
+        ("/~1auth~1otp", "POST", "OtpRateLimit", "OtpBurstLimit")]
+    parameters = template["Parameters"]
+    assert parameters["OtpRateLimit"]["Default"] < parameters["ApiRateLimit"]["Default"]
+    # The path API Gateway throttles is a route the app has.
+    from app import app
+    assert "POST" in app.routes["/auth/otp"]
 
 
 def secrets_the_code_reads() -> set[str]:
