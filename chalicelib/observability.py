@@ -15,7 +15,7 @@ infra/template.yaml read. Each line is written at once, so a crash later in the
 request loses nothing.
 
 Powertools is imported on first use (the first request or job), not with the app:
-it costs ~15 ms, and the import-time budget (bench/cold_start.py) has no room for it.
+it costs 10-20 ms, and the import-time budget (bench/cold_start.py) has no room for it.
 """
 
 import contextlib
