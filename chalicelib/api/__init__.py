@@ -12,6 +12,7 @@ from chalicelib.api import (
     audit,
     auth,
     bulletins,
+    cors,
     evidence_events,
     health,
     me,
@@ -33,6 +34,9 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    # After every blueprint (it adds their preflights), before the error middleware
+    # (so error answers carry the CORS headers too).
+    cors.admit_admin_origins(app)
 
     # Middleware registered first runs outermost. (The evidence worker's Lambda imports
     # its handler's module, not this app, so it sets its log context itself.)
