@@ -29,8 +29,10 @@ def smoke(*arguments: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def dev_stack():
     """`make dev` on free ports: the API's URL, and the environment of that stack."""
-    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port()}
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
+    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
+             "ADMIN_PORT": free_port()}
+    # No reloading: other tests write files (make package) while this one runs.
+    env = {**os.environ, **{name: str(port) for name, port in ports.items()}, "API_RELOAD": "0"}
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
