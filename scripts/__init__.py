@@ -1,1 +1,1 @@
-"""Operations scripts run from a laptop against a stage (README, "Run it on AWS")."""
+"""Operations scripts, run from a laptop against a stage (README: the runbook, Redrive)."""
