@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.round_trips
 
 Walks the app's own route table (`app.routes`), so a route added later is measured or,
-without a scenario here, fails the run. Each scenario prepares what its request needs
+without a scenario here, fails the run (every OPTIONS route is a CORS preflight, sent
+from the admin site's origin). Each scenario prepares what its request needs
 (uncounted: a fresh report to triage, a fresh sign-in to refresh …), then sends one
 request through chalice.test.Client against the emulator, counting the requests
 botocore sends (bench.stack.recorded_requests). Each runs twice and the second run
@@ -14,6 +15,7 @@ adds the audit event's one write), and authorizing a signed-in request costs non
 (requests made while authorize() is on the stack).
 """
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ class Call:
     status: int
     who: Caller | None = None
     body: dict | None = None
+    headers: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,16 @@ def officer_granted(client, world: World) -> Call:
     phone = signed_in(client)["phone"]
     expect(send(client, "PUT", f"/admin/officers/{quote(phone)}", world.admin), 200)
     return Call(f"/admin/officers/{quote(phone)}", 204, world.admin)
+
+
+def preflight(path: str) -> Scenario:
+    """The CORS preflight the admin site's browser sends before calling `path`."""
+    from chalicelib.settings import settings
+
+    concrete = re.sub(r"\{[^}]+\}", "example", path)
+    origin = min(settings().admin_origins)
+    return Scenario("no data", lambda c, w: Call(concrete, 204, headers={
+        "Origin": origin, "Access-Control-Request-Method": "GET"}))
 
 
 def first_evidence(world: World) -> tuple[str, str]:
@@ -194,7 +207,7 @@ class Measured:
 def measure(client, world: World, method: str, path: str, scenario: Scenario) -> Measured:
     call = scenario.prepare(client, world)
     with recorded_requests() as requests:
-        response = send(client, method, call.path, call.who, call.body)
+        response = send(client, method, call.path, call.who, call.body, call.headers)
     return Measured(method, path, scenario.kind, response.status_code, call.status,
                     call.who is not None, requests)
 
@@ -216,10 +229,12 @@ def route_table(rows: list[Measured]) -> str:
 
 def main() -> Section:
     client, world, app = shared()
-    routes = sorted((method, path) for path, methods in app.routes.items() for method in methods)
+    # By path, as the API table reads; the preflights after the rest.
+    routes = sorted(((method, path) for path, methods in app.routes.items() for method in methods),
+                    key=lambda route: (route[0] == "OPTIONS", route[1], route[0]))
     measured, failures = [], []
     for method, path in routes:
-        scenario = SCENARIOS.get((method, path))
+        scenario = preflight(path) if method == "OPTIONS" else SCENARIOS.get((method, path))
         if scenario is None:
             failures.append(f"{method} {path} has no scenario in bench/round_trips.py")
             continue
