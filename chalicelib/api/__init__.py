@@ -15,7 +15,8 @@ from chalicelib.api import (
     officers,
     reports,
 )
-from chalicelib.errors import ApiError, error_response
+from chalicelib.api.security_headers import add_security_headers
+from chalicelib.errors import ApiError, error_response, reshape_framework_error
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,12 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    app.register_middleware(add_security_headers, "http")
 
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):
         try:
-            return get_response(event)
+            return reshape_framework_error(get_response(event))
         except ApiError as error:
             return error.to_response()
         except Exception:
