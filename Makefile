@@ -10,7 +10,7 @@ LAYER_DIR := build/layers/media
 LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test lint package layer clean
+.PHONY: dev test lint browser package layer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,20 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt infra/la
 dev: $(VENV)/.installed
 	$(BIN)/python -m local.dev
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The admin site's tests drive Debian's Chromium through Playwright; a browser is never
+# downloaded. Installed when missing, with a CJK font so screenshots of the Chinese UI
+# are legible. A failed install fails `make test` (and CI): the tests never skip.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "installing Debian's chromium and a CJK font"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-wqy-zenhei; \
+	fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

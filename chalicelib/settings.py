@@ -33,6 +33,8 @@ class Settings:
     otp_max_per_number_day: int
     otp_max_per_ip_hour: int
     otp_max_per_prefix_hour: int          # prefix: the number without its last 4 digits
+    # Origins whose pages may call the API from a browser (CORS): the admin site's.
+    admin_origins: frozenset[str]
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -72,6 +74,8 @@ def settings() -> Settings:
         otp_max_per_number_day=int(_env("MASSES_OTP_MAX_PER_NUMBER_DAY", "5")),
         otp_max_per_ip_hour=int(_env("MASSES_OTP_MAX_PER_IP_HOUR", "10")),
         otp_max_per_prefix_hour=int(_env("MASSES_OTP_MAX_PER_PREFIX_HOUR", "30")),
+        admin_origins=frozenset(origin.strip().rstrip("/") for origin
+                                in _env("MASSES_ADMIN_ORIGINS", "").split(",") if origin.strip()),
     )
 
 

@@ -126,7 +126,8 @@ def set_queue_policy(properties: dict) -> None:
 
 def create_bucket(properties: dict) -> None:
     """CloudFormation spells some bucket settings differently from the S3 API;
-    the translations below are those spellings, nothing more."""
+    the translations below are those spellings, nothing more. Settings a bucket does
+    not declare (the admin site's has no CORS or notifications) are left out."""
     s3 = boto3.client("s3")
     bucket = properties["BucketName"]
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
@@ -139,13 +140,16 @@ def create_bucket(properties: dict) -> None:
         for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]]})
     s3.put_bucket_versioning(
         Bucket=bucket, VersioningConfiguration=properties["VersioningConfiguration"])
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
-        {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": rule["AllowedOrigins"],
-         "AllowedHeaders": rule.get("AllowedHeaders", []), "MaxAgeSeconds": rule.get("MaxAge", 0)}
-        for rule in properties["CorsConfiguration"]["CorsRules"]]})
-    s3.put_bucket_notification_configuration(
-        Bucket=bucket,
-        NotificationConfiguration=_notification(properties["NotificationConfiguration"]))
+    if "CorsConfiguration" in properties:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+            {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": rule["AllowedOrigins"],
+             "AllowedHeaders": rule.get("AllowedHeaders", []),
+             "MaxAgeSeconds": rule.get("MaxAge", 0)}
+            for rule in properties["CorsConfiguration"]["CorsRules"]]})
+    if "NotificationConfiguration" in properties:
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration=_notification(properties["NotificationConfiguration"]))
 
 
 def _notification(cfn_notification: dict) -> dict:

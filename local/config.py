@@ -27,8 +27,8 @@ CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json
 
 def stage_environment(emulator_url: str, sms_sink_url: str) -> dict[str, str]:
     """The environment every local process runs with: the `local` stage's variables
-    from .chalice/config.json, plus where the emulator and the sink listen (ports can
-    be overridden, so they are not in the stage config)."""
+    from .chalice/config.json, plus where the emulator, the sink and the admin site
+    listen (ports can be overridden, so they are not in the stage config)."""
     stage = json.loads(CHALICE_CONFIG.read_text())["stages"][STAGE]
     return {
         **stage["environment_variables"],
@@ -37,4 +37,6 @@ def stage_environment(emulator_url: str, sms_sink_url: str) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": REGION,
         "MASSES_TWILIO_API_BASE": sms_sink_url,
+        # The API admits browser calls from the admin site (CORS).
+        "MASSES_ADMIN_ORIGINS": f"http://{HOST}:{ADMIN_PORT}",
     }

@@ -1,8 +1,9 @@
 """`make dev`: the whole stack on loopback, in the foreground, until Ctrl-C.
 
 Starts the emulator, creates the stack in it from infra/template.yaml, then starts the
-SMS sink, `chalice local` and the pump. Ctrl-C (or SIGTERM) stops exactly the
-processes started here. Ports come from MOTO_PORT, API_PORT and SMS_SINK_PORT.
+SMS sink, `chalice local`, the pump and the admin site. Ctrl-C (or SIGTERM) stops
+exactly the processes started here. Ports come from MOTO_PORT, API_PORT, SMS_SINK_PORT
+and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting when files change.
 """
 
 import os
@@ -53,19 +54,28 @@ def main() -> int:
         children.append(start([python, "-m", "local.sms_sink", "--port",
                                str(config.SMS_SINK_PORT)], env))
         chalice = str(Path(python).with_name("chalice"))
-        children.append(start([chalice, "local", "--stage", config.STAGE,
+        # chalice local restarts on any file written under the project (builds, test
+        # caches, screenshots); the browser tests switch that off with API_RELOAD=0.
+        reload = [] if os.environ.get("API_RELOAD", "1") == "1" else ["--no-autoreload"]
+        children.append(start([chalice, "local", "--stage", config.STAGE, *reload,
                                "--host", config.HOST, "--port", str(config.API_PORT)], env))
         children.append(start([python, "-m", "local.pump"], env))
+        children.append(start([python, "-m", "local.admin_site", "--port", str(config.ADMIN_PORT),
+                               "--api", url(config.API_PORT),
+                               "--media", url(config.EMULATOR_PORT)], env))
         wait_for_port(config.HOST, config.SMS_SINK_PORT)
+        wait_for_port(config.HOST, config.ADMIN_PORT)
         wait_for_port(config.HOST, config.API_PORT, timeout=60)
     except Exception:
         stop()
         raise
     sink_messages = f"/2010-04-01/Accounts/{config.TWILIO_ACCOUNT_SID}/Messages.json"
     queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-evidence"
+    first_admin = stage_env.get("MASSES_BOOTSTRAP_ADMIN") or "(none configured)"
     print(f"""
 Masses runs on loopback; Ctrl-C stops it all.
   API (chalice local, stage local)  {url(config.API_PORT)}   try: curl {url(config.API_PORT)}/health
+  admin site                        {url(config.ADMIN_PORT)}   first admin: {first_admin}
   AWS emulator (moto server)        {url(config.EMULATOR_PORT)}
   SMS sink (Twilio API)             {url(config.SMS_SINK_PORT)}   codes: GET {sink_messages}
   evidence pump                     queue {queue} -> process_evidence

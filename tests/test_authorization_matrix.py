@@ -118,6 +118,12 @@ ROWS = {
     ("GET", "/admin/audit"): (lambda w: ("/admin/audit", None), (401, 403, 403, 403, 200)),
 }
 
+# Every path answers CORS preflights (chalicelib/api/cors.py) to anyone: a preflight
+# carries no credentials, and the real request that follows is checked as above.
+ROWS.update({("OPTIONS", path): (lambda w, route=route: (ROWS[route][0](w)[0], None),
+                                 (204,) * 5)
+             for route in list(ROWS) for path in [route[1]]})
+
 
 def app_routes(app) -> set[tuple[str, str]]:
     return {(method, path) for path, methods in app.routes.items() for method in methods}

@@ -130,8 +130,9 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
     assert [(m["sid"], m["body"]) for m in listing["messages"]] == [(sid, "Masses 验证码 123456")]
 
 
-def test_make_dev_runs_all_four_parts_and_ctrl_c_stops_them(tmp_path):
-    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port()}
+def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
+    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
+             "ADMIN_PORT": free_port()}
     env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], env=env, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -155,9 +156,11 @@ def test_make_dev_runs_all_four_parts_and_ctrl_c_stops_them(tmp_path):
                             f"{config.TWILIO_ACCOUNT_SID}/Messages.json",
                             auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN), timeout=5)
         assert sink.status_code == 200
+        site = requests.get(f"http://127.0.0.1:{ports['ADMIN_PORT']}/config.js", timeout=5)
+        assert site.text == f'export const API_BASE = "{api}";\n'
         children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
                                   text=True).stdout.split()
-        assert len(children) == 4, children  # emulator, sink, chalice local, pump
+        assert len(children) == 5, children  # emulator, sink, chalice local, pump, admin site
     finally:
         dev.send_signal(signal.SIGINT)
         dev.wait(timeout=30)

@@ -9,6 +9,7 @@ from chalicelib.api import (
     audit,
     auth,
     bulletins,
+    cors,
     evidence_events,
     health,
     me,
@@ -31,6 +32,9 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    # After every blueprint (it adds their preflights), before the error middleware
+    # (so error answers carry the CORS headers too).
+    cors.admit_admin_origins(app)
     app.register_middleware(add_security_headers, "http")
 
     @app.middleware("http")

@@ -36,11 +36,7 @@ def sign_in(phone: str, code: str) -> sessions.Session:
     user_id = claim.user_id if claim else uuid.uuid4().hex
     try:
         with write_transaction() as transaction:
-            if claim is None:
-                _register(transaction, User(user_id, phone=phone, role=role,
-                                            created_at=datetime.now(UTC)))
-            else:
-                _set_role(transaction, claim, role)
+            _hold_role(transaction, claim, user_id, phone, role)
             if role != before:
                 _record_role_change(transaction, BOOTSTRAP, user_id, phone, before, role)
             session = sessions.start(transaction, user_id, phone, role)
@@ -90,11 +86,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     if before != role:
         try:
             with write_transaction() as transaction:
-                if claim is None:
-                    _register(transaction, User(user_id, phone=phone, role=role,
-                                                created_at=datetime.now(UTC)))
-                else:
-                    _set_role(transaction, claim, role)
+                _hold_role(transaction, claim, user_id, phone, role)
                 _record_role_change(transaction, actor, user_id, phone, before, role)
         except TransactWriteError as error:
             if not error.cancellation_reasons:
@@ -109,6 +101,16 @@ def _claim(phone: str) -> PhoneClaim | None:
         return PhoneClaim.get(phone, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def _hold_role(transaction, claim: PhoneClaim | None, user_id: str, phone: str,
+               role: str) -> None:
+    """The number's user has `role` after the transaction: registered if new."""
+    if claim is None:
+        _register(transaction, User(user_id, phone=phone, role=role,
+                                    created_at=datetime.now(UTC)))
+    else:
+        _set_role(transaction, claim, role)
 
 
 def _register(transaction, user: User) -> None:

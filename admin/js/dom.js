@@ -1,0 +1,124 @@
+// Building the page from data without ever parsing HTML: every text from the API goes
+// in as a text node, so nothing an officer or a citizen typed can run as script (the
+// CSP's require-trusted-types-for refuses HTML strings anyway).
+
+import { age, errorMessage, formatTime, label, t } from "./i18n.js";
+
+/** h("a", {class: "x", href: "#/", onclick: fn}, "text", child, [more]) */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name in element && typeof value !== "string") element[name] = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...flatten(children));
+  return element;
+}
+
+function flatten(children) {
+  return children.flat(Infinity).filter((child) => child !== null && child !== undefined
+    && child !== false).map((child) => (child instanceof Node ? child : String(child)));
+}
+
+/** The designed states every list and page goes through: loading, empty, failed. */
+export function loading(label = t("state.loading")) {
+  return h("div", { class: "state state-loading", "aria-busy": "true", role: "status" },
+    h("span", { class: "spinner", "aria-hidden": "true" }), label);
+}
+
+export function empty(title, hint) {
+  return h("div", { class: "state state-empty", role: "status" },
+    h("span", { class: "state-mark", "aria-hidden": "true" }),
+    h("strong", {}, title), hint ? h("p", {}, hint) : null);
+}
+
+export function failure(error, retry) {
+  return h("div", { class: "state state-error", role: "alert" },
+    h("strong", {}, t("state.failed")), h("p", {}, errorMessage(error)),
+    retry ? h("button", { type: "button", onclick: retry }, t("action.retry")) : null);
+}
+
+/** A line for messages about an action (errors and confirmations), read out by screen
+ * readers when it changes. */
+export function notice() {
+  const line = h("p", { class: "notice", role: "status", "aria-live": "polite" });
+  line.show = (text, kind = "ok") => {
+    line.textContent = text;
+    line.className = `notice notice-${kind}`;
+  };
+  line.error = (error) => line.show(errorMessage(error), "error");
+  line.clear = () => line.show("", "ok");
+  return line;
+}
+
+export function badge(kind, value) {
+  return h("span", { class: `badge badge-${value}`, dataset: { value } }, label(kind, value));
+}
+
+/** "3 小时前" with the exact time on hover. */
+export function when(iso) {
+  if (!iso) return null;
+  return h("time", { datetime: iso, title: formatTime(iso) }, age(iso));
+}
+
+/** A list that loads page after page: `fetchPage(cursor)` answers the API's
+ * {items, next_cursor}; `items` is the element the rendered items go into. Shows the
+ * loading, empty and failed states, and a "load more" button while there is more. */
+export function pagedList(items, fetchPage, renderItem, whenEmpty) {
+  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
+  const state = h("div", {}, loading());
+  let cursor = null;
+
+  async function load() {
+    try {
+      const page = await fetchPage(cursor);
+      state.replaceChildren();
+      items.append(...page.items.map(renderItem));
+      if (!items.children.length) state.replaceChildren(whenEmpty());
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    } catch (error) {
+      state.replaceChildren(failure(error, () => {
+        state.replaceChildren(loading());
+        load();
+      }));
+    }
+  }
+  more.addEventListener("click", () => busy(more, load));
+  load();
+  return [items, state, more];
+}
+
+/** Runs `action` while `button` shows that it is busy; a second click does nothing. */
+export async function busy(button, action) {
+  if (button.disabled) return undefined;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await action();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+/** A labelled form field around `control`. */
+export function field(label, control, hint) {
+  return h("label", { class: "field" }, h("span", { class: "field-label" }, label), control,
+    hint ? h("span", { class: "field-hint" }, hint) : null);
+}
+
+/** The large (1280 px) view of an image in the page's one image dialog. */
+export function showImage(url, caption) {
+  const dialog = document.getElementById("image-dialog");
+  dialog.replaceChildren(
+    h("div", { class: "image-dialog-bar" }, h("span", {}, caption ?? ""),
+      h("button", { type: "button", class: "quiet", onclick: () => dialog.close() },
+        t("action.close"))),
+    h("img", { src: url, alt: caption ?? "" }));
+  dialog.showModal();
+}

@@ -1,0 +1,142 @@
+// The site's shell: language, sign-in, the header, and a hash router (the site is static
+// files on S3, so every page is index.html and the route lives after the #).
+
+import { currentUser, onSessionEnded, resumeSession, signOut } from "./api.js";
+import { empty, failure, h, loading } from "./dom.js";
+import { LANGUAGES, currentLanguage, errorMessage, loadLanguage, t } from "./i18n.js";
+import * as admin from "./views/admin.js";
+import * as bulletins from "./views/bulletins.js";
+import * as reports from "./views/reports.js";
+import { signInForm } from "./views/signin.js";
+
+const ID = "([0-9a-f]{32})";
+const ROUTES = [
+  { path: "/reports", view: reports.queue, section: "reports" },
+  { path: `/reports/${ID}`, view: reports.report, section: "reports" },
+  { path: "/bulletins", view: bulletins.list, section: "bulletins" },
+  { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
+  { path: `/bulletins/${ID}`, view: bulletins.bulletin, section: "bulletins" },
+  { path: `/bulletins/${ID}/edit`, view: bulletins.edit, section: "bulletins" },
+  { path: "/officers", view: admin.officers, section: "officers", role: "admin" },
+  { path: "/audit", view: admin.audit, section: "audit", role: "admin" },
+].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
+const SECTIONS = [["reports"], ["bulletins"], ["officers", "admin"], ["audit", "admin"]];
+
+const main = document.getElementById("main");
+const masthead = document.querySelector(".masthead");
+let rendering = 0;
+let workShown = false;
+let signInMessage = "";
+
+function currentRoute() {
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
+  return { path: path || "/reports", params: new URLSearchParams(query) };
+}
+
+function renderShell(user) {
+  masthead.hidden = !user;
+  const brand = masthead.querySelector(".brand");
+  brand.textContent = t("app.name");
+  if (!user) return;
+  const section = ROUTES.find((route) => route.pattern.test(currentRoute().path))?.section;
+  masthead.querySelector(".nav").replaceChildren(...SECTIONS
+    .filter(([, role]) => !role || user.role === role)
+    .map(([name]) => h("a", { href: `#/${name}`, "aria-current": name === section ? "page" : null },
+      t(`nav.${name}`))));
+  masthead.querySelector(".who").replaceChildren(
+    h("span", { class: "who-phone" }, user.phone), h("span", { class: "who-role" },
+      t(`role.${user.role}`)),
+    languageSwitch(),
+    h("button", { type: "button", class: "quiet", id: "logout", onclick: async () => {
+      await signOut();
+      signInMessage = t("signin.signed_out");
+      render();
+    } }, t("action.logout")));
+}
+
+function languageSwitch() {
+  const other = LANGUAGES.find((language) => language !== currentLanguage());
+  return h("button", { type: "button", class: "quiet language", lang: other,
+    onclick: async () => {
+      await loadLanguage(other);
+      render();
+    } }, t("language.switch"));
+}
+
+/** Renders the current route (or the sign-in page); a newer render wins. */
+async function render() {
+  const token = ++rendering;
+  const user = currentUser();
+  renderShell(user);
+  if (!user) {
+    workShown = false;
+    main.replaceChildren(h("section", { class: "signin-page" },
+      h("div", { class: "signin-top" }, h("h1", {}, t("signin.title")), languageSwitch()),
+      h("p", { class: "lead" }, t("signin.lead")),
+      signInForm({ message: signInMessage, onSignedIn: () => {
+        signInMessage = "";
+        render();
+      } })));
+    main.querySelector("input")?.focus();
+    return;
+  }
+  workShown = true;
+  const { path, params } = currentRoute();
+  const route = ROUTES.find((candidate) => candidate.pattern.test(path));
+  if (!route) {
+    location.replace("#/reports");
+    return;
+  }
+  if (route.role && user.role !== route.role) {
+    main.replaceChildren(empty(t("state.admin_only"), t("state.admin_only_hint")));
+    return;
+  }
+  const page = { params, isCurrent: () => token === rendering, refresh: render };
+  main.replaceChildren(loading());
+  try {
+    const view = await route.view(page, ...path.match(route.pattern).slice(1));
+    if (page.isCurrent()) main.replaceChildren(view);
+  } catch (error) {
+    if (page.isCurrent()) main.replaceChildren(failure(error, render));
+  }
+}
+
+/** The session ended while the officer worked: sign in again over the page, so what
+ * they typed stays where it is. */
+function askToSignInAgain(reason) {
+  const dialog = document.getElementById("signin-dialog");
+  if (!workShown || dialog.open) return;
+  const message = reason === "not_staff" ? errorMessage({ code: "not_staff" })
+    : t("signin.again_hint");
+  dialog.replaceChildren(
+    h("h2", { id: "signin-dialog-title" }, t("signin.again_title")),
+    signInForm({ message, onSignedIn: (user) => {
+      dialog.close();
+      renderShell(user);
+    } }));
+  dialog.showModal();
+  dialog.querySelector("input")?.focus();
+}
+
+async function start() {
+  await loadLanguage();
+  onSessionEnded(askToSignInAgain);
+  window.addEventListener("hashchange", render);
+  if (currentUser()) {
+    main.replaceChildren(loading());
+    try {
+      await resumeSession();
+    } catch (error) {
+      if (error.status === 0 || error.status >= 500) {
+        main.replaceChildren(failure(error, () => location.reload()));
+        return;
+      }
+      signInMessage = errorMessage(error);
+    }
+  }
+  render();
+}
+
+start().catch((error) => {
+  main.replaceChildren(h("p", { class: "state state-error", role: "alert" }, String(error)));
+});

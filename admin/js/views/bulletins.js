@@ -1,0 +1,449 @@
+// Bulletins: the list by category, the form (each category has its own fields, described
+// in bulletin-fields.json), one bulletin with its images, resolve, retract, and its clues.
+
+import { api, upload } from "../api.js";
+import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
+import { formatDate, formatTime, label, t } from "../i18n.js";
+import { reportList } from "./reports.js";
+
+const PAGE_SIZE = 20;
+const POLL_MS = 2000;
+// Images are listed once the worker has made their derivatives; an upload not listed
+// after this long was most likely refused (not an image we accept).
+const PROCESSING_FOR_MS = 120_000;
+
+let schemaLoaded = null;
+function schema() {
+  schemaLoaded ??= fetch("bulletin-fields.json", { cache: "no-cache" }).then((response) => {
+    if (!response.ok) throw new Error(`bulletin-fields.json: ${response.status}`);
+    return response.json();
+  }).catch((error) => {
+    schemaLoaded = null;
+    throw error;
+  });
+  return schemaLoaded;
+}
+
+export async function list(page) {
+  const { categories, statuses } = await schema();
+  const category = categories[page.params.get("category")] ? page.params.get("category") : "";
+  const status = statuses.includes(page.params.get("status")) ? page.params.get("status")
+    : statuses[0];
+  const go = (changes) => {
+    const params = new URLSearchParams({ category, status, ...changes });
+    location.hash = `#/bulletins?${params}`;
+  };
+  const listing = pagedList(h("ol", { class: "cards bulletin-cards" }),
+    (cursor) => api("GET", "/bulletins", { query: { category, status, limit: PAGE_SIZE,
+      cursor, include_expired: "true" } }),
+    bulletinCard,
+    () => empty(t("bulletins.empty", { status: label("bulletin_status", status) }),
+      t("bulletins.empty_hint")));
+
+  return h("section", { class: "bulletins" },
+    h("div", { class: "page-head" }, h("h1", {}, t("bulletins.title")),
+      h("a", { class: "button primary", id: "new-bulletin",
+        href: `#/bulletins/new?category=${category || Object.keys(categories)[0]}` },
+      t("bulletins.new"))),
+    h("div", { class: "filters" },
+      field(t("bulletin.category"), h("select", { name: "category",
+        onchange: (event) => go({ category: event.target.value }) },
+      h("option", { value: "", selected: !category }, t("bulletins.all_categories")),
+      Object.keys(categories).map((value) => h("option", { value, selected: value === category },
+        label("bulletin_category", value))))),
+      h("div", { class: "segmented", role: "group", "aria-label": t("bulletin.status") },
+        statuses.map((value) => h("button", { type: "button", dataset: { status: value },
+          "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
+        label("bulletin_status", value))))),
+    listing);
+}
+
+function bulletinCard(bulletin) {
+  return h("li", { class: "card bulletin-card" },
+    h("a", { href: `#/bulletins/${bulletin.id}`, dataset: { bulletinId: bulletin.id } },
+      bulletin.thumb_url ? h("img", { class: "card-thumb", src: bulletin.thumb_url, alt: "" })
+        : h("span", { class: "card-thumb card-thumb-none", "aria-hidden": "true" }),
+      h("div", {},
+        h("div", { class: "card-top" }, badge("bulletin_status", bulletin.status),
+          h("strong", {}, bulletin.title),
+          isExpired(bulletin) ? h("span", { class: "badge badge-expired" }, t("bulletin.expired"))
+            : null),
+        h("p", { class: "muted" }, label("bulletin_category", bulletin.category), " · ",
+          bulletin.district, " · ", t("bulletin.published"), " ", when(bulletin.published_at)))));
+}
+
+function isExpired(bulletin) {
+  return bulletin.expires_at && new Date(bulletin.expires_at) <= new Date();
+}
+
+export async function create(page) {
+  const fields = await schema();
+  const wanted = page.params.get("category");
+  const category = fields.categories[wanted] ? wanted : Object.keys(fields.categories)[0];
+  return bulletinForm(fields, category, null);
+}
+
+export async function edit(page, bulletinId) {
+  const current = await api("GET", `/bulletins/${bulletinId}`);
+  return bulletinForm(await schema(), current.category, current);
+}
+
+/** The form to publish a bulletin of `category`, or to edit `current`. Choosing another
+ * category for a new bulletin swaps only the category's own fields, keeping the rest. */
+function bulletinForm(fields, initialCategory, current) {
+  let category = initialCategory;
+  const controls = new Map();
+  const message = notice();
+  const images = h("input", { type: "file", name: "images", multiple: true,
+    accept: fields.image_types.join(",") });
+  // One key per form: a retried publish (a lost answer, a double click) finds the
+  // bulletin its first attempt made instead of publishing it twice.
+  const idempotencyKey = crypto.randomUUID();
+  const submit = h("button", { type: "submit", class: "primary" },
+    current ? t("bulletin.save") : t("bulletin.publish"));
+  const inputs = (specs) => specs.map((each) => control(each, controls, current));
+  const categoryFieldset = () => h("fieldset", {}, h("legend", {}, t("bulletin.category_fields",
+    { category: label("bulletin_category", category) })), inputs(fields.categories[category]));
+  let categoryFields = categoryFieldset();
+
+  const categoryPicker = h("select", { name: "category", disabled: Boolean(current),
+    onchange: (event) => {
+      fields.categories[category].forEach((each) => controls.delete(each.name));
+      category = event.target.value;
+      const next = categoryFieldset();
+      categoryFields.replaceWith(next);
+      categoryFields = next;
+      form.dataset.category = category;
+      history.replaceState(null, "", `#/bulletins/new?category=${category}`);
+    } },
+  Object.keys(fields.categories).map((value) => h("option", { value,
+    selected: value === category }, label("bulletin_category", value))));
+
+  const form = h("form", { class: "bulletin-form", novalidate: true, dataset: { category },
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(submit, () => (current ? saveEdit() : publish()));
+    } },
+  field(t("bulletin.category"), categoryPicker, current ? t("bulletin.category_fixed") : null),
+  h("fieldset", {}, h("legend", {}, t("bulletin.common_fields")), inputs(fields.common)),
+  categoryFields,
+  current ? null : h("fieldset", {}, h("legend", {}, t("bulletin.images")),
+    field(t("bulletin.choose_images"), images, t("bulletin.images_hint"))),
+  message, h("div", { class: "actions" }, submit,
+    h("a", { class: "button", href: current ? `#/bulletins/${current.id}` : "#/bulletins" },
+      t("action.cancel"))));
+
+  function showError(error) {
+    message.error(error);
+    const name = error.field?.split(".")[0];
+    if (controls.has(name)) {
+      controls.get(name).element.setAttribute("aria-invalid", "true");
+      controls.get(name).element.focus();
+    }
+  }
+
+  async function publish() {
+    const body = { category };
+    for (const [name, { read }] of controls) {
+      const value = read();
+      if (value !== null) body[name] = value;
+    }
+    let bulletin;
+    try {
+      bulletin = await api("POST", "/bulletins", { body,
+        headers: { "Idempotency-Key": idempotencyKey } });
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    try {
+      await uploadImages(bulletin.id, [...images.files], message);
+    } catch {
+      // Published; the officer can add the images again from the bulletin's page.
+      sessionStorage.setItem("masses.notice", t("bulletin.published_without_images"));
+    }
+    location.hash = `#/bulletins/${bulletin.id}`;
+  }
+
+  async function saveEdit() {
+    const changes = {};
+    for (const [name, { read, initial }] of controls) {
+      const value = read();
+      if (JSON.stringify(value) !== JSON.stringify(initial)) changes[name] = value;
+    }
+    if (!Object.keys(changes).length) {
+      message.show(t("bulletin.nothing_changed"), "error");
+      return;
+    }
+    try {
+      await api("PATCH", `/bulletins/${current.id}`, { body: changes });
+      location.hash = `#/bulletins/${current.id}`;
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  return h("section", { class: "bulletin-editor" },
+    h("a", { class: "back", href: "#/bulletins" }, t("bulletins.back")),
+    h("h1", {}, current ? t("bulletin.edit_title") : t("bulletin.new_title")), form);
+}
+
+/** The input for one field, registered in `controls` with how to read its value back in
+ * the API's terms (null when empty) and the value it started with. */
+function control(spec, controls, current) {
+  const value = current?.[spec.name] ?? null;
+  const common = { name: spec.name, required: spec.required, id: `field-${spec.name}` };
+  let element;
+  let read;
+  switch (spec.type) {
+    case "text":
+      element = h("textarea", { ...common, rows: 4, maxlength: spec.max });
+      element.value = value ?? "";
+      read = () => element.value.trim() || null;
+      break;
+    case "int":
+      element = h("input", { ...common, type: "number", step: 1, min: spec.min, max: spec.max });
+      element.value = value ?? "";
+      read = () => (element.value === "" ? null : Number(element.value));
+      break;
+    case "date":
+      element = h("input", { ...common, type: "date" });
+      element.value = value ?? "";
+      read = () => element.value || null;
+      break;
+    case "datetime":
+      element = h("input", { ...common, type: "datetime-local" });
+      element.value = value ? localInputValue(value) : "";
+      read = () => (element.value ? new Date(element.value).toISOString() : null);
+      break;
+    case "bool":
+      element = h("input", { ...common, type: "checkbox", checked: Boolean(value) });
+      read = () => element.checked;
+      break;
+    case "choice":
+      element = h("select", common, h("option", { value: "" }, t("form.choose")),
+        spec.options.map((option) => h("option", { value: option, selected: option === value },
+          label(`option.${spec.name}`, option))));
+      read = () => element.value || null;
+      break;
+    case "list":
+      element = h("textarea", { ...common, rows: 3 });
+      element.value = (value ?? []).join("\n");
+      read = () => element.value.split("\n").map((item) => item.trim()).filter(Boolean);
+      break;
+    default:
+      element = h("input", { ...common, type: "text", maxlength: spec.max });
+      element.value = value ?? "";
+      read = () => element.value.trim() || null;
+  }
+  element.addEventListener("input", () => element.removeAttribute("aria-invalid"));
+  controls.set(spec.name, { element, read, initial: read() });
+  const hint = spec.type === "list" ? t("form.one_per_line")
+    : spec.required ? null : t("form.optional");
+  return spec.type === "bool"
+    ? h("label", { class: "choice" }, element, label("field", spec.name))
+    : field(label("field", spec.name), element, hint);
+}
+
+function localInputValue(iso) {
+  const moment = new Date(iso);
+  const local = new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
+const PENDING = (bulletinId) => `masses.pending-images.${bulletinId}`;
+
+function pendingImages(bulletinId) {
+  try {
+    return JSON.parse(sessionStorage.getItem(PENDING(bulletinId))) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Uploads each file with its own presigned POST; remembers them as pending until the
+ * bulletin lists them. */
+async function uploadImages(bulletinId, files, message) {
+  for (const [index, file] of files.entries()) {
+    message.show(t("bulletin.uploading", { index: index + 1, count: files.length,
+      name: file.name }));
+    try {
+      const ticket = await api("POST", `/bulletins/${bulletinId}/images`,
+        { body: { content_type: file.type || "application/octet-stream", size: file.size } });
+      await upload(ticket, file);
+      const pending = pendingImages(bulletinId);
+      pending.push({ media_id: ticket.media_id, name: file.name, at: Date.now() });
+      sessionStorage.setItem(PENDING(bulletinId), JSON.stringify(pending));
+    } catch (error) {
+      message.error(error);
+      throw error;
+    }
+  }
+}
+
+export async function bulletin(page, bulletinId) {
+  const fields = await schema();
+  let data = await api("GET", `/bulletins/${bulletinId}`);
+  const message = notice();
+  const carried = sessionStorage.getItem("masses.notice");
+  if (carried) {
+    message.show(carried, "error");
+    sessionStorage.removeItem("masses.notice");
+  }
+  const head = h("div", { class: "bulletin-head" });
+  const details = h("dl", { class: "facts" });
+  const gallery = h("div", { class: "gallery" });
+  const actions = h("div", { class: "bulletin-actions" });
+
+  function draw() {
+    head.replaceChildren(
+      h("h1", {}, data.title, " ", badge("bulletin_status", data.status),
+        isExpired(data) ? h("span", { class: "badge badge-expired" }, t("bulletin.expired"))
+          : null),
+      h("p", { class: "muted" }, label("bulletin_category", data.category), " · ", data.district,
+        " · ", t("bulletin.published"), " ", when(data.published_at),
+        data.closed_at ? [" · ", t("bulletin.closed"), " ", when(data.closed_at)] : null));
+    const shown = [...fields.common, ...fields.categories[data.category]]
+      .filter((spec) => spec.name !== "title");
+    details.replaceChildren(...shown.flatMap((spec) => {
+      const text = displayValue(spec, data[spec.name]);
+      return text === null ? [] : [h("dt", {}, label("field", spec.name)),
+        h("dd", { class: spec.type === "text" ? "prose" : null }, text)];
+    }), ...closing(data));
+    drawGallery();
+    actions.replaceChildren(...(data.status === "published" ? [
+      h("a", { class: "button", href: `#/bulletins/${data.id}/edit` }, t("bulletin.edit")),
+      imageUploader(), resolveForm(), retractForm()] : []));
+  }
+
+  function drawGallery() {
+    const listed = new Set(data.images.map((image) => image.media_id));
+    const waiting = pendingImages(data.id).filter((item) => !listed.has(item.media_id));
+    sessionStorage.setItem(PENDING(data.id), JSON.stringify(waiting));
+    const figures = [
+      ...data.images.map((image) => h("figure", { class: "evidence evidence-ready",
+        dataset: { mediaId: image.media_id } },
+      h("button", { type: "button", class: "thumb", title: t("evidence.view_large"),
+        onclick: () => showImage(image.large_url, data.title) },
+      h("img", { src: image.thumb_url, alt: t("bulletin.image_alt", { title: data.title }) })),
+      h("figcaption", {}, image.width ? `${image.width}×${image.height}` : ""))),
+      ...waiting.map((item) => h("figure", { class: "evidence evidence-pending",
+        dataset: { mediaId: item.media_id } },
+      h("div", { class: "evidence-placeholder" }, Date.now() - item.at > PROCESSING_FOR_MS
+        ? t("bulletin.image_not_processed") : t("evidence.pending")),
+      h("figcaption", {}, item.name)))];
+    gallery.replaceChildren(...(figures.length ? figures
+      : [empty(t("bulletin.no_images"), data.status === "published"
+        ? t("bulletin.no_images_hint") : null)]));
+    return waiting.some((item) => Date.now() - item.at <= PROCESSING_FOR_MS);
+  }
+
+  /** Images are listed once processed: redraw the gallery (only, so that what the
+   * officer is typing in the forms stays) until no upload is waiting. */
+  async function poll() {
+    while (drawGallery()) {
+      await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
+      if (!page.isCurrent()) return;
+      try {
+        data = await api("GET", `/bulletins/${data.id}`);
+      } catch {
+        return;   // the officer can reload; a failed poll is not worth an alarm
+      }
+    }
+  }
+
+  function imageUploader() {
+    const input = h("input", { type: "file", multiple: true, accept: fields.image_types.join(","),
+      name: "more-images" });
+    const button = h("button", { type: "submit" }, t("bulletin.upload"));
+    return h("form", { class: "panel", onsubmit: (event) => {
+      event.preventDefault();
+      if (!input.files.length) {
+        message.show(t("bulletin.choose_images_first"), "error");
+        return;
+      }
+      busy(button, async () => {
+        try {
+          await uploadImages(data.id, [...input.files], message);
+          message.show(t("bulletin.uploaded"));
+          input.value = "";
+        } catch {
+          // uploadImages has shown why
+        }
+        poll();
+      });
+    } }, h("h2", {}, t("bulletin.images")), field(t("bulletin.choose_images"), input,
+      t("bulletin.images_hint")), h("div", { class: "actions" }, button));
+  }
+
+  function closeForm(kind, inputs, makeBody) {
+    const button = h("button", { type: "submit", class: kind === "retract" ? "danger" : "primary" },
+      t(`bulletin.${kind}`));
+    return h("form", { class: `panel ${kind}-form`, onsubmit: (event) => {
+      event.preventDefault();
+      busy(button, async () => {
+        try {
+          data = await api("PATCH", `/bulletins/${data.id}`, { body: makeBody() });
+          message.show(t(`bulletin.${kind}_done`));
+          draw();
+        } catch (error) {
+          message.error(error);
+        }
+      });
+    } }, h("h2", {}, t(`bulletin.${kind}_title`)), inputs, h("div", { class: "actions" }, button));
+  }
+
+  function resolveForm() {
+    const outcome = h("select", { name: "outcome", required: true },
+      fields.outcomes.map((value) => h("option", { value }, label("outcome", value))));
+    const note = h("textarea", { name: "resolve-note", rows: 2, maxlength: 1000 });
+    return closeForm("resolve", [field(t("field.outcome"), outcome),
+      field(t("bulletin.resolve_note"), note, t("form.optional"))],
+    () => ({ status: "resolved", outcome: outcome.value, ...(note.value.trim()
+      ? { note: note.value.trim() } : {}) }));
+  }
+
+  function retractForm() {
+    const reason = h("textarea", { name: "retract-reason", rows: 2, maxlength: 1000,
+      required: true });
+    return closeForm("retract", [field(t("field.reason"), reason, t("bulletin.retract_hint"))],
+      () => ({ status: "retracted", reason: reason.value.trim() }));
+  }
+
+  const clues = reportList(
+    (cursor) => api("GET", "/admin/reports", { query: { bulletin_id: bulletinId,
+      limit: PAGE_SIZE, cursor } }),
+    () => empty(t("bulletin.no_clues"), t("bulletin.no_clues_hint")));
+
+  draw();
+  poll();
+  return h("section", { class: "bulletin" },
+    h("a", { class: "back", href: `#/bulletins?category=${data.category}` },
+      t("bulletins.back")),
+    head, message,
+    h("div", { class: "report-columns" },
+      h("div", { class: "report-main" }, details, h("h2", {}, t("bulletin.images")), gallery,
+        h("h2", {}, t("bulletin.clues")), clues),
+      h("aside", { class: "report-side" }, actions)));
+}
+
+function displayValue(spec, value) {
+  if (value === null || value === undefined || value === "") return null;
+  if (Array.isArray(value)) return value.length ? value.join("、") : null;
+  switch (spec.type) {
+    case "datetime": return formatTime(value);
+    case "date": return formatDate(value);
+    case "bool": return value ? t("form.yes") : t("form.no");
+    case "choice": return label(`option.${spec.name}`, value);
+    default: return String(value);
+  }
+}
+
+function closing(data) {
+  const rows = [];
+  if (data.outcome) rows.push([t("field.outcome"), label("outcome", data.outcome)]);
+  if (data.note) rows.push([t("bulletin.resolve_note"), data.note]);
+  if (data.reason) rows.push([t("field.reason"), data.reason]);
+  if (data.updated_at) rows.push([t("bulletin.updated"), formatTime(data.updated_at)]);
+  return rows.flatMap(([name, text]) => [h("dt", {}, name), h("dd", {}, text)]);
+}

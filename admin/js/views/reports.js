@@ -1,0 +1,308 @@
+// Reports: the triage queue (one list per category: the API keeps a queue per status and
+// category, see chalicelib/reports) and the full view of one report.
+
+import { api, currentUser } from "../api.js";
+import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
+  from "../dom.js";
+import { formatBytes, formatTime, label, t } from "../i18n.js";
+
+export const CATEGORIES = ["theft", "violence", "drugs", "fraud", "traffic",
+  "suspicious_activity", "missing_or_trafficked_person", "other"];
+export const STATUSES = ["submitted", "in_review", "actioned", "dismissed"];
+// The moves the API allows (chalicelib/reports/triage.py NEXT_STATUSES).
+const NEXT_STATUSES = { submitted: ["in_review"], in_review: ["actioned", "dismissed"],
+  actioned: [], dismissed: [] };
+const PAGE_SIZE = 20;
+const POLL_MS = 3000;
+const POLL_FOR_MS = 120_000;
+
+export async function queue(page) {
+  const category = CATEGORIES.includes(page.params.get("category"))
+    ? page.params.get("category") : CATEGORIES[0];
+  const status = STATUSES.includes(page.params.get("status"))
+    ? page.params.get("status") : STATUSES[0];
+  const go = (changes) => {
+    const params = new URLSearchParams({ category, status, ...changes });
+    location.hash = `#/reports?${params}`;
+  };
+  const filters = h("div", { class: "filters" },
+    field(t("report.category"), h("select", { name: "category", onchange: (event) =>
+      go({ category: event.target.value }) }, CATEGORIES.map((value) =>
+      h("option", { value, selected: value === category }, t(`report_category.${value}`))))),
+    h("div", { class: "segmented", role: "group", "aria-label": t("report.status") },
+      STATUSES.map((value) => h("button", { type: "button", dataset: { status: value },
+        "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
+      t(`report_status.${value}`)))));
+  const list = reportList(
+    (cursor) => api("GET", "/admin/reports", { query: { category, status, limit: PAGE_SIZE,
+      cursor } }),
+    () => empty(t("queue.empty", { category: t(`report_category.${category}`),
+      status: t(`report_status.${status}`) }), t("queue.empty_hint")));
+  return h("section", { class: "queue" },
+    h("div", { class: "page-head" }, h("h1", {}, t("queue.title"))), filters, list);
+}
+
+/** A paged list of report cards; `fetchPage(cursor)` answers {items, next_cursor}. */
+export function reportList(fetchPage, whenEmpty) {
+  return h("div", { class: "report-list" },
+    pagedList(h("ol", { class: "cards" }), fetchPage, reportCard, whenEmpty));
+}
+
+function reportCard(report) {
+  const place = report.location?.address ?? coordinates(report.location);
+  return h("li", { class: "card report-card" },
+    h("a", { href: `#/reports/${report.report_id}`, dataset: { reportId: report.report_id } },
+      h("div", { class: "card-top" }, badge("report_status", report.status),
+        h("strong", { class: "alias" }, report.alias),
+        h("span", { class: "muted" }, label("report_category", report.category)),
+        h("span", { class: "age" }, when(report.created_at))),
+      h("p", { class: "excerpt" }, excerpt(report.description, 140)),
+      h("div", { class: "card-meta muted" }, place ? h("span", {}, place) : null,
+        h("span", {}, t("report.evidence_count", { count: report.evidence_count })))));
+}
+
+function excerpt(text, length) {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+function coordinates(location) {
+  if (location?.latitude === null || location?.latitude === undefined) return "";
+  return `${location.latitude.toFixed(5)}, ${location.longitude.toFixed(5)}`;
+}
+
+export async function report(page, reportId) {
+  const view = new ReportView(page, await api("GET", `/admin/reports/${reportId}`));
+  return view.element;
+}
+
+/** One report. Its sections are redrawn from each answer of the API, while the note
+ * being typed stays untouched. */
+class ReportView {
+  constructor(page, data) {
+    this.page = page;
+    this.data = data;
+    this.fetchedAt = Date.now();
+    this.head = h("div", { class: "report-head" });
+    this.facts = h("div", { class: "report-facts" });
+    this.gallery = h("div", { class: "gallery" });
+    this.statusBox = h("div", { class: "status-box" });
+    this.notes = h("ol", { class: "notes" });
+    this.message = notice();
+    this.element = h("section", { class: "report" },
+      h("a", { class: "back", href: `#/reports?category=${data.category}&status=${data.status}` },
+        t("report.back")),
+      this.head, this.message,
+      h("div", { class: "report-columns" },
+        h("div", { class: "report-main" }, this.facts,
+          h("h2", {}, t("report.evidence")), this.gallery),
+        h("aside", { class: "report-side" },
+          h("h2", {}, t("report.status")), this.statusBox,
+          h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
+          currentUser()?.role === "admin" ? this.revealBox() : null)));
+    this.draw();
+    this.pollWhilePending(Date.now() + POLL_FOR_MS);
+  }
+
+  draw() {
+    const data = this.data;
+    this.head.replaceChildren(
+      h("h1", {}, h("span", { class: "alias" }, data.alias), " ",
+        badge("report_status", data.status)),
+      h("p", { class: "muted" }, label("report_category", data.category), " · ",
+        t("report.filed"), " ", when(data.created_at), " · ",
+        t("report.updated"), " ", when(data.updated_at)));
+    this.facts.replaceChildren(
+      h("p", { class: "description" }, data.description),
+      h("dl", { class: "facts" },
+        h("dt", {}, t("report.occurred_at")), h("dd", {}, formatTime(data.occurred_at)),
+        h("dt", {}, t("report.location")), h("dd", {}, locationText(data.location)),
+        data.bulletin_id ? [h("dt", {}, t("report.clue_on")), h("dd", {},
+          h("a", { href: `#/bulletins/${data.bulletin_id}` }, t("report.open_bulletin")))]
+          : null));
+    this.drawGallery();
+    this.drawStatus();
+    this.notes.replaceChildren(...(data.notes.length ? data.notes.map(noteItem)
+      : [h("li", { class: "muted" }, t("report.no_notes"))]));
+  }
+
+  drawGallery() {
+    const evidence = this.data.evidence;
+    this.gallery.replaceChildren(...(evidence.length
+      ? evidence.map((item) => this.evidenceItem(item))
+      : [empty(t("report.no_evidence"))]));
+  }
+
+  evidenceItem(item) {
+    const meta = [item.kind ? label("evidence.kind", item.kind) : null,
+      item.width ? `${item.width}×${item.height}` : null,
+      item.duration_seconds ? duration(item.duration_seconds) : null,
+      formatBytes(item.size)].filter(Boolean).join(" · ");
+    if (item.status !== "ready") {
+      const text = item.status === "rejected"
+        ? t("evidence.rejected", { reason: label("evidence.reject", item.reject_reason) })
+        : t("evidence.pending");
+      return h("figure", { class: `evidence evidence-${item.status}`,
+        dataset: { evidenceId: item.evidence_id, status: item.status } },
+      h("div", { class: "evidence-placeholder" }, text), h("figcaption", {}, meta));
+    }
+    const caption = `${this.data.alias} · ${meta}`;
+    return h("figure", { class: "evidence evidence-ready",
+      dataset: { evidenceId: item.evidence_id, status: item.status } },
+    h("button", { type: "button", class: "thumb", title: t("evidence.view_large"),
+      onclick: async () => showImage((await this.fresh(item)).large_url, caption) },
+    h("img", { src: item.thumb_url, alt: t("evidence.thumb_alt",
+      { kind: label("evidence.kind", item.kind) }) }),
+    item.kind === "video" ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
+    h("figcaption", {}, meta,
+      item.captured_at ? h("span", { class: "muted" },
+        ` · ${t("evidence.captured")} ${formatTime(item.captured_at)}`) : null,
+      h("button", { type: "button", class: "link", onclick: (event) =>
+        busy(event.target, () => this.downloadOriginal(item)) }, t("evidence.original"))));
+  }
+
+  /** The evidence item with URLs that have not expired: the view's URLs live
+   * `evidence_urls_expire_in` seconds, and an officer may look for longer. */
+  async fresh(item) {
+    const lifetime = (this.data.evidence_urls_expire_in - 30) * 1000;
+    if (Date.now() - this.fetchedAt < lifetime) return item;
+    try {
+      await this.reload();
+    } catch (error) {
+      this.message.error(error);
+    }
+    return this.data.evidence.find((each) => each.evidence_id === item.evidence_id) ?? item;
+  }
+
+  async reload() {
+    const fresh = await api("GET", `/admin/reports/${this.data.report_id}`);
+    this.fetchedAt = Date.now();
+    this.data = { ...this.data, evidence: fresh.evidence };
+    this.drawGallery();
+  }
+
+  async downloadOriginal(item) {
+    try {
+      const { url } = await api("GET",
+        `/admin/reports/${this.data.report_id}/evidence/${item.evidence_id}/original`);
+      // The URL answers with Content-Disposition: attachment, so this downloads.
+      h("a", { href: url, download: item.evidence_id, rel: "noopener" }).click();
+      this.message.show(t("evidence.original_started"));
+    } catch (error) {
+      this.message.error(error);
+    }
+  }
+
+  /** Evidence is processed after the upload; redraw the gallery until none is pending. */
+  async pollWhilePending(until) {
+    while (this.data.evidence.some((item) => item.status === "pending")) {
+      await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
+      if (!this.page.isCurrent() || Date.now() > until) return;
+      try {
+        await this.reload();
+      } catch {
+        return;  // the officer can reload; a failed poll is not worth an alarm
+      }
+    }
+  }
+
+  drawStatus() {
+    const moves = NEXT_STATUSES[this.data.status];
+    this.statusBox.replaceChildren(
+      h("p", {}, badge("report_status", this.data.status)),
+      moves.length ? h("div", { class: "actions" }, moves.map((status) =>
+        h("button", { type: "button", class: status === "dismissed" ? "" : "primary",
+          dataset: { moveTo: status }, onclick: (event) => busy(event.target,
+            () => this.change({ status })) }, t(`report.move.${status}`))))
+        : h("p", { class: "muted" }, t("report.final")));
+  }
+
+  async change(body) {
+    try {
+      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body });
+      this.fetchedAt = Date.now();
+      this.draw();
+      this.message.show(body.status
+        ? t("report.moved", { status: label("report_status", body.status) })
+        : t("report.note_added"));
+      return true;
+    } catch (error) {
+      this.message.error(error);
+      return false;
+    }
+  }
+
+  noteForm() {
+    const text = h("textarea", { name: "note", rows: 4, maxlength: 2000, required: true });
+    const visibility = (value, checked) => h("label", { class: "choice" },
+      h("input", { type: "radio", name: "visibility", value, checked }),
+      t(`note.visibility.${value}`));
+    const submit = h("button", { type: "submit", class: "primary" }, t("note.add"));
+    const form = h("form", { class: "note-form", onsubmit: async (event) => {
+      event.preventDefault();
+      if (!text.value.trim()) {
+        this.message.show(t("note.empty"), "error");
+        return;
+      }
+      const chosen = form.querySelector("input[name=visibility]:checked").value;
+      const added = await busy(submit, () => this.change({ note: { text: text.value,
+        visibility: chosen } }));
+      if (added) text.value = "";
+    } },
+    field(t("note.text"), text),
+    h("fieldset", { class: "choices" }, h("legend", {}, t("note.visibility")),
+      visibility("internal", true), visibility("reporter", false)),
+    h("p", { class: "field-hint" }, t("note.reporter_hint")),
+    h("div", { class: "actions" }, submit));
+    return form;
+  }
+
+  revealBox() {
+    const reason = h("textarea", { name: "reason", rows: 3, minlength: 10, maxlength: 500 });
+    const result = h("div", { class: "reveal-result" });
+    const submit = h("button", { type: "submit", class: "danger" }, t("reveal.submit"));
+    return h("details", { class: "reveal" }, h("summary", {}, t("reveal.title")),
+      h("p", { class: "field-hint" }, t("reveal.warning")),
+      h("form", { onsubmit: (event) => {
+        event.preventDefault();
+        busy(submit, async () => {
+          try {
+            const revealed = await api("POST", `/admin/reports/${this.data.report_id}/reveal`,
+              { body: { reason: reason.value } });
+            result.replaceChildren(h("dl", { class: "facts" },
+              h("dt", {}, t("reveal.phone")), h("dd", { class: "revealed-phone" },
+                revealed.phone ?? t("reveal.account_deleted")),
+              h("dt", {}, t("reveal.user_id")), h("dd", {}, revealed.user_id)));
+          } catch (error) {
+            result.replaceChildren(failure(error));
+          }
+        });
+      } }, field(t("reveal.reason"), reason, t("reveal.reason_hint")),
+      h("div", { class: "actions" }, submit)), result);
+  }
+}
+
+function noteItem(note) {
+  const mine = note.author_id === currentUser()?.id;
+  return h("li", { class: `note note-${note.visibility}` },
+    h("div", { class: "note-head" },
+      h("span", { class: `badge badge-note-${note.visibility}` },
+        t(`note.visibility.${note.visibility}`)),
+      h("span", { class: "muted" }, mine ? t("note.by_me") : t("note.by_officer")),
+      when(note.created_at)),
+    h("p", {}, note.text));
+}
+
+function locationText(location) {
+  const parts = [];
+  if (location.address) parts.push(location.address);
+  if (location.latitude !== null && location.latitude !== undefined) {
+    parts.push(t("report.coordinates", { latitude: location.latitude.toFixed(6),
+      longitude: location.longitude.toFixed(6), accuracy: Math.round(location.accuracy_m) }));
+  }
+  return parts.join(" · ");
+}
+
+function duration(seconds) {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}

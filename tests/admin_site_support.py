@@ -1,0 +1,172 @@
+"""What the admin site's browser tests share: the whole local stack as `make dev` runs
+it, the SMS sink's codes, citizens working through the API, and Chromium. (No tests
+here.)"""
+
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+from PIL import Image
+
+from local import config
+from local.emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, offline, quiet: no sandbox (containers), no QUIC, no background updates.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+BOOTSTRAP_ADMIN = "+8613800000000"  # MASSES_BOOTSTRAP_ADMIN of the local stage
+
+
+def wait_for(read, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+@dataclass
+class Stack:
+    """`python -m local.dev` on free ports."""
+
+    api: str
+    site: str
+    sink: str
+    process: subprocess.Popen
+
+    @classmethod
+    def start(cls, log: Path) -> "Stack":
+        ports = {name: free_port() for name in ("MOTO_PORT", "API_PORT", "SMS_SINK_PORT",
+                                                "ADMIN_PORT")}
+        # No reloading: other tests write files under the project while this stack runs.
+        env = {**os.environ, **{name: str(port) for name, port in ports.items()},
+               "API_RELOAD": "0"}
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as output:
+            process = subprocess.Popen([sys.executable, "-m", "local.dev"], cwd=ROOT, env=env,
+                                       stdout=output, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        url = f"http://{config.HOST}:{{}}".format
+        stack = cls(url(ports["API_PORT"]), url(ports["ADMIN_PORT"]),
+                    url(ports["SMS_SINK_PORT"]), process)
+        if not wait_for(stack.ready, timeout=90, interval=0.3):
+            stack.stop()
+            raise RuntimeError(f"the local stack did not start; see {log}")
+        return stack
+
+    def ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"local.dev exited with {self.process.returncode}")
+        try:
+            return (requests.get(f"{self.api}/health", timeout=1).ok
+                    and requests.get(f"{self.site}/config.js", timeout=1).ok)
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)   # local.dev stops its children
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    # --- the SMS sink ------------------------------------------------------------------
+
+    def messages_to(self, phone: str) -> list[dict]:
+        response = requests.get(
+            f"{self.sink}/2010-04-01/Accounts/{config.TWILIO_ACCOUNT_SID}/Messages.json",
+            params={"To": phone}, auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN),
+            timeout=5)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def new_code(self, phone: str, seen: set[str]) -> str:
+        """The code in the first message to `phone` whose sid is not in `seen`."""
+        def fresh():
+            return [m for m in self.messages_to(phone) if m["sid"] not in seen]
+        messages = wait_for(fresh, timeout=10)
+        assert messages, f"no new SMS reached {phone}"
+        return re.search(r"\b(\d{6})\b", messages[0]["body"]).group(1)
+
+    def seen(self, phone: str) -> set[str]:
+        return {message["sid"] for message in self.messages_to(phone)}
+
+    # --- the API, as a citizen's app calls it -------------------------------------------
+
+    def call(self, method: str, path: str, token: str | None = None, body=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, f"{self.api}{path}", headers=headers,
+                                json=body, timeout=10)
+
+    def sign_in(self, phone: str) -> dict:
+        seen = self.seen(phone)
+        assert self.call("POST", "/auth/otp", body={"phone": phone}).status_code == 202
+        answer = self.call("POST", "/auth/verify",
+                           body={"phone": phone, "code": self.new_code(phone, seen)})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+def new_phone() -> str:
+    """A mainland mobile number no test has used."""
+    return f"+86139{uuid.uuid4().int % 10**8:08d}"
+
+
+def jpeg(width: int = 1600, height: int = 1200, colour=(200, 40, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@dataclass
+class FiledReport:
+    report_id: str
+    description: str
+    citizen_token: str
+    citizen_phone: str
+
+
+def file_report_with_photo(stack: Stack, citizen: dict, **fields) -> FiledReport:
+    """A citizen files a theft report through the API and uploads a photo with the
+    presigned POST, as the app does."""
+    token = citizen["access_token"]
+    description = f"Someone cut my bicycle lock outside the metro. Case {uuid.uuid4().hex[:8]}."
+    body = {"category": "theft", "description": description,
+            "location": {"latitude": 39.9219, "longitude": 116.4436, "accuracy_m": 12.5,
+                         "address": "朝阳公园南门"},
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(), **fields}
+    filed = stack.call("POST", "/reports", token, body)
+    assert filed.status_code == 201, filed.text
+    report_id = filed.json()["report_id"]
+    photo = jpeg()
+    ticket = stack.call("POST", f"/reports/{report_id}/evidence", token,
+                        {"content_type": "image/jpeg", "size": len(photo)})
+    assert ticket.status_code == 201, ticket.text
+    upload = ticket.json()["upload"]
+    posted = requests.post(upload["url"], data=upload["fields"],
+                           files={"file": ("photo.jpg", photo, "image/jpeg")}, timeout=10)
+    assert posted.status_code == 204, posted.text
+    return FiledReport(report_id, description, token, citizen["user"]["phone"])
+
+
+def session_storage(page) -> dict | None:
+    stored = page.evaluate("() => sessionStorage.getItem('masses.session')")
+    return json.loads(stored) if stored else None

@@ -1,0 +1,443 @@
+"""The officers' admin site, driven in headless Chromium (Debian's package, through
+Playwright) against the real local stack `make dev` runs: the emulator, `chalice
+local`, the SMS sink, the pump with the real evidence worker, and the site's own
+server with its CSP. Screenshots land in test-artifacts/screenshots/."""
+
+import json
+import os
+import re
+import uuid
+from datetime import datetime
+
+import pytest
+from admin_site_support import (
+    ARTIFACTS,
+    BOOTSTRAP_ADMIN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    Stack,
+    file_report_with_photo,
+    jpeg,
+    new_phone,
+    session_storage,
+    wait_for,
+)
+
+if not CHROMIUM.exists():
+    message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
+               "(apt-get install chromium)")
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)   # CI never skips the browser tests
+    pytest.skip(message, allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+EVIDENCE_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def stack():
+    stack = Stack.start(ARTIFACTS / "admin-site-stack.log")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class SiteTab:
+    """A browser tab on the site for one phone number, and what went wrong in it that
+    the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
+
+    def __init__(self, browser, stack: Stack, phone: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(UI_TIMEOUT_MS)
+        self.stack, self.phone = stack, phone
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text
+                                        or "Trusted Type" in text or "CORS" in text):
+            self.problems.append(text)
+
+    def open(self, route: str = "") -> None:
+        self.page.goto(f"{self.stack.site}/{route}")
+
+    def sign_in(self, phone: str | None = None, within=None) -> None:
+        """Phone, then the code the SMS sink received, as an officer types them."""
+        phone = phone or self.phone
+        form = within or self.page
+        seen = self.stack.seen(phone)
+        form.locator("input[name=phone]").fill(phone)
+        form.get_by_role("button", name="获取验证码").click()
+        form.locator("input[name=code]").fill(self.stack.new_code(phone, seen))
+        form.get_by_role("button", name="登录", exact=True).click()
+
+    def token(self) -> str:
+        return session_storage(self.page)["access_token"]
+
+    def check(self) -> None:
+        problems, self.problems[:] = list(self.problems), []
+        assert not problems, problems
+
+
+@pytest.fixture(scope="module")
+def admin(browser, stack):
+    """The stage's first admin, signed in through the site."""
+    admin = SiteTab(browser, stack, BOOTSTRAP_ADMIN)
+    admin.open()
+    admin.sign_in()
+    expect(admin.page.locator(".who-role")).to_have_text("管理员")
+    yield admin
+    admin.context.close()
+
+
+@pytest.fixture(scope="module")
+def officers(admin):
+    """Two numbers the admin makes officers on the Officers page."""
+    phones = [new_phone(), new_phone()]
+    admin.open("#/officers")
+    for phone in phones:
+        admin.page.locator("input[name=officer-phone]").fill(phone)
+        admin.page.get_by_role("button", name="授予警员权限").click()
+        expect(admin.page.locator(".notice")).to_have_text(f"已授予 {phone} 警员权限。")
+    admin.check()
+    return phones
+
+
+@pytest.fixture(scope="module")
+def officer(browser, stack, officers):
+    officer = SiteTab(browser, stack, officers[0])
+    officer.open()
+    officer.sign_in()
+    expect(officer.page.locator(".masthead")).to_be_visible()
+    yield officer
+    officer.context.close()
+
+
+@pytest.fixture(scope="module")
+def citizen(stack):
+    return stack.sign_in(new_phone())
+
+
+@pytest.fixture(scope="module")
+def report(stack, citizen):
+    return file_report_with_photo(stack, citizen)
+
+
+@pytest.fixture(autouse=True)
+def nothing_went_wrong_unseen(request):
+    yield
+    for name in ("admin", "officer"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).check()
+
+
+def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):
+    page = officer.page
+    expect(page.locator(".who-phone")).to_have_text(officer.phone)
+    expect(page.locator(".who-role")).to_have_text("警员")
+    expect(page.locator(".nav a")).to_have_text(["举报", "通报"])   # no admin pages
+    expect(page.locator("h1")).to_have_text("举报队列")
+    stored = session_storage(page)
+    assert stored["user"]["role"] == "officer" and stored["refresh_token"]
+    assert page.evaluate("() => Object.keys(localStorage)") == ["masses.language"]
+    # The token is a real one: the API answers the officer with it.
+    me = officer.stack.call("GET", "/me", stored["access_token"]).json()
+    assert (me["phone"], me["role"]) == (officer.phone, "officer")
+
+
+def test_the_officer_opens_a_citizens_report_and_sees_its_thumbnail(officer, report):
+    page = officer.page
+    officer.open("#/reports?category=other&status=actioned")
+    expect(page.locator(".state-empty")).to_contain_text("暂无")
+    officer.open("#/reports?category=theft&status=submitted")
+    card = page.locator(f"[data-report-id='{report.report_id}']")
+    expect(card).to_contain_text(report.description[:40])
+    expect(card.locator(".badge")).to_have_text("待处理")
+    expect(card.locator("time")).to_have_text(re.compile("前|现在"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "queue.png", full_page=True)
+
+    card.click()
+    expect(page).to_have_url(re.compile(f"#/reports/{report.report_id}$"))
+    expect(page.locator(".description")).to_have_text(report.description)
+    expect(page.locator(".facts")).to_contain_text("39.921900, 116.443600")
+    expect(page.locator(".facts")).to_contain_text("朝阳公园南门")
+    expect(page.locator("h1 .alias")).to_have_text(re.compile(r"^Reporter-[2-9A-Z]{4}$"))
+    # The worker makes the thumbnail after the upload; the page shows it once ready.
+    thumbnail = page.locator("figure[data-status=ready] img")
+    expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+    assert wait_for(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
+        == 320
+    page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
+
+    thumbnail.click()
+    large = page.locator("#image-dialog img")
+    expect(large).to_be_visible()
+    assert wait_for(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
+    page.locator("#image-dialog").get_by_role("button", name="关闭").click()
+    expect(large).to_be_hidden()
+
+
+def test_in_review_and_a_note_for_the_reporter_reach_the_citizen(officer, report, stack):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    page.locator("button[data-move-to=in_review]").click()
+    expect(page.locator("h1 .badge")).to_have_text("核查中")
+    expect(page.locator("button[data-move-to]")).to_have_count(2)     # actioned, dismissed
+
+    internal = f"Checked the CCTV at the gate ({uuid.uuid4().hex[:6]})."
+    for_reporter = f"谢谢您的举报，我们正在调取监控。({uuid.uuid4().hex[:6]})"
+    for text, visibility in ((internal, "internal"), (for_reporter, "reporter")):
+        page.locator("textarea[name=note]").fill(text)
+        page.locator(f"input[name=visibility][value={visibility}]").check()
+        page.get_by_role("button", name="添加备注").click()
+        expect(page.locator(f".note-{visibility}").last).to_contain_text(text)
+    expect(page.locator("textarea[name=note]")).to_have_value("")
+
+    seen = stack.call("GET", f"/reports/{report.report_id}", report.citizen_token).json()
+    assert seen["status"] == "in_review"
+    assert [note["text"] for note in seen["notes"]] == [for_reporter]
+
+
+def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
+    page = officer.page
+    officer.open("#/bulletins")
+    page.locator("#new-bulletin").click()
+    title = f"寻找走失老人 {uuid.uuid4().hex[:6]}"
+    page.locator("[name=title]").fill(title)
+    # Another category swaps its own fields and keeps what was typed in the others.
+    page.locator("select[name=category]").select_option("missing_person")
+    expect(page.locator("form.bulletin-form")).to_have_attribute("data-category",
+                                                                 "missing_person")
+    expect(page.locator("[name=title]")).to_have_value(title)
+    expect(page.locator("[name=case_number]")).to_have_count(0)      # key_case's own field
+    for name, value in {"body": "王大爷于昨晚离家后未归，家人十分着急。",
+                        "district": "朝阳", "contact": "110 或 朝阳分局 010-65000000",
+                        "name": "王建国", "age": "78", "height_cm": "168",
+                        "last_seen_place": "朝阳公园南门",
+                        "last_seen_at": "2026-11-27T18:30"}.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("select[name=sex]").select_option("male")
+    page.locator("input[name=at_risk]").check()
+    page.locator("input[name=images]").set_input_files(
+        [{"name": "wang.jpg", "mimeType": "image/jpeg", "buffer": jpeg(900, 1200, (90, 120, 60))}])
+    page.screenshot(path=SCREENSHOTS / "bulletin-form.png", full_page=True)
+    page.get_by_role("button", name="发布", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"#/bulletins/[0-9a-f]{32}$"))
+    bulletin_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator("h1")).to_contain_text(title)
+    expect(page.locator(".facts")).to_contain_text("王建国")
+    image = page.locator("figure.evidence-ready img")
+    expect(image).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+    assert wait_for(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
+
+    listing = stack.call("GET", "/bulletins?category=missing_person&limit=100").json()
+    [listed] = [item for item in listing["items"] if item["id"] == bulletin_id]
+    assert listed["title"] == title and listed["status"] == "published"
+    assert listed["thumb_url"]
+    published = stack.call("GET", f"/bulletins/{bulletin_id}").json()
+    assert (published["name"], published["sex"], published["age"], published["at_risk"]) == (
+        "王建国", "male", 78, True)
+    assert datetime.fromisoformat(published["last_seen_at"]).isoformat() == \
+        "2026-11-27T10:30:00+00:00"      # 18:30 in Beijing
+
+
+def test_a_bulletin_is_edited_shows_its_clues_and_is_resolved_and_another_retracted(
+        officer, stack, citizen):
+    page = officer.page
+    draft = {"category": "vehicle", "title": f"寻找肇事车辆 {uuid.uuid4().hex[:6]}",
+             "body": "11月27日晚，一辆白色轿车撞伤行人后逃逸。", "district": "朝阳",
+             "contact": "010-65000000", "plate": "京A12345", "sought_for": "hit_and_run"}
+    bulletin_ids = []
+    for _ in range(2):
+        published = stack.call("POST", "/bulletins", officer.token(), draft)
+        assert published.status_code == 201, published.text
+        bulletin_ids.append(published.json()["id"])
+    resolved_id, retracted_id = bulletin_ids
+    clue = file_report_with_photo(stack, citizen, bulletin_id=resolved_id,
+                                  category="traffic")
+
+    officer.open(f"#/bulletins/{resolved_id}/edit")
+    page.locator("[name=colour]").fill("白色")
+    page.get_by_role("button", name="保存修改").click()
+    expect(page.locator(".facts")).to_contain_text("白色")
+    expect(page.locator(f".report-card [data-report-id='{clue.report_id}']")).to_contain_text(
+        clue.description[:30])
+
+    page.locator("select[name=outcome]").select_option("recovered")
+    page.locator("textarea[name=resolve-note]").fill("车辆已在通州找到。")
+    page.get_by_role("button", name="标记为已解决").click()
+    expect(page.locator("h1 .badge")).to_have_text("已解决")
+    expect(page.locator(".bulletin-actions form")).to_have_count(0)
+
+    officer.open(f"#/bulletins/{retracted_id}")
+    page.locator("textarea[name=retract-reason]").fill("信息有误，车牌号不对。")
+    page.get_by_role("button", name="撤回通报").click()
+    expect(page.locator("h1 .badge")).to_have_text("已撤回")
+
+    resolved = stack.call("GET", f"/bulletins/{resolved_id}").json()
+    retracted = stack.call("GET", f"/bulletins/{retracted_id}").json()
+    assert (resolved["status"], resolved["outcome"], resolved["colour"]) == (
+        "resolved", "recovered", "白色")
+    assert (retracted["status"], retracted["reason"]) == ("retracted", "信息有误，车牌号不对。")
+
+
+def test_a_citizens_token_is_refused_on_the_admin_pages(browser, stack):
+    visitor = SiteTab(browser, stack, new_phone())
+    page = visitor.page
+    try:
+        # Signing in with a citizen's number: refused, and no session is kept.
+        visitor.open()
+        visitor.sign_in()
+        expect(page.locator(".notice")).to_have_text("此账号不是警员账号，不能使用警务工作台。")
+        expect(page.locator(".masthead")).to_be_hidden()
+        assert session_storage(page) is None
+
+        # A citizen's real session planted in the tab: the site checks it and drops it.
+        citizen = stack.sign_in(new_phone())
+        planted = {"access_token": citizen["access_token"],
+                   "refresh_token": citizen["refresh_token"], "expires_at": 9e15,
+                   "user": {**citizen["user"], "role": "officer"}}
+        page.evaluate("session => sessionStorage.setItem('masses.session', session)",
+                      json.dumps(planted))
+        page.reload()
+        expect(page.locator(".notice")).to_have_text("此账号不是警员账号，不能使用警务工作台。")
+        expect(page.locator(".masthead")).to_be_hidden()
+        assert session_storage(page) is None
+        # And the API itself refuses the token on every admin route.
+        for path in ("/admin/reports?category=theft", "/admin/audit"):
+            assert stack.call("GET", path, citizen["access_token"]).status_code == 403
+        visitor.check()
+    finally:
+        visitor.context.close()
+
+
+def test_the_english_switch_works_and_is_remembered(officer):
+    page = officer.page
+    officer.open("#/reports")
+    try:
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("h1")).to_have_text("Report queue")
+        expect(page.locator(".nav a")).to_have_text(["Reports", "Bulletins"])
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("select[name=category] option").first).to_have_text("Theft")
+        page.reload()
+        expect(page.locator("h1")).to_have_text("Report queue")
+        expect(page.locator(".who-role")).to_have_text("Officer")
+    finally:
+        page.get_by_role("button", name="中文").click()
+    expect(page.locator("h1")).to_have_text("举报队列")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+def test_an_expired_access_token_is_refreshed_quietly(officer, stack):
+    page = officer.page
+    officer.open("#/reports")
+    before = session_storage(page)
+    page.evaluate("""() => {
+        const session = JSON.parse(sessionStorage.getItem('masses.session'));
+        sessionStorage.setItem('masses.session', JSON.stringify({...session, expires_at: 0}));
+    }""")
+    page.reload()
+    expect(page.locator("h1")).to_have_text("举报队列")
+    expect(page.locator("#signin-dialog")).to_be_hidden()
+    after = session_storage(page)
+    assert after["refresh_token"] != before["refresh_token"]
+    assert after["access_token"] != before["access_token"]
+    assert after["expires_at"] > before["expires_at"]
+    # The old refresh token was spent by the rotation.
+    assert stack.call("POST", "/auth/refresh",
+                      body={"refresh_token": before["refresh_token"]}).status_code == 401
+
+
+def test_a_401_brings_back_sign_in_without_losing_what_was_typed(officer, officers, report,
+                                                                 stack):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    typed = f"记录：举报人所述车锁型号为 U 型锁。{uuid.uuid4().hex[:6]}"
+    page.locator("textarea[name=note]").fill(typed)
+    # The session ends behind the officer's back: its refresh token is logged out, and
+    # the next call meets an expired access token.
+    stored = session_storage(page)
+    assert stack.call("POST", "/auth/logout", stored["access_token"],
+                      {"refresh_token": stored["refresh_token"]}).status_code == 204
+    expired = {"error": {"code": "invalid_token", "message": "The access token is expired."}}
+    patch = re.compile(r".*/admin/reports/[0-9a-f]{32}$")
+
+    def answer_expired(route):
+        if route.request.method != "PATCH":
+            route.fallback()
+            return
+        route.fulfill(status=401, json=expired,
+                      headers={"Access-Control-Allow-Origin": stack.site})
+
+    page.route(patch, answer_expired)
+    page.get_by_role("button", name="添加备注").click()
+
+    dialog = page.locator("#signin-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("您填写的内容都还在")
+    assert session_storage(page) is None
+    expect(page.locator("textarea[name=note]")).to_have_value(typed)
+    page.unroute(patch)
+
+    officer.sign_in(officers[1], within=dialog)        # the next officer on shift
+    expect(dialog).to_be_hidden()
+    expect(page.locator(".who-phone")).to_have_text(officers[1])
+    expect(page.locator("textarea[name=note]")).to_have_value(typed)
+    page.get_by_role("button", name="添加备注").click()
+    expect(page.locator(".note-internal").last).to_contain_text(typed)
+
+
+def test_an_admin_reveals_a_reporter_and_reads_the_audit_trail(admin, report, officers):
+    page = admin.page
+    admin.open(f"#/reports/{report.report_id}")
+    page.locator("details.reveal summary").click()
+    page.locator("textarea[name=reason]").fill("举报人可能是目击证人，需要当面核实情况。")
+    page.get_by_role("button", name="查看身份").click()
+    expect(page.locator(".revealed-phone")).to_have_text(report.citizen_phone)
+
+    admin.open("#/audit")
+    rows = page.locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("tr[data-action='report.identity_revealed']").first).to_contain_text(
+        "查看举报人身份")
+    expect(page.locator("tr[data-action='role.change']")).to_have_count(len(officers) + 1)
+
+
+def test_api_errors_reach_the_officer_in_their_language(admin):
+    page = admin.page
+    admin.open("#/officers")
+    page.locator("input[name=officer-phone]").fill("12345")
+    page.get_by_role("button", name="授予警员权限").click()
+    expect(page.locator(".notice-error")).to_have_text(re.compile("手机号"))
+    page.locator("input[name=officer-phone]").fill(BOOTSTRAP_ADMIN)
+    page.get_by_role("button", name="撤销警员权限").click()
+    expect(page.locator(".notice-error")).to_have_text("该号码属于管理员，不能在这里更改。")
+
+
+
+def test_logout_ends_the_session_on_the_server_too(admin, stack):
+    page = admin.page
+    stored = session_storage(page)
+    page.locator("#logout").click()
+    expect(page.locator(".signin-page .notice")).to_have_text("您已退出登录。")
+    expect(page.locator(".masthead")).to_be_hidden()
+    assert session_storage(page) is None
+    assert stack.call("POST", "/auth/refresh",
+                      body={"refresh_token": stored["refresh_token"]}).status_code == 401
