@@ -14,6 +14,7 @@ from chalicelib.api import (
     health,
     me,
     officers,
+    openapi,
     reports,
 )
 from chalicelib.api.security_headers import add_security_headers
@@ -32,6 +33,7 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(openapi.bp)
     # After every blueprint (it adds their preflights), before the error middleware
     # (so error answers carry the CORS headers too).
     cors.admit_admin_origins(app)
