@@ -57,7 +57,7 @@ class OfficerGrant(Struct):
 
 class AuditActor(Struct):
     id: str
-    role: Role
+    role: Role | Literal["system"]  # "system": what the app did by itself
 
 
 class AuditEventView(Struct):
