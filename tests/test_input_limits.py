@@ -190,3 +190,35 @@ def test_the_gateways_own_answers_are_in_our_shape_with_the_headers():
         expected = {name: value for name, value in SECURITY_HEADERS.items()
                     if name != "Content-Security-Policy"}
         assert headers == expected
+
+
+# Faults behind the API: throttling is a 503 to retry, never a 500.
+
+@pytest.mark.parametrize("error_code", ["ProvisionedThroughputExceededException",
+                                        "ThrottlingException"])
+def test_dynamodb_throttling_is_a_503_with_retry_after(client, monkeypatch, error_code):
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import QueryError
+
+    def throttled(*_, **__):
+        cause = ClientError({"Error": {"Code": error_code, "Message": "slow down"}}, "Query")
+        raise QueryError("Failed to query items", cause=cause)
+
+    monkeypatch.setattr(filing, "own_reports", throttled)
+    response = send(client, "get", "/reports", caller())
+    assert_error(response, 503, "throttled")
+    assert response.headers["Retry-After"] == "2"
+
+
+def test_a_transaction_cancelled_by_throttling_is_a_503(client, monkeypatch):
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+
+    def cancelled(*_, **__):
+        cause = VerboseClientError(
+            {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}},
+            "TransactWriteItems", cancellation_reasons=[
+                None, CancellationReason(code="ThrottlingError", message="slow down")])
+        raise TransactWriteError("Failed to write transaction items", cause=cause)
+
+    monkeypatch.setattr(filing, "file_report", cancelled)
+    assert_error(send(client, "post", "/reports", caller(), report_body()), 503, "throttled")

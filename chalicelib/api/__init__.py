@@ -17,6 +17,7 @@ from chalicelib.api import (
     openapi,
     reports,
 )
+from chalicelib.api.faults import translate_faults
 from chalicelib.api.security_headers import add_security_headers
 from chalicelib.errors import ApiError, error_response, reshape_framework_error
 
@@ -37,6 +38,7 @@ def register_blueprints(app: Chalice) -> None:
     # After every blueprint (it adds their preflights), before the error middleware
     # (so error answers carry the CORS headers too).
     cors.admit_admin_origins(app)
+    translate_faults(app)
     app.register_middleware(add_security_headers, "http")
 
     @app.middleware("http")
