@@ -88,5 +88,5 @@ def test_generated_requests_get_no_5xx_and_only_documented_answers(client, local
                 # Nothing to get wrong: no parameters, no body (GET /health, say).
                 if mode is GenerationMode.POSITIVE:
                     raise
-    print(f"schemathesis: {sent} generated requests as a {role}")
+    print(f"schemathesis: {sent} generated requests, role {role}")
     assert sent >= len(operations) * 2
