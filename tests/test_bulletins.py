@@ -540,13 +540,16 @@ def test_writes_are_not_cacheable(client):
 
 @pytest.fixture
 def aws_calls(monkeypatch):
-    """Every AWS API call made in this process (PynamoDB's botocore client included)."""
+    """Every AWS API call the test's own thread makes (PynamoDB's botocore client
+    included); not the evidence pump's polling, which may run in this process."""
     calls: list[tuple] = []
     make_api_call = botocore.client.BaseClient._make_api_call
+    test_thread = threading.current_thread()
 
     def counting(self, operation_name, api_params):
-        calls.append((self.meta.service_model.service_name, operation_name,
-                      api_params.get("TableName"), api_params.get("IndexName")))
+        if threading.current_thread() is test_thread:
+            calls.append((self.meta.service_model.service_name, operation_name,
+                          api_params.get("TableName"), api_params.get("IndexName")))
         return make_api_call(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)

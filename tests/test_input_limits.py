@@ -178,7 +178,8 @@ def test_the_gateways_own_answers_are_in_our_shape_with_the_headers():
     answers = {resource["Properties"]["ResponseType"]: resource["Properties"]
                for resource in resources.values()
                if resource.get("Type") == "AWS::ApiGateway::GatewayResponse"}
-    assert set(answers) == {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert set(answers) == {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX",
+                            "DEFAULT_5XX"}
     assert answers["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
     for answer in answers.values():
         # The gateway fills in $context.error.messageString as a quoted JSON string.

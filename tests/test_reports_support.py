@@ -3,6 +3,7 @@ the audit trail of a report, and a count of DynamoDB calls. (No tests here.)"""
 
 import contextlib
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,12 +75,15 @@ def error_code(response) -> str:
 
 @contextlib.contextmanager
 def dynamodb_calls():
-    """Every DynamoDB API call PynamoDB makes inside the block, as (operation, table)."""
+    """Every DynamoDB API call PynamoDB makes inside the block from this thread (not the
+    pump's), as (operation, table)."""
     calls: list[tuple[str, str | None]] = []
     prefix = resource_name("")
+    thread = threading.get_ident()
 
     def count(_connection, operation_name, table_name, **_):
-        calls.append((operation_name, table_name and table_name.removeprefix(prefix)))
+        if threading.get_ident() == thread:
+            calls.append((operation_name, table_name and table_name.removeprefix(prefix)))
 
     with pre_dynamodb_send.connected_to(count):
         yield calls

@@ -1,9 +1,12 @@
-"""Registers every resource's blueprint and the one error-shaping middleware."""
+"""Registers every resource's blueprint and the two HTTP middlewares: the request's log
+context (outermost, so every line carries its request id and route) and the one error
+shape."""
 
 import logging
 
 from chalice import Chalice
 
+from chalicelib import observability
 from chalicelib.api import (
     admin_reports,
     audit,
@@ -40,6 +43,20 @@ def register_blueprints(app: Chalice) -> None:
     cors.admit_admin_origins(app)
     translate_faults(app)
     app.register_middleware(add_security_headers, "http")
+
+    # Middleware registered first runs outermost. (The evidence worker's Lambda imports
+    # its handler's module, not this app, so it sets its log context itself.)
+    @app.middleware("http")
+    def log_in_request_context(event, get_response):
+        request_id = observability.request_id_of(event.context.get("requestId"),
+                                                 event.lambda_context)
+        # The route's template (/reports/{report_id}), never the path: paths can hold
+        # phone numbers (/admin/officers/{phone}).
+        with observability.api_request(request_id, event.method,
+                                       event.context.get("resourcePath")) as answer:
+            response = get_response(event)
+            answer["status"] = response.status_code
+            return response
 
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):

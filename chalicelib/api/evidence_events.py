@@ -7,6 +7,7 @@ the dead-letter queue for ops.
 
 from chalice import Blueprint
 
+from chalicelib import observability
 from chalicelib.media import worker
 from chalicelib.media.s3_events import created_objects
 from chalicelib.settings import resource_name
@@ -17,5 +18,6 @@ bp = Blueprint(__name__)
 @bp.on_sqs_message(queue=resource_name("evidence"), batch_size=1)
 def process_evidence(event):
     for record in event:
-        for created in created_objects(record.body):
-            worker.process_object(created)
+        with observability.evidence_job(record.to_dict().get("messageId"), event.context):
+            for created in created_objects(record.body):
+                worker.process_object(created)

@@ -7,12 +7,13 @@ never differs from the User's. User ids are random: once the account is deleted
 reports, back to the number.
 """
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import audit
+from chalicelib import audit, observability
 from chalicelib.auth import codes, phones, sessions
 from chalicelib.errors import Conflict, Unauthorized
 from chalicelib.settings import settings
@@ -20,6 +21,8 @@ from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
 
 BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role="system")
+
+logger = logging.getLogger(__name__)
 
 
 def sign_in(phone: str, code: str) -> sessions.Session:
@@ -46,6 +49,9 @@ def sign_in(phone: str, code: str) -> sessions.Session:
         # The account changed (deleted, role changed) between reading and writing.
         raise Conflict("The account changed while signing in; ask for a new code and try "
                        "again.", code="account_changed") from None
+    logger.info("signed in", extra={"user_id": user_id, "role": role,
+                                    "new_account": claim is None})
+    observability.count(observability.Metric.SIGN_INS)
     return session
 
 

@@ -26,6 +26,7 @@ import uuid
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib import observability
 from chalicelib.auth import clock, limits, phones
 from chalicelib.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from chalicelib.settings import secret
@@ -89,6 +90,8 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
         _take_back(new, previous, windows)
         raise ServiceUnavailable("The SMS could not be sent; try again in a moment.",
                                  code="sms_unavailable") from None
+    logger.info("sign-in code sent", extra={"phone": observability.mask_phone(phone)})
+    observability.count(observability.Metric.CODES_SENT)
 
 
 def _unchanged_since(previous: OtpCode | None) -> Condition:
@@ -146,6 +149,7 @@ def use_code(phone: str, code: str) -> None:
         if error.cause_response_code != CONDITIONAL_CHECK_FAILED:
             raise
         raise _not_active() from None
+    observability.count(observability.Metric.CODES_VERIFIED)
 
 
 def _not_active() -> Unauthorized:

@@ -21,7 +21,7 @@ import msgspec
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import size
 
-from chalicelib import audit
+from chalicelib import audit, observability
 from chalicelib.bulletins.fields import (
     COMMON_FIELDS,
     BulletinDraft,
@@ -79,6 +79,9 @@ def publish(officer: Principal, draft: BulletinDraft,
         return first, False
     audit.record(officer, "bulletin.publish", _target(bulletin_id),
                  {"category": bulletin.category})
+    logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
+                                             "category": bulletin.category})
+    observability.count(observability.Metric.BULLETINS_PUBLISHED)
     return bulletin, True
 
 

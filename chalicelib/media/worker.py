@@ -28,6 +28,7 @@ import boto3
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
+from chalicelib import observability
 from chalicelib.media import DERIVATIVE_PREFIX, UPLOAD_PREFIX, owners, uploads
 from chalicelib.media.analysis import Analysis, Rejected
 from chalicelib.media.images import analyze_image
@@ -194,3 +195,8 @@ def _finish(media: Media, reject_reason: str | None = None, **fields) -> None:
         return
     logger.info("media %s is %s%s", media.media_id, media.status,
                 f" ({reject_reason})" if reject_reason else "")
+    # Counted by the delivery that finished the record, so a redelivery counts nothing.
+    if reject_reason:
+        observability.count(observability.Metric.EVIDENCE_REJECTED, reason=reject_reason)
+    else:
+        observability.count(observability.Metric.EVIDENCE_READY)

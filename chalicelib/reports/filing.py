@@ -2,6 +2,7 @@
 and asking to add evidence. Any signed-in role may file; a report is only ever shown
 through these functions to the person who filed it."""
 
+import logging
 import math
 import secrets
 import uuid
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from pynamodb.exceptions import UpdateError
 
+from chalicelib import observability
 from chalicelib.errors import NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports import evidence
@@ -23,6 +25,8 @@ from chalicelib.tokens import Principal
 CLOCK_SKEW = timedelta(minutes=5)
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+logger = logging.getLogger(__name__)
 
 
 def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
@@ -39,6 +43,10 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
         status="submitted", queue_key=queue_key("submitted", body.category),
         bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0)
     report.save(condition=Report.report_id.does_not_exist())
+    # Ids and the category only: the description and place are the reporter's words.
+    logger.info("report filed", extra={"report_id": report.report_id,
+                                       "category": report.category})
+    observability.count(observability.Metric.REPORTS_FILED)
     return report
 
 

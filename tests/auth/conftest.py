@@ -4,6 +4,7 @@ override stage settings, freeze the sign-in clock, or count DynamoDB calls."""
 import dataclasses
 import os
 import random
+import threading
 import time
 
 import pytest
@@ -54,14 +55,17 @@ def frozen_clock(monkeypatch):
 
 
 class DynamoDbCalls:
-    """Counts the requests every DynamoDB client of the app sends (botocore's
-    before-send event: one per HTTP request, retries included)."""
+    """Counts the requests every DynamoDB client of the app sends from the test's thread
+    (botocore's before-send event: one per HTTP request, retries included); the pump
+    may be working in another thread."""
 
     def __init__(self):
         self.operations: list[str] = []
+        self.thread = threading.get_ident()
 
     def __call__(self, event_name: str, **_) -> None:
-        self.operations.append(event_name.rsplit(".", 1)[-1])
+        if threading.get_ident() == self.thread:
+            self.operations.append(event_name.rsplit(".", 1)[-1])
 
     @staticmethod
     def clients() -> list:

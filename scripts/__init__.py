@@ -1,0 +1,1 @@
+"""Operations scripts, run from a laptop against a stage (README: the runbook, Redrive)."""
