@@ -75,3 +75,25 @@ def error_response(status: int, code: str, message: str,
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+# Chalice answers some requests itself (405 for a method a path does not take, 415 for a
+# body that is not JSON, 500 for an exception it caught before any middleware) with its
+# own {"Code", "Message"} body. These are the codes ours use for the same statuses.
+_FRAMEWORK_CODES = {
+    400: ("bad_request", "The request is not one this API understands."),
+    405: ("method_not_allowed", "This path does not take this method."),
+    415: ("unsupported_media_type", "Send request bodies as application/json."),
+    500: ("internal_error", "Something went wrong on our side."),
+}
+
+
+def reshape_framework_error(response: Response) -> Response:
+    """Chalice's own error answers in our shape; every other response unchanged. A 500
+    is always replaced: with debug on, Chalice's body would be a traceback."""
+    is_framework_error = isinstance(response.body, dict) and "Code" in response.body
+    if not (response.status_code == 500 or response.status_code >= 400 and is_framework_error):
+        return response
+    code, message = _FRAMEWORK_CODES.get(response.status_code, ("error", "The request failed."))
+    kept = {name: value for name, value in response.headers.items() if name.lower() == "allow"}
+    return error_response(response.status_code, code, message, kept)

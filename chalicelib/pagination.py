@@ -65,7 +65,8 @@ def parse_limit(query_params: dict | None) -> int:
     raw = (query_params or {}).get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_LIMIT):
         raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
                                code="invalid_limit", field="limit")
     return int(raw)

@@ -17,9 +17,12 @@ from chalicelib.api import (
     health,
     me,
     officers,
+    openapi,
     reports,
 )
-from chalicelib.errors import ApiError, error_response
+from chalicelib.api.faults import translate_faults
+from chalicelib.api.security_headers import add_security_headers
+from chalicelib.errors import ApiError, error_response, reshape_framework_error
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +37,12 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(openapi.bp)
     # After every blueprint (it adds their preflights), before the error middleware
     # (so error answers carry the CORS headers too).
     cors.admit_admin_origins(app)
+    translate_faults(app)
+    app.register_middleware(add_security_headers, "http")
 
     # Middleware registered first runs outermost. (The evidence worker's Lambda imports
     # its handler's module, not this app, so it sets its log context itself.)
@@ -55,7 +61,7 @@ def register_blueprints(app: Chalice) -> None:
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):
         try:
-            return get_response(event)
+            return reshape_framework_error(get_response(event))
         except ApiError as error:
             return error.to_response()
         except Exception:

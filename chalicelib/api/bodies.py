@@ -4,6 +4,8 @@ The structs are the contract: handlers validate with them, and the OpenAPI docum
 is generated from the same structs.
 """
 
+import json
+import math
 import re
 from typing import Any, TypeVar
 
@@ -12,6 +14,13 @@ import msgspec
 from chalicelib.errors import PayloadTooLarge, ValidationFailed
 
 MAX_BODY_BYTES = 64 * 1024
+# No body of ours nests deeper than a few levels; a deeper one is an attack on parsers.
+MAX_DEPTH = 16
+# DynamoDB numbers carry 38 digits; our integers fit in 64 bits.
+MIN_INT, MAX_INT = -(2 ** 63), 2 ** 63 - 1
+# NUL breaks C-string consumers (logs, SMS gateways); a lone surrogate cannot be stored as
+# UTF-8. JSON can smuggle both in as \u escapes.
+_UNSAFE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 T = TypeVar("T")
 _FIELD_PATH = re.compile(r"at `\$\.?([^`]*)`")
 # msgspec names a missing or unknown key in the message, not in the path.
@@ -22,12 +31,83 @@ def parse_body(request, body_type: type[T]) -> T:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    check_structure(raw)
     try:
         return msgspec.json.decode(raw, type=body_type)
     except msgspec.ValidationError as error:
         raise _validation_failed(error) from None
     except msgspec.DecodeError:
-        raise ValidationFailed("The body is not valid JSON.", code="malformed_json") from None
+        raise _malformed() from None
+
+
+def check_structure(raw: bytes) -> None:
+    """What msgspec lets through but we refuse: duplicate keys (which one would win
+    depends on the parser reading it), NUL characters and lone surrogates, nesting
+    deeper than MAX_DEPTH, and integers beyond 64 bits. A second, validation-only
+    parse of a body of at most 64 KiB costs well under a millisecond."""
+    try:
+        decoded = json.loads(raw, object_pairs_hook=_object_without_duplicates,
+                             parse_constant=_not_json)
+    except RecursionError:
+        raise _too_deep() from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise _malformed() from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise _out_of_range("") from None
+    _check_value(decoded, "", 0)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValidationFailed(f"The key {key!r} appears more than once in an object.",
+                                   code="duplicate_key", field=key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _check_value(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise _too_deep()
+    if isinstance(value, str):
+        if _UNSAFE_CHARACTER.search(value):
+            raise ValidationFailed("Text may not contain NUL characters or lone surrogates.",
+                                   code="invalid_character", field=path or None)
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        if not MIN_INT <= value <= MAX_INT:
+            raise _out_of_range(path)
+    elif isinstance(value, float):
+        if not math.isfinite(value):  # 1e400 reads as infinity
+            raise _out_of_range(path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, path, depth + 1)
+            _check_value(item, f"{path}.{key}" if path else key, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_value(item, f"{path}[{index}]", depth + 1)
+
+
+def _not_json(constant: str):
+    """NaN and Infinity: Python's json reads them, JSON has no such thing."""
+    raise _malformed()
+
+
+def _malformed() -> ValidationFailed:
+    return ValidationFailed("The body is not valid JSON.", code="malformed_json")
+
+
+def _too_deep() -> ValidationFailed:
+    return ValidationFailed(f"The body nests deeper than {MAX_DEPTH} levels.",
+                            code="too_deeply_nested")
+
+
+def _out_of_range(path: str) -> ValidationFailed:
+    return ValidationFailed("A number is out of range.", code="number_out_of_range",
+                            field=path or None)
 
 
 def convert_body(data: Any, body_type: type[T]) -> T:

@@ -40,10 +40,10 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
     """
     if content_type not in accepted:
         raise ValidationFailed(f"content_type must be one of: {', '.join(sorted(accepted))}",
-                               code="unsupported_media_type")
+                               code="unsupported_media_type", field="content_type")
     if size < 1 or size > accepted[content_type]:
         raise ValidationFailed(f"size must be between 1 and {accepted[content_type]} bytes "
-                               f"for {content_type}", code="file_too_large")
+                               f"for {content_type}", code="file_too_large", field="size")
     media_id = uuid.uuid4().hex
     key = f"{UPLOAD_PREFIX}{owner_type}/{owner_id}/{media_id}"
     Media(f"{owner_type}#{owner_id}", media_id, content_type=content_type, declared_size=size,

@@ -1,0 +1,47 @@
+"""Faults of the services behind the API, turned into answers a client can act on.
+
+DynamoDB throttling (a hot partition, a burst beyond on-demand capacity) is
+temporary: the client should retry shortly, so it is a 503 with Retry-After, not a 500.
+Chalice turns any exception other than an ApiError into its own 500 before middleware
+sees it, so the translation wraps each view function.
+"""
+
+import functools
+
+from chalice import Chalice
+
+from chalicelib.errors import ServiceUnavailable
+
+THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
+                    "RequestLimitExceeded", "ThrottlingError"}
+RETRY_AFTER_SECONDS = 2
+
+
+def is_throttling(error: Exception) -> bool:
+    """A PynamoDB error caused by throttling, or a transaction cancelled by it."""
+    if getattr(error, "cause_response_code", None) in THROTTLING_CODES:
+        return True
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code in THROTTLING_CODES for reason in reasons)
+
+
+def translate_faults(app: Chalice) -> None:
+    for methods in app.routes.values():
+        for entry in methods.values():
+            entry.view_function = _translating(entry.view_function)
+
+
+def _translating(view):
+    @functools.wraps(view)
+    def translated(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:
+            if is_throttling(error):
+                raise ServiceUnavailable("The service is busy; try again in a moment.",
+                                         code="throttled",
+                                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                                         ) from error
+            raise
+
+    return translated

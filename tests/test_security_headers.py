@@ -1,0 +1,67 @@
+"""Security headers on every response of every route: successes, refusals and errors."""
+
+import re
+
+import pytest
+from test_reports_support import caller, send
+
+from chalicelib.api.security_headers import SECURITY_HEADERS
+
+# Public, cacheable answers: they set their own Cache-Control.
+PUBLIC_READS = {("GET", "/bulletins"), ("GET", "/bulletins/{bulletin_id}"),
+                ("GET", "/openapi.json")}
+
+
+def every_route(app) -> list[tuple[str, str]]:
+    return [(method, path) for path, methods in app.routes.items() for method in methods]
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x-unknown", path)
+
+
+def assert_secured(response, cache_control: str = "no-store") -> None:
+    for name, value in SECURITY_HEADERS.items():
+        expected = cache_control if name == "Cache-Control" else value
+        assert response.headers.get(name) == expected, (name, response.headers)
+
+
+def test_every_route_answers_with_the_security_headers(app, client):
+    checked = 0
+    for method, path in every_route(app):
+        for who in (None, caller("admin")):
+            response = send(client, method.lower(), concrete(path), who,
+                            body={} if method in ("POST", "PUT", "PATCH") else None)
+            public_hit = (method, path) in PUBLIC_READS and response.status_code == 200
+            if public_hit:
+                assert response.headers["Cache-Control"].startswith("public, max-age=")
+                assert_secured(response, response.headers["Cache-Control"])
+            else:
+                assert_secured(response)
+            checked += 1
+    assert checked == 2 * len(every_route(app)) >= 40
+
+
+def test_a_public_bulletin_listing_keeps_its_caching(client):
+    response = client.http.get("/bulletins")
+    assert response.status_code == 200
+    assert_secured(response, response.headers["Cache-Control"])
+    assert response.headers["Cache-Control"].startswith("public")
+
+
+@pytest.mark.parametrize(("method", "path", "headers"), [
+    ("delete", "/health", {}),  # 405 by Chalice
+    ("post", "/reports", {"Content-Type": "text/plain"}),  # 415 by Chalice
+    ("get", "/reports", {}),  # 401 by us
+])
+def test_answers_chalice_makes_carry_them_too(client, method, path, headers):
+    assert_secured(getattr(client.http, method)(path, headers=headers))
+
+
+def test_a_500_carries_them(client, monkeypatch):
+    from chalicelib.reports import filing
+
+    monkeypatch.setattr(filing, "own_reports", lambda *_, **__: 1 / 0)
+    response = send(client, "get", "/reports", caller())
+    assert response.status_code == 500
+    assert_secured(response)
