@@ -110,6 +110,7 @@ def first_evidence(world: World) -> tuple[str, str]:
 
 SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("GET", "/health"): Scenario("no data", lambda c, w: Call("/health", 200)),
+    ("GET", "/openapi.json"): Scenario("no data", lambda c, w: Call("/openapi.json", 200)),
     # Bulletins
     ("GET", "/bulletins"): Scenario("page read", lambda c, w: Call("/bulletins", 200)),
     ("GET", "/bulletins/{bulletin_id}"): Scenario(
