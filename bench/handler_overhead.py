@@ -14,7 +14,7 @@ import sys
 import time
 
 from bench.common import Figure, Section, interleaved, median, report
-from bench.stack import recorded_requests
+from bench.stack import app_log_in_file, recorded_requests
 from bench.world import expect, send, shared
 
 RUNS = 60
@@ -27,7 +27,7 @@ def main(runs: int = RUNS) -> Section:
     import boto3
 
     client, _, _ = shared()
-    with recorded_requests() as requests:
+    with app_log_in_file(), recorded_requests() as requests:
         page = expect(send(client, "GET", "/bulletins"), 200)
     [query] = [r for r in requests if r.service == "dynamodb"]
     if query.operation != "Query" or len(page["items"]) != PAGE:
@@ -48,8 +48,9 @@ def main(runs: int = RUNS) -> Section:
         assert len(items) == PAGE
         return elapsed
 
-    interleaved(WARM_UP, route=route, raw_query=raw_query)
-    samples = interleaved(runs, route=route, raw_query=raw_query)
+    with app_log_in_file():
+        interleaved(WARM_UP, route=route, raw_query=raw_query)
+        samples = interleaved(runs, route=route, raw_query=raw_query)
     ours, baseline = median(samples["route"]) * 1000, median(samples["raw_query"]) * 1000
     figures = [Figure("GET /bulletins, page of 20, in process", ours, "ms", baseline,
                       "raw boto3 Query", f"≤ {TARGET_RATIO}×", ours <= TARGET_RATIO * baseline),

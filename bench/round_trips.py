@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from bench.common import Figure, Section, report
-from bench.stack import Request, recorded_requests
+from bench.stack import Request, app_log_in_file, recorded_requests
 from bench.world import (
     Caller,
     World,
@@ -239,8 +239,9 @@ def main() -> Section:
         if scenario is None:
             failures.append(f"{method} {path} has no scenario in bench/round_trips.py")
             continue
-        measure(client, world, method, path, scenario)  # warms this route's caches
-        row = measure(client, world, method, path, scenario)
+        with app_log_in_file():
+            measure(client, world, method, path, scenario)  # warms this route's caches
+            row = measure(client, world, method, path, scenario)
         if row.status != row.expected_status:
             failures.append(f"{method} {path} answered {row.status}, not {row.expected_status}")
         measured.append(row)

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.common import WORK
 from local import config
 from local.emulator import free_port, start_emulator
 
@@ -51,6 +52,16 @@ def local_stack() -> Stack:
     sink.start()
     atexit.register(sink.stop)
     return Stack(environment["AWS_ENDPOINT_URL"], emulator.pid, sink, environment)
+
+
+@contextlib.contextmanager
+def app_log_in_file():
+    """The app logs a JSON line per request to stdout, as Lambda wants; in process those
+    lines go to build/bench/app.log instead (still written, so still paid for), and the
+    bench's own output stays readable."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    with open(WORK / "app.log", "a") as log, contextlib.redirect_stdout(log):
+        yield
 
 
 def _stop(process) -> None:

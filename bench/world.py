@@ -196,7 +196,7 @@ def shared() -> tuple:
     """(chalice.test.Client, World, app) on the local stack, built once per process."""
     from chalice.test import Client
 
-    from bench.stack import local_stack
+    from bench.stack import app_log_in_file, local_stack
     from local import config
 
     local_stack()  # first: the app reads table names from the environment at import
@@ -204,4 +204,5 @@ def shared() -> tuple:
 
     client = Client(app, stage_name=config.STAGE)
     client.__enter__()  # sets the stage's environment, which local_stack() already set
-    return client, build(client), app
+    with app_log_in_file():
+        return client, build(client), app
