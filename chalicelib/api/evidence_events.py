@@ -8,7 +8,6 @@ the dead-letter queue for ops.
 from chalice import Blueprint
 
 from chalicelib import observability
-from chalicelib.media import worker
 from chalicelib.media.s3_events import created_objects
 from chalicelib.settings import resource_name
 
@@ -17,6 +16,9 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=resource_name("evidence"), batch_size=1)
 def process_evidence(event):
+    # Imported here: the API function loads this module too but never runs the worker.
+    from chalicelib.media import worker
+
     for record in event:
         with observability.evidence_job(record.to_dict().get("messageId"), event.context):
             for created in created_objects(record.body):
