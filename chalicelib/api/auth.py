@@ -1,9 +1,6 @@
-"""Sign-in by SMS code and sessions:
-
-POST /auth/otp      {phone, locale?}    202, whether or not the number is registered
-POST /auth/verify   {phone, code}       200 {access_token, refresh_token, expires_in, user}
-POST /auth/refresh  {refresh_token}     200, the same shape; the old token is spent
-POST /auth/logout   {refresh_token}     204; ends that token's session (signed in)
+"""Sign-in by SMS code, and sessions: a code is sent whether or not the number is
+registered (202 either way), the code signs in (registering on first success), refresh
+tokens rotate, and logout ends one session.
 
 The SMS is in Chinese unless the body asks for `"locale": "en"`.
 """

@@ -1,8 +1,6 @@
-"""The signed-in user's own account:
-
-GET /me       200 {id, phone, role, created_at}: one GetItem
-DELETE /me    204; the profile and the number are deleted, the sessions end, and the
-              user's reports stay, no longer linked to any number
+"""The signed-in user's own account: the profile (one GetItem), and its deletion. On
+deletion the profile and the number go, the sessions end, and the user's reports stay,
+no longer linked to any number.
 """
 
 from chalicelib.api import responses as r

@@ -1,8 +1,5 @@
-"""Admins grant and revoke the officer role:
-
-PUT /admin/officers/{phone}      200 {phone, user_id, role}; works before the number
-                                 has signed up (it is registered then)
-DELETE /admin/officers/{phone}   204, or 404 if the number is not an officer
+"""Admins grant and revoke the officer role. A grant works before the number has signed
+up (it is registered then); revoking a number that is not an officer's is a 404.
 
 Every grant and revoke is written to the audit trail with who did it and when.
 `{phone}` may be URL-encoded ("%2B8613800000000") and written in any way /auth/otp

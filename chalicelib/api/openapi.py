@@ -9,6 +9,7 @@ client calls them, so they are left out.
 
 import functools
 import re
+import sys
 from typing import Any
 
 import msgspec
@@ -81,11 +82,18 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Masses API", "version": "1", "description": (
             "Citizens report to the police and read bulletins; officers triage. Errors "
-            "have one shape, {error: {code, message, field?}}; apps translate by code.")},
+            "have one shape, {error: {code, message, field?}}; apps translate by code."),
+            "contact": {"name": "Masses developers"}},
+        "tags": [{"name": tag, "description": _first_paragraph(sys.modules[module].__doc__)}
+                 for tag, module in sorted({(c.tag, c.module) for c in CONTRACTS})],
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
+
+
+def _first_paragraph(text: str | None) -> str:
+    return " ".join((text or "").strip().split("\n\n")[0].split())
 
 
 def _bodies(contract: Contract) -> tuple:
@@ -120,6 +128,7 @@ def _operation(contract: Contract, schema_of: dict) -> dict:
                       for status in _error_statuses(contract)})
     responses["default"] = response(0, r.ErrorBody, "An error")
     built = {"operationId": contract.operation_id, "summary": contract.summary,
+             "description": contract.description,
              "tags": [contract.tag],
              "parameters": [*_path_parameters(contract.path), *_query_parameters(contract),
                             *_header_parameters(contract)],

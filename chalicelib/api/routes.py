@@ -16,6 +16,7 @@ Object-level rules (another citizen's report answers 404) stay in the domain.
 """
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,8 +46,9 @@ class Contract:
     method: str
     path: str
     operation_id: str           # the view's name: unique, so generated clients read well
-    tag: str                    # the blueprint's module: the resource
+    module: str                 # the blueprint's module: its last name tags the resource
     summary: str
+    description: str            # the view's docstring, else the summary
     allow: Access
     body: Any = None            # the struct the body is parsed into (None: no body)
     body_schema: Any = None     # what the document shows, when not `body` itself
@@ -57,6 +59,10 @@ class Contract:
     more: dict[int, Any] = field(default_factory=dict)  # other successes → their struct
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
+
+    @property
+    def tag(self) -> str:
+        return self.module.rpartition(".")[2]
 
 
 CONTRACTS: list[Contract] = []
@@ -83,9 +89,9 @@ class Blueprint(chalice.Blueprint):
 
         def register(view: Callable) -> Callable:
             contract = Contract(
-                method, path, view.__name__, self._import_name.rpartition(".")[2], summary,
-                allow, body, body_schema, query, request_headers or {}, ok, answer, more or {},
-                headers or {}, errors)
+                method, path, view.__name__, self._import_name, summary,
+                inspect.getdoc(view) or summary, allow, body, body_schema, query,
+                request_headers or {}, ok, answer, more or {}, headers or {}, errors)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
