@@ -15,10 +15,16 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
@@ -68,6 +74,17 @@ class AuditEvent(Model):
     details = JSONAttribute(default=dict)
 
 
+class MediaBySha256(GlobalSecondaryIndex):
+    """Which media carry exactly these bytes, wherever and whoever they belong to: one
+    Query. Sparse: only processed media have a sha256. The keys name the owner."""
+
+    class Meta:
+        index_name = "by-sha256"
+        projection = KeysOnlyProjection()
+
+    sha256 = UnicodeAttribute(hash_key=True)
+
+
 class Media(Model):
     """One uploaded file (report evidence or a bulletin image) and what the evidence
     worker made of it. The owner ("report#<id>" / "bulletin#<id>") is the partition,
@@ -85,6 +102,7 @@ class Media(Model):
     kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
+    perceptual_hash = UnicodeAttribute(null=True)    # 64-bit dHash, 16 hex (media.similarity)
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     duration_seconds = NumberAttribute(null=True)    # videos
@@ -93,6 +111,7 @@ class Media(Model):
     gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
     reject_reason = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
+    by_sha256 = MediaBySha256()
 
 
 class ReportNote(MapAttribute):
@@ -150,6 +169,20 @@ class ReportsByBulletin(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ReportsByPlace(GlobalSecondaryIndex):
+    """Reports near a place and time (chalicelib/geo.py): one partition per geohash-6
+    cell, sorted by when it happened. Sparse: reports without coordinates are not in it.
+    Projects what the nearby view shows, not the notes, which are most of an item."""
+
+    class Meta:
+        index_name = "by-place"
+        projection = IncludeProjection(["category", "description", "location", "status",
+                                        "alias", "created_at", "evidence", "duplicate_of"])
+
+    place_cell = UnicodeAttribute(hash_key=True)
+    occurred_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Report(Model):
     """A citizen's report. Notes and a summary of each evidence item live on the item
     itself, so opening a report (with its evidence) is one GetItem; their counts are
@@ -173,9 +206,18 @@ class Report(Model):
     notes = ListAttribute(of=ReportNote, default=list)
     evidence = MapAttribute(default=dict)            # evidence id → summary (chalicelib.reports)
     evidence_count = NumberAttribute(default=0)      # upload tickets given out, capped
+    place_cell = UnicodeAttribute(null=True)         # geohash 6 of the coordinates (by-place)
+    # Duplicates (chalicelib/reports/linking.py): a duplicate names its primary and
+    # leaves the queue; the primary lists its duplicates, and `links` counts every link
+    # and unlink, so a status change knows it reaches all of them.
+    duplicate_of = UnicodeAttribute(null=True)
+    duplicates = UnicodeSetAttribute(null=True)
+    links = NumberAttribute(null=True)
+    status_before_link = UnicodeAttribute(null=True)  # restored when unlinked
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
+    by_place = ReportsByPlace()
 
 
 class ReportQuota(Model):
@@ -228,17 +270,20 @@ class Bulletin(Model):
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     request_digest = UnicodeAttribute(null=True)     # of the publish request (idempotency)
+    location = JSONAttribute(null=True)              # {"latitude", "longitude"}: e.g. last seen
     # Listing keys, rewritten whenever status or district changes:
     published_key = UnicodeAttribute()               # "<published_at>#<bulletin id>"
     status_key = UnicodeAttribute()
     status_category_key = UnicodeAttribute()
     status_district_key = UnicodeAttribute()
     status_category_district_key = UnicodeAttribute()
+    place_key = UnicodeAttribute(null=True)          # "status=…;cell=<geohash 4>", if located
     by_status = _bulletin_listing("by_status", "status_key")
     by_status_category = _bulletin_listing("by_status_category", "status_category_key")
     by_status_district = _bulletin_listing("by_status_district", "status_district_key")
     by_status_category_district = _bulletin_listing("by_status_category_district",
                                                     "status_category_district_key")
+    by_place = _bulletin_listing("by_place", "place_key")
 
 
 class OtpCode(Model):

@@ -121,7 +121,9 @@ def model_description(model: type[Model]) -> dict:
         key_names |= {index_hash, index_range}
         indexes.append({"IndexName": index.Meta.index_name,
                         "KeySchema": key_schema(index_hash, index_range),
-                        "Projection": index.Meta.projection.projection_type})
+                        "Projection": index.Meta.projection.projection_type,
+                        "NonKeyAttributes": sorted(
+                            getattr(index.Meta.projection, "non_key_attributes", None) or [])})
     return {
         "AttributeDefinitions": sorted(
             ({"AttributeName": name, "AttributeType": attributes[name].attr_type}
@@ -140,7 +142,8 @@ def template_description(properties: dict) -> dict:
         "KeySchema": properties["KeySchema"],
         "GlobalSecondaryIndexes": sorted(
             ({"IndexName": index["IndexName"], "KeySchema": index["KeySchema"],
-              "Projection": index["Projection"]["ProjectionType"]}
+              "Projection": index["Projection"]["ProjectionType"],
+              "NonKeyAttributes": sorted(index["Projection"].get("NonKeyAttributes", []))}
              for index in properties.get("GlobalSecondaryIndexes", [])),
             key=lambda i: i["IndexName"]),
         "ttl": ttl.get("AttributeName") if ttl.get("Enabled") else None,

@@ -13,6 +13,7 @@ from chalicelib.api import (
     auth,
     bulletins,
     cors,
+    duplicates,
     evidence_events,
     health,
     me,
@@ -32,6 +33,7 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(evidence_events.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
+    app.register_blueprint(duplicates.bp)
     app.register_blueprint(bulletins.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(me.bp)

@@ -11,9 +11,11 @@ import msgspec
 from chalice import Response
 
 from chalicelib import bulletins
+from chalicelib.api import places
 from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
+from chalicelib.bulletins import nearby
 from chalicelib.bulletins.fields import (
     CATEGORIES,
     BulletinDraft,
@@ -23,6 +25,7 @@ from chalicelib.bulletins.fields import (
 )
 from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
+from chalicelib.errors import ValidationFailed
 
 bp = Blueprint(__name__)
 
@@ -44,13 +47,28 @@ class BulletinQuery(Paging, kw_only=True):
     category: Literal[CATEGORIES] | None = None
     district: District | None = None
     include_expired: bool = False
+    near: places.NearPoint | None = None
+    radius_m: Annotated[int, msgspec.Meta(ge=1, le=nearby.MAX_RADIUS_M, description=(
+        f"With near: metres around the point, at most {nearby.MAX_RADIUS_M}"))] | None = None
+
+
+DEFAULT_RADIUS_M = 2_000
 
 
 @bp.route("/bulletins", methods=["GET"], allow=ANYONE, query=BulletinQuery,
           request_headers={"If-None-Match": IfNoneMatch}, answer=r.BulletinPage,
-          more={304: None}, headers=CACHED, summary="Bulletins, newest first")
+          more={304: None}, headers=CACHED, summary="Bulletins, newest first, or near a place")
 def list_bulletins(request):
+    """Newest first; with `near=LAT,LON` (and `radius_m`, default 2 km) the bulletins
+    with a place within the radius instead, nearest first with their `distance_m`, in
+    one page of up to `limit` (no cursor). Answers near a point are not cached on the
+    way: the point must not be stored anywhere."""
     query = request.query
+    if query.near is not None:
+        return _near(request, query)
+    if query.radius_m is not None:
+        raise ValidationFailed("radius_m goes with near.", code="invalid_query",
+                               field="radius_m")
     page = bulletins.list_page(status=query.status, category=query.category,
                                district=query.district, include_expired=query.include_expired,
                                limit=query.limit, cursor=query.cursor)
@@ -100,9 +118,31 @@ def start_image_upload(request, bulletin_id):
                                         request.body.size)
 
 
-def _cached(request, tag: str, make_body) -> Response:
-    """A public, cacheable answer; 304 when the client already holds this version."""
-    headers = {"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"}
+def _near(request, query: BulletinQuery) -> Response:
+    if query.cursor is not None:
+        raise ValidationFailed("A search near a place is one page, nearest first; it takes "
+                               "no cursor.", code="invalid_cursor", field="cursor")
+    with places.bounded_search():
+        found = nearby.near(places.point(query.near), query.radius_m or DEFAULT_RADIUS_M,
+                            now=bulletins.now(), status=query.status,
+                            category=query.category, district=query.district,
+                            include_expired=query.include_expired, limit=query.limit)
+    return _cached(request, etag("near", [(b.bulletin_id, b.version, round(d)) for b, d in found]),
+                   lambda: {"items": near_views(found), "next_cursor": None},
+                   cache_control="private, no-store")
+
+
+def near_views(found) -> list[dict]:
+    """Bulletin summaries with their distance in whole metres."""
+    return [{**bulletin_view(bulletin, summary=True), "distance_m": round(distance)}
+            for bulletin, distance in found]
+
+
+def _cached(request, tag: str, make_body,
+            cache_control: str = f"public, max-age={MAX_AGE_SECONDS}") -> Response:
+    """A cacheable answer (by default public); 304 when the client already holds this
+    version."""
+    headers = {"ETag": tag, "Cache-Control": cache_control}
     held = request.headers["If-None-Match"] or ""
     if any(candidate.strip().removeprefix("W/") in (tag, "*") for candidate in held.split(",")):
         return Response(body="", status_code=304, headers=headers)

@@ -3,11 +3,17 @@
 Someone else's report answers 404, exactly as a missing one does.
 """
 
+from typing import Annotated
+
+import msgspec
 from chalice import Response
 
+from chalicelib.api import places
 from chalicelib.api import responses as r
+from chalicelib.api.bulletins import near_views
 from chalicelib.api.routes import SIGNED_IN, Blueprint, Paging
-from chalicelib.reports import filing, views
+from chalicelib.bulletins import nearby, now
+from chalicelib.reports import filing, linking, views
 from chalicelib.reports.bodies import EvidenceRequest, NewReport
 
 bp = Blueprint(__name__)
@@ -22,6 +28,29 @@ def file_report(request):
                     headers={"Location": f"/reports/{report.report_id}"})
 
 
+class NearbyBulletinsQuery(msgspec.Struct, kw_only=True):
+    near: places.NearPoint
+    radius_m: Annotated[int, msgspec.Meta(ge=1, le=nearby.MAX_RADIUS_M, description=(
+        f"Metres around the point, at most {nearby.MAX_RADIUS_M}"))] = 1_000
+
+
+# Enough for an app to offer a choice before filing; more would not be read.
+NEARBY_BULLETINS = 10
+
+
+@bp.route("/reports/nearby-bulletins", methods=["GET"], allow=SIGNED_IN,
+          query=NearbyBulletinsQuery, answer=r.NearbyBulletins,
+          summary="Bulletins near where you are reporting")
+def bulletins_near_a_report(request):
+    """Before filing, the app asks which published bulletins are near the place, nearest
+    first (at most 10), to suggest "is this about this bulletin?" (then `bulletin_id`
+    on the report). The point is neither stored nor logged."""
+    with places.bounded_search():
+        found = nearby.near(places.point(request.query.near), request.query.radius_m,
+                            now=now(), limit=NEARBY_BULLETINS)
+    return {"items": near_views(found)}
+
+
 @bp.route("/reports", methods=["GET"], allow=SIGNED_IN, query=Paging, answer=r.ReportPage,
           summary="Your reports")
 def list_own_reports(request):
@@ -34,7 +63,8 @@ def list_own_reports(request):
 @bp.route("/reports/{report_id}", methods=["GET"], allow=SIGNED_IN, answer=r.CitizenReport,
           summary="One of your reports")
 def get_own_report(request, report_id):
-    return views.citizen_view(filing.own_report(request.caller, report_id))
+    report = filing.own_report(request.caller, report_id)
+    return views.citizen_view(report, linking.primary_of(report))
 
 
 @bp.route("/reports/{report_id}/evidence", methods=["POST"], allow=SIGNED_IN,

@@ -92,6 +92,11 @@ class EvidenceTicket(Struct):
     expires_in: int
 
 
+class Place(Struct):
+    latitude: float
+    longitude: float
+
+
 class BulletinImage(Struct):
     media_id: str
     width: int | None
@@ -114,7 +119,9 @@ class BulletinSummary(Struct, kw_only=True):
     published_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    location: Place | None = None
     thumb_url: str | None = None
+    distance_m: int | None = None  # in answers near a point: metres from it
 
 
 class Bulletin(BulletinSummary, kw_only=True):
@@ -125,6 +132,10 @@ class Bulletin(BulletinSummary, kw_only=True):
 class BulletinPage(Struct):
     items: list[BulletinSummary]
     next_cursor: str | None
+
+
+class NearbyBulletins(Struct):
+    items: list[BulletinSummary]
 
 
 class LocationView(Struct):
@@ -166,7 +177,11 @@ class ReporterNote(Struct):
     created_at: datetime
 
 
-class CitizenReport(ReportSummary, kw_only=True):
+class CitizenReportSummary(ReportSummary, kw_only=True):
+    handled_together: bool  # linked to another report of the same event, worked with it
+
+
+class CitizenReport(CitizenReportSummary, kw_only=True):
     location: LocationView
     notes: list[ReporterNote]
     evidence: list[EvidenceView]
@@ -174,13 +189,14 @@ class CitizenReport(ReportSummary, kw_only=True):
 
 
 class ReportPage(Struct):
-    items: list[ReportSummary]
+    items: list[CitizenReportSummary]
     next_cursor: str | None
 
 
 class OfficerReportSummary(ReportSummary, kw_only=True):
     alias: str
     location: LocationView
+    duplicate_of: str | None  # the primary this report is linked to as a duplicate
 
 
 class OfficerNote(Struct):
@@ -195,6 +211,33 @@ class OfficerReport(OfficerReportSummary, kw_only=True):
     notes: list[OfficerNote]
     evidence: list[EvidenceView]
     evidence_urls_expire_in: int
+    duplicates: list[str]  # the reports linked to this one as its duplicates
+
+
+class NearbyReport(Struct, kw_only=True):
+    report_id: str
+    alias: str
+    category: str
+    same_category: bool
+    status: str
+    description: str
+    occurred_at: datetime
+    distance_m: int
+    seconds_apart: int          # its occurred_at minus this report's
+    similarity: float | None    # of the most alike pair of photos; null without photos
+    identical_photo: bool       # a photo with the same SHA-256
+    similar_photo: bool         # a pair of photos a few bits of perceptual hash apart
+    duplicate_of: str | None
+    thumb_urls: list[str]
+
+
+class NearbyReports(Struct, kw_only=True):
+    report_id: str
+    located: bool               # false: the report has no coordinates, so no neighbours
+    radius_m: int
+    days: int
+    items: list[NearbyReport]
+    same_photo: list[str]       # other reports, anywhere, holding an identical photo
 
 
 class OfficerReportPage(Struct):

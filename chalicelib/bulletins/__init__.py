@@ -61,12 +61,13 @@ def publish(officer: Principal, draft: BulletinDraft,
     bulletin_id = (uuid.uuid5(_IDEMPOTENT_IDS, f"{officer.user_id}\n{idempotency_key}").hex
                    if idempotency_key else uuid.uuid4().hex)
     digest = hashlib.sha256(msgspec.json.encode(draft)).hexdigest()
-    at = now()
+    at, stored = now(), _stored(draft)
     bulletin = Bulletin(
         bulletin_id, status="published", version=1, published_at=at, updated_at=at,
         created_by=officer.user_id, updated_by=officer.user_id, request_digest=digest,
-        published_key=published_key(at, bulletin_id), **_stored(draft),
-        **listing_keys("published", draft.__struct_config__.tag, draft.district))
+        published_key=published_key(at, bulletin_id), **stored,
+        **listing_keys("published", draft.__struct_config__.tag, draft.district,
+                       stored["location"]))
     try:
         bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
     except PutError as error:
@@ -128,7 +129,7 @@ def edit(officer: Principal, current: Bulletin, draft: BulletinDraft,
     if all(getattr(current, name) == value for name, value in stored.items()):
         return current  # a repeat of an edit already made
     _write(officer, current, stored | listing_keys(current.status, current.category,
-                                                   draft.district))
+                                                   draft.district, stored["location"]))
     audit.record(officer, "bulletin.edit", _target(current.bulletin_id),
                  {"fields": sorted(changed)})
     return current
@@ -150,7 +151,8 @@ def close(officer: Principal, current: Bulletin, move: LifecycleMove) -> Bulleti
     _refuse_if_closed(current)
     at = now()
     _write(officer, current, {"status": status, "closed_at": at, "updated_at": at, **closing,
-                              **listing_keys(status, current.category, current.district)})
+                              **listing_keys(status, current.category, current.district,
+                                            current.location)})
     audit.record(officer, action, _target(current.bulletin_id), details)
     return current
 

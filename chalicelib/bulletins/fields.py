@@ -29,7 +29,14 @@ def text(max_length: int):
 UtcTime = Annotated[datetime, Meta(tz=True)]
 District = line(64)
 Outcome = Literal["found", "arrested", "recovered", "returned", "closed"]
-COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at")
+COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at", "location")
+
+
+class Place(Struct, forbid_unknown_fields=True):
+    """A point the bulletin is about, such as where a person was last seen: it makes the
+    bulletin show up near that point (GET /bulletins?near=)."""
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
 
 
 class BulletinDraftBase(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="category"):
@@ -38,6 +45,7 @@ class BulletinDraftBase(Struct, kw_only=True, forbid_unknown_fields=True, tag_fi
     district: District
     contact: line(200)
     expires_at: UtcTime | None = None
+    location: Place | None = None
 
 
 class KeyCase(BulletinDraftBase, kw_only=True, tag="key_case"):

@@ -27,6 +27,10 @@ and an ETag, letting CloudFront or API Gateway caching absorb the peak. Sharding
 partition by a suffix would spread reads further, but a newest-first page would then
 need one Query per shard and a merge, so it is left for when measurements ask for it.
 
+Places. A bulletin with a location also carries `place_key` =
+"status=published;cell=<geohash 4>" in the `by_place` index, rewritten with the other
+keys; nearby.py covers a circle with those cells (chalicelib/geo.py).
+
 Expiry. An expired bulletin stays "published" (it still opens by its id); nothing
 runs at the moment it expires to move it. The default listing drops expired ones in
 code from the one Query's page. A FilterExpression would cost the same read units
@@ -42,7 +46,12 @@ from datetime import datetime
 
 from pynamodb.indexes import GlobalSecondaryIndex
 
+from chalicelib import geo
 from chalicelib.tables import Bulletin
+
+# Geohash 4 cells: 19.5 km × 24 km in Beijing, so a 10 km search is at most 6 Queries
+# (see chalicelib/geo.py for the sizes and the density).
+PLACE_PRECISION = 4
 
 STATUSES = ("published", "resolved", "retracted")
 
@@ -56,9 +65,18 @@ def _partition(status: str, category: str | None = None, district: str | None = 
     return ";".join(labels)
 
 
-def listing_keys(status: str, category: str, district: str) -> dict[str, str]:
-    """The four listing partitions of a bulletin, as Bulletin attribute values."""
+def place_partition(status: str, cell: str) -> str:
+    return f"status={status};cell={cell}"
+
+
+def listing_keys(status: str, category: str, district: str,
+                 location: dict | None) -> dict[str, str | None]:
+    """The listing partitions of a bulletin, as Bulletin attribute values (place_key
+    None, to be removed, when it has no location)."""
+    place = (None if location is None else place_partition(status, geo.cell(
+        geo.Point(location["latitude"], location["longitude"]), PLACE_PRECISION)))
     return {
+        "place_key": place,
         "status_key": _partition(status),
         "status_category_key": _partition(status, category),
         "status_district_key": _partition(status, district=district),

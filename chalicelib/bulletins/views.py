@@ -30,7 +30,8 @@ def draft_fields(bulletin: Bulletin) -> dict:
     """The bulletin as the officer's draft: the fields POST takes and PATCH changes."""
     return {"category": bulletin.category, "title": bulletin.title, "body": bulletin.body,
             "district": bulletin.district, "contact": bulletin.contact,
-            "expires_at": iso(bulletin.expires_at), **bulletin.details}
+            "expires_at": iso(bulletin.expires_at), "location": bulletin.location,
+            **bulletin.details}
 
 
 def bulletin_view(bulletin: Bulletin, *, summary: bool = False) -> dict:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.media.similarity import perceptual_hash
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -42,11 +44,13 @@ class Analysis:
     captured_at: str | None = None
     gps: dict | None = None
     duration_seconds: float | None = None
+    perceptual_hash: str | None = None  # chalicelib.media.similarity
 
 
 def render_derivatives(image: Image.Image, upright: Image.Transpose | None,
-                       icc_profile: bytes | None) -> dict[str, bytes]:
-    """The large and thumb JPEGs of one decoded image, turned upright by `upright`.
+                       icc_profile: bytes | None) -> tuple[dict[str, bytes], str]:
+    """The large and thumb JPEGs of one decoded image, turned upright by `upright`, and
+    the perceptual hash of the upright picture (from the thumb, before it is encoded).
 
     Downscaling comes first, so turning and colour conversion touch only the small
     image. The JPEGs carry no metadata at all (no EXIF, XMP or comment: Pillow would
@@ -70,7 +74,7 @@ def render_derivatives(image: Image.Image, upright: Image.Transpose | None,
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=JPEG_QUALITY, icc_profile=icc_profile)
         derivatives[name] = buffer.getvalue()
-    return derivatives
+    return derivatives, perceptual_hash(image)
 
 
 def _flattened(image: Image.Image) -> Image.Image:

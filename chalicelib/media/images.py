@@ -77,10 +77,11 @@ def _analyze(image: Image.Image) -> Analysis:
     largest = max(DERIVATIVE_SIZES.values())
     image.draft("RGB", _fitted(image.size, largest))  # a no-op for all but JPEG
     image.load()
-    derivatives = render_derivatives(image, Image.Transpose[upright] if upright else None,
-                                     icc_profile)
+    derivatives, perceptual_hash = render_derivatives(
+        image, Image.Transpose[upright] if upright else None, icc_profile)
     captured_at, gps = _capture_metadata(exif)
-    return Analysis(width, height, derivatives, captured_at=captured_at, gps=gps)
+    return Analysis(width, height, derivatives, captured_at=captured_at, gps=gps,
+                    perceptual_hash=perceptual_hash)
 
 
 def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:

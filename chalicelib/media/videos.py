@@ -64,12 +64,13 @@ def analyze_video(source: BinaryIO, file_type: FileType) -> Analysis:
         width, height = image.size
         if upright in ("ROTATE_90", "ROTATE_270"):
             width, height = height, width
-        derivatives = render_derivatives(image, Image.Transpose[upright] if upright else None,
-                                         None)
+        derivatives, perceptual_hash = render_derivatives(
+            image, Image.Transpose[upright] if upright else None, None)
         metadata = container.metadata
         return Analysis(width, height, derivatives,
                         captured_at=_recorded_at(metadata), gps=_recorded_where(metadata),
-                        duration_seconds=None if duration is None else round(duration, 3))
+                        duration_seconds=None if duration is None else round(duration, 3),
+                        perceptual_hash=perceptual_hash)
 
 
 def _first_keyframe_and_packet_count(container, stream):

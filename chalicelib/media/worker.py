@@ -156,7 +156,8 @@ def _analysed(media: Media, file_type: FileType, original) -> dict:
 def _described(analysis: Analysis) -> dict:
     return {"width": analysis.width, "height": analysis.height,
             "duration_seconds": analysis.duration_seconds,
-            "captured_at": analysis.captured_at, "gps": analysis.gps}
+            "captured_at": analysis.captured_at, "gps": analysis.gps,
+            "perceptual_hash": analysis.perceptual_hash}
 
 
 def _store_derivatives(media: Media, analysis: Analysis) -> dict[str, str]:

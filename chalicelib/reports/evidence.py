@@ -95,6 +95,7 @@ def summary(media: Media) -> dict:
         "status": media.status, "content_type": media.content_type,
         "object_key": media.object_key, "created_at": iso(media.created_at),
         "kind": media.kind, "size": media.size, "sha256": media.sha256,
+        "perceptual_hash": media.perceptual_hash,
         "width": media.width, "height": media.height,
         "duration_seconds": media.duration_seconds, "derivatives": derivatives,
         "captured_at": media.captured_at, "gps": media.gps,

@@ -14,7 +14,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib import observability
 from chalicelib.errors import NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
-from chalicelib.reports import evidence
+from chalicelib.reports import evidence, nearby
 from chalicelib.reports.bodies import EvidenceRequest, NewReport
 from chalicelib.reports.store import condition_failed, find, queue_key
 from chalicelib.settings import settings
@@ -38,10 +38,11 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     report = Report(
         uuid.uuid4().hex, reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
-        location=ReportLocation(**msgspec.structs.asdict(body.location)),
+        location=(location := ReportLocation(**msgspec.structs.asdict(body.location))),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status="submitted", queue_key=queue_key("submitted", body.category),
-        bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0)
+        bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0,
+        place_cell=nearby.place_cell(location))
     report.save(condition=Report.report_id.does_not_exist())
     # Ids and the category only: the description and place are the reporter's words.
     logger.info("report filed", extra={"report_id": report.report_id,

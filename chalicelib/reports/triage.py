@@ -5,16 +5,25 @@ to the audit trail; changes in the same transaction as the audit event."""
 import uuid
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition, size
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import size
 
 from chalicelib import audit
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.pagination import Page, query_page
+from chalicelib.reports import linking
 from chalicelib.reports.bodies import ReportChange
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
-from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
-from chalicelib.tables import AuditEvent, Report, ReportNote, User, write_transaction
+from chalicelib.reports.store import (
+    audit_target,
+    evidence_of,
+    queue_key,
+    update_with_audit,
+)
+from chalicelib.reports.store import (
+    existing as report,
+)
+from chalicelib.tables import Report, ReportNote, User
 from chalicelib.tokens import Principal
 
 NEXT_STATUSES = {
@@ -35,13 +44,6 @@ def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
     return query_page(Report.by_bulletin, bulletin_id, limit=limit, cursor=cursor)
 
 
-def report(report_id: str) -> Report:
-    found = find(report_id)
-    if found is None:
-        raise NotFound("No such report.", code="report_not_found")
-    return found
-
-
 def change(officer: Principal, report_id: str, body: ReportChange,
            now: datetime | None = None) -> Report:
     """Move the status and/or add a note; answers the report as changed."""
@@ -53,7 +55,11 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     # note written about the report as read is refused if it moved meanwhile.
     condition = Report.status == current.status
     events = []
+    also = []
     if body.status is not None:
+        if current.duplicate_of is not None:
+            raise Conflict("This report is handled with the report it duplicates: change "
+                           "that one, or unlink it first.", code="report_is_duplicate")
         if body.status not in NEXT_STATUSES[current.status]:
             raise Conflict(f"A report that is {current.status} cannot move to {body.status}.",
                            code="illegal_status_change")
@@ -61,6 +67,10 @@ def change(officer: Principal, report_id: str, body: ReportChange,
                     Report.queue_key.set(queue_key(body.status, current.category))]
         events.append(audit.event(officer, "report.status_changed", target,
                                   {"from": current.status, "to": body.status}))
+        # The duplicates' reporters see the status move with the primary's, in the same
+        # transaction; `links` unchanged proves no duplicate was linked meanwhile.
+        also = linking.status_moves(current, body.status, now)
+        condition &= linking.links_unchanged(current)
     note = None
     if body.note is not None:
         if len(current.notes) >= MAX_NOTES:
@@ -74,7 +84,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         events.append(audit.event(officer, "report.note_added", target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
-    _update_with_audit(current, actions, condition, events)
+    update_with_audit(current, actions, condition, events, also)
     # Answer with what this change made; a note another officer added at the same
     # moment shows on the next read.
     current.updated_at = now
@@ -84,22 +94,6 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if note is not None:
         current.notes.append(note)
     return current
-
-
-def _update_with_audit(item: Report, actions: list, condition: Condition,
-                       events: list[AuditEvent]) -> None:
-    """One transaction: the change happens with its audit events, or neither does."""
-    try:
-        with write_transaction() as transaction:
-            transaction.update(item, actions=actions, condition=condition)
-            for event in events:
-                transaction.save(event, condition=audit.APPEND_ONLY)
-    except TransactWriteError as error:
-        reasons = {reason.code for reason in error.cancellation_reasons if reason}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
-            raise Conflict("The report changed while you worked on it; reload it and try "
-                           "again.", code="report_changed") from None
-        raise
 
 
 def reveal(admin: Principal, report_id: str, reason: str) -> dict:

@@ -4,6 +4,7 @@ addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
+from chalicelib.reports.nearby import Nearby
 from chalicelib.reports.store import evidence_of, iso
 from chalicelib.tables import Report
 
@@ -46,22 +47,28 @@ OFFICER_EVIDENCE_FIELDS = CITIZEN_EVIDENCE_FIELDS + ("size", "sha256", "captured
 
 
 def citizen_summary(report: Report) -> dict:
-    return _common(report)
+    # A linked duplicate says only that: nothing of the report it is handled with.
+    return {**_common(report), "handled_together": report.duplicate_of is not None}
 
 
-def citizen_view(report: Report) -> dict:
+def citizen_view(report: Report, primary: Report | None = None) -> dict:
+    """`primary`: the report a duplicate is handled with, whose notes to its reporter
+    reach this reporter too (their text and time only, as the reporter's own do)."""
+    notes = [note for source in (report, primary) if source is not None
+             for note in source.notes if note.visibility == "reporter"]
     return {
-        **_common(report),
+        **citizen_summary(report),
         "location": _location(report),
         "notes": [{"text": note.text, "created_at": iso(note.created_at)}
-                  for note in report.notes if note.visibility == "reporter"],
+                  for note in sorted(notes, key=lambda note: note.created_at)],
         "evidence": _evidence(report, CITIZEN_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
     }
 
 
 def officer_summary(report: Report) -> dict:
-    return {**_common(report), "alias": report.alias, "location": _location(report)}
+    return {**_common(report), "alias": report.alias, "location": _location(report),
+            "duplicate_of": report.duplicate_of}
 
 
 def officer_view(report: Report) -> dict:
@@ -72,4 +79,30 @@ def officer_view(report: Report) -> dict:
                   for note in report.notes],
         "evidence": _evidence(report, OFFICER_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
+        "duplicates": sorted(report.duplicates or ()),
+    }
+
+
+def nearby_view(report: Report, found: list[Nearby], same_photo: list[str], *,
+                radius_m: int, days: int) -> dict:
+    """Possible duplicates of `report`, for officers, with a thumbnail of each ready
+    photo so they can be compared side by side."""
+    return {
+        "report_id": report.report_id, "located": report.location.latitude is not None,
+        "radius_m": radius_m, "days": days, "same_photo": same_photo,
+        "items": [{
+            "report_id": near.report.report_id, "alias": near.report.alias,
+            "category": near.report.category,
+            "same_category": near.report.category == report.category,
+            "status": near.report.status, "description": near.report.description,
+            "occurred_at": iso(near.report.occurred_at),
+            "distance_m": round(near.distance_m), "seconds_apart": near.seconds_apart,
+            "similarity": near.match.similarity, "identical_photo": near.match.identical,
+            "similar_photo": near.match.similar, "duplicate_of": near.report.duplicate_of,
+            "thumb_urls": [presigned_get(item["derivatives"]["thumb"])
+                           for item in sorted(evidence_of(near.report).values(),
+                                              key=lambda item: item["created_at"])
+                           if item["status"] == "ready" and "thumb" in item.get("derivatives",
+                                                                                 {})],
+        } for near in found],
     }

@@ -1,0 +1,117 @@
+"""Possible duplicates: other reports near this one in place and time, and reports
+carrying the very same photo wherever they are.
+
+Place and time: the `by-place` index has one partition per geohash-6 cell, sorted by
+occurred_at. The circle is covered with cells (at most 4 at the default 300 m, 20 at
+1 km in Beijing; chalicelib/geo.py), each cell is one Query bounded to the time window
+by its sort key, the Queries run concurrently, and the exact distance decides.
+
+Photos: each evidence summary carries the original's SHA-256 and the perceptual hash
+of its picture (chalicelib/media/similarity.py). A nearby report scores by its most
+alike pair of photos with this one. "Which reports carry exactly this photo" is one
+Query on the media table's `by-sha256` index per distinct photo of this report.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib import geo
+from chalicelib.media import similarity
+from chalicelib.reports.store import evidence_of
+from chalicelib.tables import Media, Report, ReportLocation, ReportsByPlace
+
+PRECISION = 6
+DEFAULT_RADIUS_M, MAX_RADIUS_M = 300, 1_000
+DEFAULT_DAYS, MAX_DAYS = 3, 30
+# What one cell's Query reads at most: far above the ~35 reports a central Chaoyang
+# cell holds in a ±3 day window, so only a flood of reports is cut short.
+PER_CELL = 500
+MAX_RESULTS = 50
+
+
+def place_cell(location: ReportLocation) -> str | None:
+    """The by-place partition of a report, or None (not indexed) without coordinates."""
+    if location.latitude is None:
+        return None
+    return geo.cell(geo.Point(location.latitude, location.longitude), PRECISION)
+
+
+@dataclass(frozen=True)
+class Photo:
+    sha256: str | None
+    perceptual_hash: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    """How alike the photos of two reports are: the best pair decides."""
+    similarity: float | None     # 1.0 for identical bytes; None if either has no photo
+    identical: bool              # some photo has the same SHA-256
+    similar: bool                # some pair within similarity.SIMILAR_BITS
+
+
+@dataclass(frozen=True)
+class Nearby:
+    report: Report               # as projected by the index: no notes
+    distance_m: float
+    seconds_apart: int           # its occurred_at minus this report's
+    match: Match
+
+
+def photos(report: Report) -> list[Photo]:
+    return [Photo(item.get("sha256"), item.get("perceptual_hash"))
+            for item in evidence_of(report).values() if item.get("status") == "ready"]
+
+
+def match(ours: list[Photo], theirs: list[Photo]) -> Match:
+    if not ours or not theirs:
+        return Match(None, False, False)
+    identical = any(a.sha256 and a.sha256 == b.sha256 for a in ours for b in theirs)
+    scores = [similarity.score(a.perceptual_hash, b.perceptual_hash)
+              for a in ours for b in theirs if a.perceptual_hash and b.perceptual_hash]
+    best = 1.0 if identical else max(scores, default=None)
+    similar = identical or any(similarity.differing_bits(a.perceptual_hash, b.perceptual_hash)
+                               <= similarity.SIMILAR_BITS for a in ours for b in theirs
+                               if a.perceptual_hash and b.perceptual_hash)
+    return Match(best, identical, similar)
+
+
+def nearby(report: Report, radius_m: int = DEFAULT_RADIUS_M,
+           days: int = DEFAULT_DAYS) -> list[Nearby]:
+    """Other reports within `radius_m` whose occurred_at is within `days` of this one's,
+    nearest first; [] for a report without coordinates. Raises geo.AreaTooLarge."""
+    if report.location.latitude is None:
+        return []
+    center = geo.Point(report.location.latitude, report.location.longitude)
+    window = timedelta(days=days)
+    in_window = ReportsByPlace.occurred_at.between(report.occurred_at - window,
+                                                   report.occurred_at + window)
+
+    def in_cell(cell: str):
+        return Report.by_place.query(cell, range_key_condition=in_window, limit=PER_CELL,
+                                     page_size=PER_CELL)
+
+    ours, found = photos(report), []
+    for other in geo.query_concurrently(in_cell, geo.covering_cells(center, radius_m,
+                                                                    PRECISION)):
+        if other.report_id == report.report_id:
+            continue
+        distance = geo.distance_m(center, geo.Point(other.location.latitude,
+                                                    other.location.longitude))
+        if distance <= radius_m:
+            apart = int((other.occurred_at - report.occurred_at).total_seconds())
+            found.append(Nearby(other, distance, apart, match(ours, photos(other))))
+    found.sort(key=lambda near: (near.distance_m, abs(near.seconds_apart)))
+    return found[:MAX_RESULTS]
+
+
+def same_photo(report: Report) -> list[str]:
+    """The other reports (anywhere, any time) holding a photo byte-identical to one of
+    this report's: one Query per distinct photo, concurrently."""
+    digests = sorted({photo.sha256 for photo in photos(report) if photo.sha256})
+    if not digests:
+        return []
+    owners = geo.query_concurrently(lambda digest: Media.by_sha256.query(digest), digests)
+    ids = {media.owner.removeprefix("report#") for media in owners
+           if media.owner.startswith("report#")}
+    return sorted(ids - {report.report_id})
