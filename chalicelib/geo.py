@@ -23,6 +23,7 @@ Boxes are not wrapped across the antimeridian (pygeohash does not support it): a
 search there is cut at ±180°, which no point in China comes near.
 """
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -44,6 +45,10 @@ MAX_CONCURRENT_QUERIES = 8
 _POINT = re.compile(r"(-?[0-9]{1,2}(?:\.[0-9]{1,10})?),(-?[0-9]{1,3}(?:\.[0-9]{1,10})?)")
 
 T = TypeVar("T")
+
+# pygeohash logs the boxes and points it works on at DEBUG; the points searched for are
+# people's whereabouts, which are never logged.
+logging.getLogger("pygeohash").setLevel(logging.WARNING)
 
 
 class Point(NamedTuple):

@@ -139,9 +139,13 @@ _DIGITS = re.compile("-?[0-9]{1,18}")
 
 @functools.cache
 def _integer_fields(query_type: Any) -> frozenset[str]:
+    def unwrapped(kind):  # a described type (Meta with a description) is wrapped
+        return kind.type if isinstance(kind, msgspec.inspect.Metadata) else kind
+
     def is_integer(kind) -> bool:
+        kind = unwrapped(kind)
         options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
-        return any(isinstance(option, msgspec.inspect.IntType) for option in options)
+        return any(isinstance(unwrapped(option), msgspec.inspect.IntType) for option in options)
 
     return frozenset(field.encode_name for field in msgspec.inspect.type_info(query_type).fields
                      if is_integer(field.type))
@@ -151,9 +155,15 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     if query_type is None:
         return None
     # Integers are written in ASCII digits only: msgspec's lenient conversion would also
-    # take "1e2" and "5.0". What is not digits stays a string and fails as one.
-    whole_numbers = {name: int(value) for name, value in params.items()
-                     if name in _integer_fields(query_type) and _DIGITS.fullmatch(value)}
+    # take "1e2" and "5.0" (and does so even for a string left as it is).
+    whole_numbers = {}
+    for name, value in params.items():
+        if name in _integer_fields(query_type):
+            if not _DIGITS.fullmatch(value):
+                raise ValidationFailed(f"Query parameter {name}: expected a whole number",
+                                       code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
+                                       field=name)
+            whole_numbers[name] = int(value)
     try:
         # Not strict otherwise: "true" and "false" are the declared booleans.
         return msgspec.convert({**params, **whole_numbers}, query_type, strict=False)
