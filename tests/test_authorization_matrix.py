@@ -48,6 +48,7 @@ class World:
     evidence_id: str
     bulletin_id: str
     officer_phone: str
+    other_report_id: str        # another of A's reports, to link A's report to
 
 
 @pytest.fixture
@@ -63,7 +64,9 @@ def world(client) -> World:
     officer_phone = new_phone()
     granted = send(client, "put", f"/admin/officers/{officer_phone}", callers["admin"])
     assert (bulletin.status_code, granted.status_code) == (201, 200)
-    return World(callers, report_id, evidence_id, bulletin.json_body["id"], officer_phone)
+    other_report_id = file_report(client, owner)["report_id"]
+    return World(callers, report_id, evidence_id, bulletin.json_body["id"], officer_phone,
+                 other_report_id)
 
 
 def session_body(client, sms_sink) -> dict:
@@ -104,6 +107,14 @@ REQUESTS = {
     ("POST", "/admin/reports/{report_id}/reveal"): lambda w: (
         f"/admin/reports/{w.report_id}/reveal",
         {"reason": "Court order 2026-114 for the robbery case."}),
+    ("GET", "/reports/nearby-bulletins"): lambda w: (
+        "/reports/nearby-bulletins?near=39.9219,116.4436", None),
+    ("GET", "/admin/reports/{report_id}/nearby"): lambda w: (
+        f"/admin/reports/{w.report_id}/nearby", None),
+    ("POST", "/admin/reports/{report_id}/duplicate-of"): lambda w: (
+        f"/admin/reports/{w.report_id}/duplicate-of", {"report_id": w.other_report_id}),
+    ("DELETE", "/admin/reports/{report_id}/duplicate-of"): lambda w: (
+        f"/admin/reports/{w.report_id}/duplicate-of", None),
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): lambda w: (
         f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
     ("PUT", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{new_phone()}", None),

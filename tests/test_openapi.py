@@ -23,7 +23,9 @@ CHECKED: Counter = Counter()
 
 @functools.cache
 def _route_patterns() -> list[tuple[re.Pattern, str]]:
-    paths = {contract.path for contract in CONTRACTS}
+    # Literal segments win over parameters (/reports/nearby-bulletins before
+    # /reports/{report_id}), as API Gateway routes them.
+    paths = sorted({contract.path for contract in CONTRACTS}, key=lambda path: path.count("{"))
     return [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), path)
             for path in paths]
 
