@@ -441,3 +441,56 @@ def test_logout_ends_the_session_on_the_server_too(admin, stack):
     assert session_storage(page) is None
     assert stack.call("POST", "/auth/refresh",
                       body={"refresh_token": stored["refresh_token"]}).status_code == 401
+
+
+def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(officer, stack):
+    """Two people report one event 40 m apart with the same photo: the officer sees the
+    other beside this one, links it with one click, sees it listed, and unlinks it."""
+    page = officer.page
+    somewhere = {"latitude": 39.95 + uuid.uuid4().int % 1000 / 20_000, "longitude": 116.48,
+                 "accuracy_m": 10.0, "address": "三里屯"}
+    near_it = {**somewhere, "latitude": somewhere["latitude"] + 0.00036}
+    first = file_report_with_photo(stack, stack.sign_in(new_phone()), location=somewhere)
+    second = file_report_with_photo(stack, stack.sign_in(new_phone()), location=near_it)
+
+    def processed(filed):
+        seen = stack.call("GET", f"/reports/{filed.report_id}", filed.citizen_token).json()
+        return all(item["status"] == "ready" for item in seen["evidence"])
+    assert wait_for(lambda: processed(first) and processed(second), 30)
+
+    officer.open(f"#/reports/{first.report_id}")
+    expect(page.locator("#duplicates-title")).to_have_text("可能重复的举报")
+    item = page.locator(f".nearby-item[data-report-id='{second.report_id}']")
+    expect(item).to_contain_text("照片完全相同")
+    expect(item.locator(".nearby-facts")).to_contain_text(re.compile(r"相距 4\d 米"))
+    thumbs = item.locator(".side-by-side img")
+    expect(thumbs).to_have_count(2)                       # this report's, and that one's
+    for index in range(2):
+        assert wait_for(lambda: thumbs.nth(index).evaluate(
+            "img => img.complete && img.naturalWidth"), 10) == 320
+    page.screenshot(path=SCREENSHOTS / "nearby.png", full_page=True)
+
+    item.locator("button.link-that").click()
+    expect(page.locator(".notice")).to_contain_text("已关联")
+    linked = page.locator(f".linked-list [data-report-id='{second.report_id}']")
+    expect(linked).to_be_visible()
+    expect(item.locator(".actions")).to_contain_text("已关联到此举报")
+    seen = stack.call("GET", f"/reports/{second.report_id}", second.citizen_token).json()
+    assert seen["handled_together"] is True and first.report_id not in json.dumps(seen)
+
+    # The duplicate's own page says it moves with its primary, in either language.
+    officer.open(f"#/reports/{second.report_id}")
+    expect(page.locator(".linked-box")).to_contain_text("此举报已与另一举报合并处理")
+    expect(page.locator("button[data-move-to]")).to_have_count(0)
+    page.locator("button.language").click()
+    expect(page.locator("#duplicates-title")).to_have_text("Possible duplicates")
+    expect(page.locator(".linked-box")).to_contain_text("handled together with another report")
+    page.locator("button.language").click()
+    expect(page.locator("#duplicates-title")).to_have_text("可能重复的举报")
+
+    officer.open(f"#/reports/{first.report_id}")
+    page.locator(f".linked-list [data-report-id='{second.report_id}'] button.unlink").click()
+    expect(page.locator(".notice")).to_contain_text("已取消关联")
+    expect(page.locator(".linked-box")).to_contain_text("没有举报关联到此举报。")
+    seen = stack.call("GET", f"/reports/{second.report_id}", second.citizen_token).json()
+    assert seen["handled_together"] is False

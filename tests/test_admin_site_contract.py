@@ -123,6 +123,8 @@ def describe(type_info) -> dict:
     if isinstance(type_info, inspect.ListType):
         return {"type": "list", "max": type_info.item_type.max_length,
                 "max_items": type_info.max_length}
+    if isinstance(type_info, inspect.StructType) and type_info.cls is bulletin_fields.Place:
+        return {"type": "place"}
     return {inspect.DateTimeType: {"type": "datetime"}, inspect.DateType: {"type": "date"},
             inspect.BoolType: {"type": "bool"}}[type(type_info)]
 

@@ -226,6 +226,14 @@ function control(spec, controls, current) {
           label(`option.${spec.name}`, option))));
       read = () => element.value || null;
       break;
+    case "place":
+      // "39.9219, 116.4436", as a map app copies it; what does not parse goes to the
+      // API as typed, which answers naming the field.
+      element = h("input", { ...common, type: "text", inputmode: "decimal",
+        placeholder: "39.9219, 116.4436" });
+      element.value = value ? `${value.latitude}, ${value.longitude}` : "";
+      read = () => readPlace(element.value);
+      break;
     case "list":
       element = h("textarea", { ...common, rows: 3 });
       element.value = (value ?? []).join("\n");
@@ -243,6 +251,12 @@ function control(spec, controls, current) {
   return spec.type === "bool"
     ? h("label", { class: "choice" }, element, label("field", spec.name))
     : field(label("field", spec.name), element, hint);
+}
+
+function readPlace(text) {
+  if (!text.trim()) return null;
+  const match = text.trim().match(/^(-?\d+(?:\.\d+)?)\s*[,，]\s*(-?\d+(?:\.\d+)?)$/);
+  return match ? { latitude: Number(match[1]), longitude: Number(match[2]) } : text.trim();
 }
 
 function localInputValue(iso) {
@@ -433,6 +447,7 @@ function displayValue(spec, value) {
   switch (spec.type) {
     case "datetime": return formatTime(value);
     case "date": return formatDate(value);
+    case "place": return `${value.latitude}, ${value.longitude}`;
     case "bool": return value ? t("form.yes") : t("form.no");
     case "choice": return label(`option.${spec.name}`, value);
     default: return String(value);

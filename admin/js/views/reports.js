@@ -5,6 +5,7 @@ import { api, currentUser } from "../api.js";
 import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
+import { duplicatesPanel } from "./duplicates.js";
 
 export const CATEGORIES = ["theft", "violence", "drugs", "fraud", "traffic",
   "suspicious_activity", "missing_or_trafficked_person", "other"];
@@ -88,13 +89,18 @@ class ReportView {
     this.statusBox = h("div", { class: "status-box" });
     this.notes = h("ol", { class: "notes" });
     this.message = notice();
+    this.duplicates = duplicatesPanel(data, this.message, (fresh) => {
+      this.data = fresh;
+      this.fetchedAt = Date.now();
+      this.draw();
+    });
     this.element = h("section", { class: "report" },
       h("a", { class: "back", href: `#/reports?category=${data.category}&status=${data.status}` },
         t("report.back")),
       this.head, this.message,
       h("div", { class: "report-columns" },
         h("div", { class: "report-main" }, this.facts,
-          h("h2", {}, t("report.evidence")), this.gallery),
+          h("h2", {}, t("report.evidence")), this.gallery, this.duplicates.element),
         h("aside", { class: "report-side" },
           h("h2", {}, t("report.status")), this.statusBox,
           h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
@@ -206,14 +212,16 @@ class ReportView {
   }
 
   drawStatus() {
-    const moves = NEXT_STATUSES[this.data.status];
+    // A linked duplicate moves with its primary, never on its own.
+    const moves = this.data.duplicate_of ? [] : NEXT_STATUSES[this.data.status];
     this.statusBox.replaceChildren(
       h("p", {}, badge("report_status", this.data.status)),
       moves.length ? h("div", { class: "actions" }, moves.map((status) =>
         h("button", { type: "button", class: status === "dismissed" ? "" : "primary",
           dataset: { moveTo: status }, onclick: (event) => busy(event.target,
             () => this.change({ status })) }, t(`report.move.${status}`))))
-        : h("p", { class: "muted" }, t("report.final")));
+        : h("p", { class: "muted" }, t(this.data.duplicate_of ? "duplicates.is_duplicate"
+          : "report.final")));
   }
 
   async change(body) {
