@@ -2,7 +2,8 @@
 
 Modules: bodies (request contract), filing (citizen side), triage (officer side),
 evidence (upload tickets, the worker's results, presigned GETs), views (who sees what),
-store (shared helpers). The blueprints are chalicelib/api/reports.py and
+nearby (possible duplicates by place, time and photo), linking (duplicates worked as
+one case), store (shared helpers). The blueprints are chalicelib/api/reports.py and
 chalicelib/api/admin_reports.py.
 
 Keys (table `reports`, hash key report_id, every access one GetItem or one Query):
@@ -14,6 +15,8 @@ Keys (table `reports`, hash key report_id, every access one GetItem or one Query
   would need either that one hot key or eight Queries merged per page, so the admin
   site shows one list per category instead.
 - `by-bulletin` GSI (bulletin_id, created_at), sparse: the clues given on a bulletin.
+- `by-place` GSI (place_cell = geohash 6, occurred_at), sparse: reports near a place
+  and time, a few Queries per lookup (nearby.py, chalicelib/geo.py).
 - Notes and evidence summaries live on the report item, capped (50 notes, 10 evidence
   items), so the full view is one GetItem and the item stays under 400 KB.
 Table `report-quota` (window = "<user id>#<hour>"): reports filed per clock hour.
