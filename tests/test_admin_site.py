@@ -465,8 +465,8 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
     expect(item.locator(".nearby-facts")).to_contain_text(re.compile(r"相距 4\d 米"))
     thumbs = item.locator(".side-by-side img")
     expect(thumbs).to_have_count(2)                       # this report's, and that one's
-    for index in range(2):
-        assert wait_for(lambda: thumbs.nth(index).evaluate(
+    for thumb in (thumbs.nth(0), thumbs.nth(1)):
+        assert wait_for(lambda thumb=thumb: thumb.evaluate(
             "img => img.complete && img.naturalWidth"), 10) == 320
     page.screenshot(path=SCREENSHOTS / "nearby.png", full_page=True)
 

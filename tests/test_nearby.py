@@ -141,6 +141,9 @@ def test_a_near_lookup_is_a_bounded_number_of_queries(client):
     ({"radius_m": "500"}, "invalid_query"),
     ({"near": "39.9,116.4", "cursor": "abc"}, "invalid_cursor"),
     ({"near": "89.99,0", "radius_m": "10000"}, "search_area_too_large"),
+    # Described integers are whole numbers in digits too (the route layer's rule).
+    ({"limit": "1e1"}, "invalid_limit"),
+    ({"limit": "5.0"}, "invalid_limit"),
 ])
 def test_a_bad_near_search_is_a_400_naming_the_parameter(client, params, code):
     response = bulletins_near(client, **params)

@@ -17,11 +17,9 @@ from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import (
     audit_target,
     evidence_of,
+    existing,
     queue_key,
     update_with_audit,
-)
-from chalicelib.reports.store import (
-    existing as report,
 )
 from chalicelib.tables import Report, ReportNote, User
 from chalicelib.tokens import Principal
@@ -42,6 +40,10 @@ def queue(status: str, category: str, *, limit: int, cursor: str | None) -> Page
 
 def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
     return query_page(Report.by_bulletin, bulletin_id, limit=limit, cursor=cursor)
+
+
+# Officers open any report by its id; a missing one is a 404.
+report = existing
 
 
 def change(officer: Principal, report_id: str, body: ReportChange,
