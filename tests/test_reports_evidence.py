@@ -69,8 +69,8 @@ def test_someone_elses_report_is_404_on_the_evidence_route_too(client):
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
-    ({"content_type": "text/html", "size": 10}, 400, "unsupported_media_type"),
-    ({"content_type": "image/jpeg", "size": 0}, 400, "file_too_large"),
+    ({"content_type": "text/html", "size": 10}, 415, "unsupported_media_type"),
+    ({"content_type": "image/jpeg", "size": 0}, 400, "invalid_size"),
     ({"content_type": "image/jpeg", "size": 25 * 1024 * 1024 + 1}, 400, "file_too_large"),
     ({"content_type": "video/mp4", "size": 501 * 1024 * 1024}, 400, "file_too_large"),
     ({"content_type": "image/jpeg", "size": "2048"}, 400, "validation_error"),

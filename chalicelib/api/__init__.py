@@ -20,9 +20,10 @@ from chalicelib.api import (
     openapi,
     reports,
 )
+from chalicelib.api.errors import INTERNAL_ERROR_MESSAGE, error_response, reshape_framework_error
 from chalicelib.api.faults import translate_faults
 from chalicelib.api.security_headers import add_security_headers
-from chalicelib.errors import ApiError, error_response, reshape_framework_error
+from chalicelib.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,7 @@ def register_blueprints(app: Chalice) -> None:
     def answer_errors_in_one_shape(event, get_response):
         try:
             return reshape_framework_error(get_response(event))
-        except ApiError as error:
-            return error.to_response()
         except Exception:
             # The client learns nothing about internals; the log keeps the traceback.
             logger.exception("unhandled error")
-            return error_response(500, "internal_error", "Something went wrong on our side.")
+            return error_response(500, ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)

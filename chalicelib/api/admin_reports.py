@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.api.authz import STAFF, authorize
 from chalicelib.api.bodies import parse_body
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import parse_limit
 from chalicelib.reports import triage, views
 from chalicelib.reports.bodies import (
@@ -37,16 +37,18 @@ def queue():
         page = triage.clues(params["bulletin_id"], **paging)
     else:
         page = triage.queue(_one_of(params, "status", STATUSES, default="submitted"),
-                            _one_of(params, "category", CATEGORIES), **paging)
+                            _one_of(params, "category", CATEGORIES,
+                                    missing=ErrorCode.CATEGORY_REQUIRED), **paging)
     return {"items": [views.officer_summary(report) for report in page.items],
             "next_cursor": page.next_cursor}
 
 
-def _one_of(params: dict, name: str, allowed: tuple[str, ...], default: str | None = None):
+def _one_of(params: dict, name: str, allowed: tuple[str, ...], default: str | None = None,
+            *, missing: ErrorCode | None = None):
     value = params.get(name, default)
     if value is None:
         raise ValidationFailed(f"{name} is required: one of {', '.join(allowed)}.",
-                               code=f"{name}_required", field=name)
+                               code=missing, field=name)
     if value not in allowed:
         raise ValidationFailed(f"{name} must be one of {', '.join(allowed)}.", field=name)
     return value

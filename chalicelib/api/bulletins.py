@@ -28,7 +28,7 @@ from chalicelib.bulletins.fields import (
 )
 from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import parse_limit
 
 bp = Blueprint(__name__)
@@ -98,7 +98,8 @@ def _query_param(query, name: str, kind: Any, default: str | None = None):
     try:
         return msgspec.convert(value, kind)
     except msgspec.ValidationError as error:
-        raise ValidationFailed(f"{name}: {error}", code="invalid_query", field=name) from None
+        raise ValidationFailed(f"{name}: {error}", code=ErrorCode.INVALID_QUERY,
+                               field=name) from None
 
 
 def _idempotency_key(request) -> str | None:

@@ -1,16 +1,18 @@
-"""Faults of the services behind the API, turned into answers a client can act on.
+"""Failures turned into answers a client can act on, at the edge of each view.
 
-DynamoDB throttling (a hot partition, a burst beyond on-demand capacity) is
-temporary: the client should retry shortly, so it is a 503 with Retry-After, not a 500.
-Chalice turns any exception other than an ApiError into its own 500 before middleware
-sees it, so the translation wraps each view function.
+The domain raises plain ApiErrors (chalicelib/errors.py). DynamoDB throttling (a hot
+partition, a burst beyond on-demand capacity) is temporary: the client should retry
+shortly, so it is a 503 with Retry-After, not a 500. Chalice turns any exception a view
+raises into its own 500 before middleware sees it, so the translation wraps each view
+function; whatever else escapes stays Chalice's 500 (logged with its traceback).
 """
 
 import functools
 
 from chalice import Chalice
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.api.errors import to_response
+from chalicelib.errors import ApiError, ErrorCode, ServiceUnavailable
 
 THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
                     "RequestLimitExceeded", "ThrottlingError"}
@@ -36,12 +38,13 @@ def _translating(view):
     def translated(*args, **kwargs):
         try:
             return view(*args, **kwargs)
+        except ApiError as error:
+            return to_response(error)
         except Exception as error:
             if is_throttling(error):
-                raise ServiceUnavailable("The service is busy; try again in a moment.",
-                                         code="throttled",
-                                         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                                         ) from error
+                return to_response(ServiceUnavailable(
+                    "The service is busy; try again in a moment.", code=ErrorCode.THROTTLED,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)}))
             raise
 
     return translated

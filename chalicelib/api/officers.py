@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.authz import authorize
 from chalicelib.auth import accounts, phones
-from chalicelib.errors import NotFound
+from chalicelib.errors import ErrorCode, NotFound
 
 bp = Blueprint(__name__)
 
@@ -30,5 +30,5 @@ def grant_officer(phone):
 def revoke_officer(phone):
     admin = authorize(bp.current_request, "admin")
     if accounts.set_officer(admin, phones.normalise(unquote(phone)), officer=False) is None:
-        raise NotFound("No one with this number is an officer.", code="not_an_officer")
+        raise NotFound("No one with this number is an officer.", code=ErrorCode.NOT_AN_OFFICER)
     return Response(body="", status_code=204)

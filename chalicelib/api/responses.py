@@ -12,11 +12,13 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
+from chalicelib.errors import ErrorCode
+
 Role = Literal["citizen", "officer", "admin"]
 
 
 class ErrorDetail(Struct):
-    code: str
+    code: ErrorCode
     message: str
     field: str | None = None
 

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import audit, observability
 from chalicelib.auth import codes, phones, sessions
-from chalicelib.errors import Conflict, Unauthorized
+from chalicelib.errors import Conflict, ErrorCode, Unauthorized
 from chalicelib.settings import settings
 from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
@@ -48,7 +48,7 @@ def sign_in(phone: str, code: str) -> sessions.Session:
             raise
         # The account changed (deleted, role changed) between reading and writing.
         raise Conflict("The account changed while signing in; ask for a new code and try "
-                       "again.", code="account_changed") from None
+                       "again.", code=ErrorCode.ACCOUNT_CHANGED) from None
     logger.info("signed in", extra={"user_id": user_id, "role": role,
                                     "new_account": claim is None})
     observability.count(observability.Metric.SIGN_INS)
@@ -60,7 +60,8 @@ def profile(user_id: str) -> User:
     try:
         return User.get(user_id)
     except DoesNotExist:
-        raise Unauthorized("This account has been deleted.", code="account_deleted") from None
+        raise Unauthorized("This account has been deleted.",
+                           code=ErrorCode.ACCOUNT_DELETED) from None
 
 
 def delete_account(user_id: str) -> None:
@@ -85,7 +86,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     before = claim.role if claim else "citizen"
     if before == "admin":
         raise Conflict("This number belongs to an admin; admins are not changed here.",
-                       code="is_admin")
+                       code=ErrorCode.IS_ADMIN)
     if not officer and before != "officer":
         return None
     user_id = claim.user_id if claim else uuid.uuid4().hex
@@ -98,7 +99,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
             if not error.cancellation_reasons:
                 raise
             raise Conflict("The account changed at the same moment; try again.",
-                           code="account_changed") from None
+                           code=ErrorCode.ACCOUNT_CHANGED) from None
     return {"phone": phone, "user_id": user_id, "role": role}
 
 

@@ -28,7 +28,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib import observability
 from chalicelib.auth import clock, limits, phones
-from chalicelib.errors import ServiceUnavailable, TooManyRequests, Unauthorized
+from chalicelib.errors import ErrorCode, ServiceUnavailable, TooManyRequests, Unauthorized
 from chalicelib.settings import secret
 from chalicelib.sms import SmsDeliveryError, send_sms
 from chalicelib.tables import OtpCode, write_transaction
@@ -76,12 +76,12 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
             # A transaction conflict: a hot counter (one IP, one prefix) was written by
             # another send at the same moment.
             raise TooManyRequests("Too many requests at the same moment; try again.",
-                                  code="try_again", retry_after=1) from None
+                                  code=ErrorCode.TRY_AGAIN, retry_after=1) from None
         for window, reason in zip(windows, reasons[1:], strict=True):
             if reason is not None:
                 raise window.refusal(now) from None
         raise TooManyRequests("A code was sent moments ago; wait before asking for another.",
-                              code="otp_cooldown", retry_after=limits.MINUTE) from None
+                              code=ErrorCode.OTP_COOLDOWN, retry_after=limits.MINUTE) from None
 
     try:
         send_sms(phone, MESSAGES[locale].format(code=code))
@@ -89,7 +89,7 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
         logger.warning("sign-in code not delivered: %s", error)
         _take_back(new, previous, windows)
         raise ServiceUnavailable("The SMS could not be sent; try again in a moment.",
-                                 code="sms_unavailable") from None
+                                 code=ErrorCode.SMS_UNAVAILABLE) from None
     logger.info("sign-in code sent", extra={"phone": observability.mask_phone(phone)})
     observability.count(observability.Metric.CODES_SENT)
 
@@ -133,14 +133,14 @@ def use_code(phone: str, code: str) -> None:
             raise
         raise _not_active() from None
     if clock.now() >= item.expires_at:
-        raise Unauthorized("The code has expired; ask for a new one.", code="code_expired")
+        raise Unauthorized("The code has expired; ask for a new one.", code=ErrorCode.CODE_EXPIRED)
     expected = _code_hmac(phone, code)
     if not hmac.compare_digest(expected, item.code_hmac or ""):
         if item.attempts_left == 0:
             raise Unauthorized("Wrong code, and that was the last try; ask for a new one.",
-                               code="code_attempts_exhausted", field="code")
+                               code=ErrorCode.CODE_ATTEMPTS_EXHAUSTED, field="code")
         raise Unauthorized(f"Wrong code; {item.attempts_left} tries left.",
-                           code="code_incorrect", field="code")
+                           code=ErrorCode.CODE_INCORRECT, field="code")
     try:
         # The send times stay: the per-number limits are counted on them.
         item.update([OtpCode.code_hmac.remove(), OtpCode.attempts_left.set(0)],
@@ -155,7 +155,7 @@ def use_code(phone: str, code: str) -> None:
 def _not_active() -> Unauthorized:
     return Unauthorized("There is no code to check for this number: it was used, died after "
                         "too many wrong tries, or was never sent. Ask for a new one.",
-                        code="code_not_active")
+                        code=ErrorCode.CODE_NOT_ACTIVE)
 
 
 def _code_hmac(phone: str, code: str) -> str:

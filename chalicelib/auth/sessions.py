@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.auth import clock
-from chalicelib.errors import Unauthorized
+from chalicelib.errors import ErrorCode, Unauthorized
 from chalicelib.tables import RefreshToken, SessionFamily, User, read_transaction
 from chalicelib.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 
@@ -71,7 +71,7 @@ def refresh(refresh_token: str) -> Session:
             raise
         raise _not_rotatable(old.token_hash) from None
     if now >= old.expires_at:
-        raise _rejected("refresh_token_expired", "The session has expired; sign in again.")
+        raise _rejected(ErrorCode.REFRESH_TOKEN_EXPIRED, "The session has expired; sign in again.")
 
     with read_transaction() as reads:
         family_read = reads.get(SessionFamily, old.family_id)
@@ -82,9 +82,9 @@ def refresh(refresh_token: str) -> Session:
     # winner still gets its pair (whose refresh token then dies with the family).
     if family is None or (family.revoked_at is not None
                           and family.revoked_by != old.token_hash):
-        raise _rejected("session_revoked", "This session has ended; sign in again.")
+        raise _rejected(ErrorCode.SESSION_REVOKED, "This session has ended; sign in again.")
     if user is None:
-        raise _rejected("account_deleted", "This account has been deleted.")
+        raise _rejected(ErrorCode.ACCOUNT_DELETED, "This account has been deleted.")
 
     token, session = _issue(family, user.user_id, user.phone, user.role, now)
     token.save(condition=NEW_TOKEN)
@@ -118,12 +118,12 @@ def _not_rotatable(token_hash: str) -> Unauthorized:
     try:
         token = RefreshToken.get(token_hash, consistent_read=True)
     except DoesNotExist:
-        return _rejected("refresh_token_invalid", "This refresh token is not valid; sign in "
-                                                  "again.")
+        return _rejected(ErrorCode.REFRESH_TOKEN_INVALID,
+                         "This refresh token is not valid; sign in again.")
     logger.warning("refresh token reused: revoking session family %s", token.family_id)
     _revoke(token.family_id, "reuse", token_hash)
-    return _rejected("refresh_token_reused", "This refresh token was already used, so the "
-                                             "session has been ended for safety; sign in again.")
+    return _rejected(ErrorCode.REFRESH_TOKEN_REUSED, "This refresh token was already used, so "
+                     "the session has been ended for safety; sign in again.")
 
 
 def _revoke(family_id: str, reason: str, reused_token_hash: str | None = None) -> None:
@@ -155,5 +155,5 @@ def _hash(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
-def _rejected(code: str, message: str) -> Unauthorized:
+def _rejected(code: ErrorCode, message: str) -> Unauthorized:
     return Unauthorized(message, code=code)

@@ -31,7 +31,7 @@ from chalicelib.bulletins.fields import (
 )
 from chalicelib.bulletins.listing import is_expired, listing_index, listing_keys, published_key
 from chalicelib.bulletins.views import draft_fields
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from chalicelib.media.uploads import IMAGE_TYPES, start_upload
 from chalicelib.pagination import Page, query_page
 from chalicelib.tables import Bulletin, Media
@@ -75,7 +75,7 @@ def publish(officer: Principal, draft: BulletinDraft,
         first = Bulletin.get(bulletin_id)
         if first.request_digest != digest:
             raise Conflict("This Idempotency-Key was used to publish a different bulletin.",
-                           code="idempotency_key_reused") from None
+                           code=ErrorCode.IDEMPOTENCY_KEY_REUSED) from None
         return first, False
     audit.record(officer, "bulletin.publish", _target(bulletin_id),
                  {"category": bulletin.category})
@@ -162,7 +162,8 @@ def start_image_upload(officer: Principal, bulletin_id: str, content_type: str,
     bulletin = read(bulletin_id)
     _refuse_if_closed(bulletin)
     if _image_count(bulletin) >= MAX_IMAGES:
-        raise Conflict(f"A bulletin shows at most {MAX_IMAGES} images.", code="too_many_images")
+        raise Conflict(f"A bulletin shows at most {MAX_IMAGES} images.",
+                       code=ErrorCode.TOO_MANY_IMAGES)
     ticket = start_upload("bulletin", bulletin_id, content_type, size_bytes, IMAGE_TYPES)
     audit.record(officer, "bulletin.image_upload", _target(bulletin_id),
                  {"media_id": ticket["media_id"], "content_type": content_type})
@@ -233,13 +234,13 @@ def _write(officer: Principal, current: Bulletin, values: dict) -> None:
         if not _condition_failed(error):
             raise
         raise Conflict("The bulletin changed while you were changing it; reload it and try "
-                       "again.", code="edit_conflict") from None
+                       "again.", code=ErrorCode.EDIT_CONFLICT) from None
 
 
 def _refuse_if_closed(bulletin: Bulletin) -> None:
     if bulletin.status != "published":
         raise Conflict(f"The bulletin is {bulletin.status}; it can no longer change.",
-                       code="bulletin_closed")
+                       code=ErrorCode.BULLETIN_CLOSED)
 
 
 def _image_count(bulletin: Bulletin) -> int:

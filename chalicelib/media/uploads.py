@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import boto3
 from botocore.config import Config
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, UnsupportedMediaType, ValidationFailed
 from chalicelib.media import UPLOAD_PREFIX
 from chalicelib.settings import settings
 from chalicelib.tables import Media
@@ -39,11 +39,14 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
     `accepted` maps each allowed content type to its largest size in bytes.
     """
     if content_type not in accepted:
-        raise ValidationFailed(f"content_type must be one of: {', '.join(sorted(accepted))}",
-                               code="unsupported_media_type", field="content_type")
-    if size < 1 or size > accepted[content_type]:
-        raise ValidationFailed(f"size must be between 1 and {accepted[content_type]} bytes "
-                               f"for {content_type}", code="file_too_large", field="size")
+        raise UnsupportedMediaType(f"content_type must be one of: {', '.join(sorted(accepted))}",
+                                   field="content_type")
+    if size < 1:
+        raise ValidationFailed("size must be the file's size in bytes, at least 1.",
+                               code=ErrorCode.INVALID_SIZE, field="size")
+    if size > accepted[content_type]:
+        raise ValidationFailed(f"size must be at most {accepted[content_type]} bytes for "
+                               f"{content_type}", code=ErrorCode.FILE_TOO_LARGE, field="size")
     media_id = uuid.uuid4().hex
     key = f"{UPLOAD_PREFIX}{owner_type}/{owner_id}/{media_id}"
     Media(f"{owner_type}#{owner_id}", media_id, content_type=content_type, declared_size=size,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, ErrorCode
 from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, s3_client, start_upload
 from chalicelib.reports.bodies import EvidenceRequest
 from chalicelib.reports.store import condition_failed, find, iso
@@ -52,7 +52,8 @@ def start(report: Report, request: EvidenceRequest) -> dict:
             raise
         Media(f"report#{report.report_id}", evidence_id).delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
-        raise Conflict("The report changed meanwhile; try again.", code="report_changed") from None
+        raise Conflict("The report changed meanwhile; try again.",
+                       code=ErrorCode.REPORT_CHANGED) from None
     return {"evidence_id": evidence_id, "upload": ticket["upload"],
             "expires_in": ticket["expires_in"]}
 
@@ -60,10 +61,10 @@ def start(report: Report, request: EvidenceRequest) -> dict:
 def _check_takes_evidence(report: Report) -> None:
     if report.status not in OPEN_STATUSES:
         raise Conflict(f"The report is {report.status}; it takes no more evidence.",
-                       code="report_closed")
+                       code=ErrorCode.REPORT_CLOSED)
     if report.evidence_count >= MAX_EVIDENCE:
         raise Conflict(f"A report takes at most {MAX_EVIDENCE} evidence items.",
-                       code="evidence_limit_reached")
+                       code=ErrorCode.EVIDENCE_LIMIT_REACHED)
 
 
 def on_media_processed(report_id: str, media: Media) -> None:

@@ -12,7 +12,7 @@ import msgspec
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import observability
-from chalicelib.errors import NotFound, TooManyRequests, ValidationFailed
+from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports import evidence
 from chalicelib.reports.bodies import EvidenceRequest, NewReport
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
     now = now or datetime.now(UTC)
     if body.occurred_at > now + CLOCK_SKEW:
-        raise ValidationFailed("occurred_at is in the future.", code="occurred_in_future",
+        raise ValidationFailed("occurred_at is in the future.", code=ErrorCode.OCCURRED_IN_FUTURE,
                                field="occurred_at")
     _take_quota(reporter.user_id, now)
     report = Report(
@@ -74,7 +74,7 @@ def _take_quota(user_id: str, now: datetime) -> None:
             raise
         raise TooManyRequests(f"At most {limit} reports an hour; try again later.",
                               retry_after=math.ceil((window_end - now).total_seconds()),
-                              code="report_rate_limited") from None
+                              code=ErrorCode.REPORT_RATE_LIMITED) from None
 
 
 def own_reports(reporter: Principal, *, limit: int, cursor: str | None) -> Page:
@@ -85,7 +85,7 @@ def own_report(reporter: Principal, report_id: str) -> Report:
     """The reporter's report; someone else's is answered exactly like a missing one."""
     report = find(report_id)
     if report is None or report.reporter_id != reporter.user_id:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("No such report.", code=ErrorCode.REPORT_NOT_FOUND)
     return report
 
 

@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
 
 from chalicelib import audit
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports.bodies import ReportChange
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
@@ -38,7 +38,7 @@ def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
 def report(report_id: str) -> Report:
     found = find(report_id)
     if found is None:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("No such report.", code=ErrorCode.REPORT_NOT_FOUND)
     return found
 
 
@@ -56,7 +56,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if body.status is not None:
         if body.status not in NEXT_STATUSES[current.status]:
             raise Conflict(f"A report that is {current.status} cannot move to {body.status}.",
-                           code="illegal_status_change")
+                           code=ErrorCode.ILLEGAL_STATUS_CHANGE)
         actions += [Report.status.set(body.status),
                     Report.queue_key.set(queue_key(body.status, current.category))]
         events.append(audit.event(officer, "report.status_changed", target,
@@ -65,7 +65,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if body.note is not None:
         if len(current.notes) >= MAX_NOTES:
             raise Conflict(f"A report takes at most {MAX_NOTES} notes.",
-                           code="note_limit_reached")
+                           code=ErrorCode.NOTE_LIMIT_REACHED)
         note = ReportNote(note_id=uuid.uuid4().hex, text=body.note.text,
                           visibility=body.note.visibility, author_id=officer.user_id,
                           created_at=now)
@@ -98,7 +98,7 @@ def _update_with_audit(item: Report, actions: list, condition: Condition,
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
         if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
             raise Conflict("The report changed while you worked on it; reload it and try "
-                           "again.", code="report_changed") from None
+                           "again.", code=ErrorCode.REPORT_CHANGED) from None
         raise
 
 
@@ -120,12 +120,12 @@ def reveal(admin: Principal, report_id: str, reason: str) -> dict:
 def original_download(officer: Principal, report_id: str, evidence_id: str) -> dict:
     item = evidence_of(report(report_id)).get(evidence_id)
     if item is None:
-        raise NotFound("No such evidence on this report.", code="evidence_not_found")
+        raise NotFound("No such evidence on this report.", code=ErrorCode.EVIDENCE_NOT_FOUND)
     if item["status"] != "ready":
         # Pending originals may not be there yet; rejected ones failed the worker's
         # checks (not an image or video we accept) and are not handed to officers.
         raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "
-                       "downloaded.", code="evidence_not_ready")
+                       "downloaded.", code=ErrorCode.EVIDENCE_NOT_READY)
     audit.record(officer, "report.evidence_original_downloaded", audit_target(report_id),
                  {"evidence_id": evidence_id})
     return {"url": presigned_get(item["object_key"], download_as=evidence_id),
