@@ -22,6 +22,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from chalicelib.media import MediaStatus
+from chalicelib.roles import Role
 from chalicelib.settings import resource_name
 
 
@@ -38,7 +40,7 @@ class User(Model):
     Meta = _meta("users")
     user_id = UnicodeAttribute(hash_key=True)
     phone = UnicodeAttribute(null=True)              # E.164
-    role = UnicodeAttribute(default="citizen")       # citizen | officer | admin
+    role = UnicodeAttribute(default=Role.CITIZEN)
     created_at = UTCDateTimeAttribute()
 
 
@@ -51,7 +53,7 @@ class PhoneClaim(Model):
     user_id = UnicodeAttribute()
     # A copy of User.role, always written in the same transaction, so that signing in
     # learns who and what the caller is from one GetItem.
-    role = UnicodeAttribute(default="citizen")
+    role = UnicodeAttribute(default=Role.CITIZEN)
 
 
 class AuditEvent(Model):
@@ -76,7 +78,7 @@ class Media(Model):
     Meta = _meta("media")
     owner = UnicodeAttribute(hash_key=True)
     media_id = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute(default="pending")     # pending | ready | rejected
+    status = UnicodeAttribute(default=MediaStatus.PENDING)
     content_type = UnicodeAttribute()                # as declared by the client
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()

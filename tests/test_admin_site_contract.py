@@ -12,7 +12,7 @@ import pytest
 from msgspec import inspect
 
 from chalicelib.bulletins import fields as bulletin_fields
-from chalicelib.bulletins.listing import STATUSES as BULLETIN_STATUSES
+from chalicelib.bulletins.fields import BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
 from chalicelib.media.uploads import IMAGE_TYPES
 from chalicelib.reports.bodies import CATEGORIES as REPORT_CATEGORIES
@@ -64,8 +64,8 @@ def test_every_message_the_scripts_name_exists():
     ("report_category", REPORT_CATEGORIES),
     ("report_status", REPORT_STATUSES),
     ("bulletin_category", bulletin_fields.CATEGORIES),
-    ("bulletin_status", BULLETIN_STATUSES),
-    ("outcome", bulletin_fields.Outcome.__args__),
+    ("bulletin_status", tuple(BulletinStatus)),
+    ("outcome", tuple(Outcome)),
 ])
 def test_every_value_the_api_sends_has_a_name_in_both_languages(group, values):
     for language in LANGUAGES:
@@ -123,8 +123,8 @@ def test_the_bulletin_form_offers_exactly_the_fields_the_api_takes(category):
 
 def test_the_bulletin_choices_are_the_apis():
     assert list(SCHEMA["categories"]) == list(bulletin_fields.CATEGORIES)
-    assert tuple(SCHEMA["outcomes"]) == bulletin_fields.Outcome.__args__
-    assert tuple(SCHEMA["statuses"]) == BULLETIN_STATUSES
+    assert tuple(SCHEMA["outcomes"]) == tuple(Outcome)
+    assert tuple(SCHEMA["statuses"]) == tuple(BulletinStatus)
     assert set(SCHEMA["image_types"]) == set(IMAGE_TYPES)
     for specs in SCHEMA["categories"].values():
         for spec in specs:

@@ -35,7 +35,7 @@ def processed(report_id: str, evidence_id: str, status: str = "ready", **fields)
                         derivatives={"large": f"{base}/large.jpg", "thumb": f"{base}/thumb.jpg"},
                         captured_at="2026-11-01T09:15:00Z", gps={"lat": 39.92, "lon": 116.44})
     else:
-        defaults = dict(reject_reason="not an image or video we accept")
+        defaults = dict(reject_reason="not_an_allowed_type")
     for name, value in {**defaults, **fields}.items():
         setattr(media, name, value)
     media.save()
@@ -186,7 +186,7 @@ def test_a_rejected_item_shows_why(client):
     reports.on_media_processed(report_id, processed(report_id, evidence_id, "rejected"))
     [item] = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
     assert item["status"] == "rejected"
-    assert item["reject_reason"] == "not an image or video we accept"
+    assert item["reject_reason"] == "not_an_allowed_type"
     assert "thumb_url" not in item
 
 

@@ -5,7 +5,7 @@ import re
 
 from chalice import Blueprint
 
-from chalicelib.api.authz import STAFF, authorize
+from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import parse_body
 from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import parse_limit
@@ -17,6 +17,7 @@ from chalicelib.reports.bodies import (
     ReportChange,
     RevealRequest,
 )
+from chalicelib.roles import STAFF, Role
 
 bp = Blueprint(__name__)
 
@@ -69,7 +70,7 @@ def change_report(report_id):
 
 @bp.route("/admin/reports/{report_id}/reveal", methods=["POST"])
 def reveal_reporter(report_id):
-    admin = authorize(bp.current_request, "admin")
+    admin = authorize(bp.current_request, Role.ADMIN)
     body = parse_body(bp.current_request, RevealRequest)
     return triage.reveal(admin, report_id, body.reason)
 

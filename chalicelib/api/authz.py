@@ -5,10 +5,8 @@ bearer token is missing or invalid, 403 when the role is not among those allowed
 """
 
 from chalicelib.errors import ErrorCode, Forbidden, Unauthorized
+from chalicelib.roles import ANYONE_SIGNED_IN
 from chalicelib.tokens import InvalidToken, Principal, verify_access_token
-
-STAFF = ("officer", "admin")
-ANYONE_SIGNED_IN = ("citizen", "officer", "admin")
 
 
 def authorize(request, *roles: str) -> Principal:

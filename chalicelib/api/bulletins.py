@@ -17,19 +17,20 @@ import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib import bulletins
-from chalicelib.api.authz import STAFF, authorize
+from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import convert_body, parse_body
 from chalicelib.bulletins.fields import (
-    CATEGORIES,
+    BulletinCategory,
     BulletinDraft,
+    BulletinStatus,
     District,
     ImageUploadRequest,
     LifecycleMove,
 )
-from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
 from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import parse_limit
+from chalicelib.roles import STAFF
 
 bp = Blueprint(__name__)
 
@@ -41,8 +42,8 @@ def list_bulletins():
     request = bp.current_request
     query = request.query_params or {}
     page = bulletins.list_page(
-        status=_query_param(query, "status", Literal[STATUSES], "published"),
-        category=_query_param(query, "category", Literal[CATEGORIES]),
+        status=_query_param(query, "status", BulletinStatus, BulletinStatus.PUBLISHED),
+        category=_query_param(query, "category", BulletinCategory),
         district=_query_param(query, "district", District),
         include_expired=_query_param(query, "include_expired", Literal["true", "false"]) == "true",
         limit=parse_limit(query), cursor=query.get("cursor"))

@@ -7,7 +7,9 @@ the dead-letter queue for ops.
 
 from chalice import Blueprint
 
-from chalicelib import observability
+# Imported for what importing them does: each owner of media registers with
+# chalicelib.media.owners, which the worker tells of every finished item.
+from chalicelib import bulletins, observability, reports  # noqa: F401
 from chalicelib.media.s3_events import created_objects
 from chalicelib.settings import resource_name
 

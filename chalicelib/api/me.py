@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.authz import authorize
 from chalicelib.auth import accounts
+from chalicelib.clock import iso
 
 bp = Blueprint(__name__)
 
@@ -17,7 +18,7 @@ bp = Blueprint(__name__)
 def get_me():
     user = accounts.profile(authorize(bp.current_request).user_id)
     return {"id": user.user_id, "phone": user.phone, "role": user.role,
-            "created_at": user.created_at.isoformat()}
+            "created_at": iso(user.created_at)}
 
 
 @bp.route("/me", methods=["DELETE"])

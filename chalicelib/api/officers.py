@@ -16,19 +16,20 @@ from chalice import Blueprint, Response
 from chalicelib.api.authz import authorize
 from chalicelib.auth import accounts, phones
 from chalicelib.errors import ErrorCode, NotFound
+from chalicelib.roles import Role
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/admin/officers/{phone}", methods=["PUT"])
 def grant_officer(phone):
-    admin = authorize(bp.current_request, "admin")
+    admin = authorize(bp.current_request, Role.ADMIN)
     return accounts.set_officer(admin, phones.normalise(unquote(phone)), officer=True)
 
 
 @bp.route("/admin/officers/{phone}", methods=["DELETE"])
 def revoke_officer(phone):
-    admin = authorize(bp.current_request, "admin")
+    admin = authorize(bp.current_request, Role.ADMIN)
     if accounts.set_officer(admin, phones.normalise(unquote(phone)), officer=False) is None:
         raise NotFound("No one with this number is an officer.", code=ErrorCode.NOT_AN_OFFICER)
     return Response(body="", status_code=204)

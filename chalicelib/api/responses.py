@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
+from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
-
-Role = Literal["citizen", "officer", "admin"]
+from chalicelib.media import MediaStatus, RejectReason
+from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
+from chalicelib.roles import ActorRole, Role
 
 
 class ErrorDetail(Struct):
@@ -59,7 +61,7 @@ class OfficerGrant(Struct):
 
 class AuditActor(Struct):
     id: str
-    role: Role | Literal["system"]  # "system": what the app did by itself
+    role: ActorRole
 
 
 class AuditEventView(Struct):
@@ -104,13 +106,13 @@ class BulletinImage(Struct):
 
 class BulletinSummary(Struct, kw_only=True):
     id: str
-    status: Literal["published", "resolved", "retracted"]
-    category: Literal["key_case", "missing_person", "lost_and_found", "suspect", "vehicle"]
+    status: BulletinStatus
+    category: BulletinCategory
     title: str
     district: str
     contact: str
     expires_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     note: str | None
     reason: str | None
     published_at: datetime
@@ -138,14 +140,14 @@ class LocationView(Struct):
 
 class EvidenceView(Struct, kw_only=True):
     evidence_id: str
-    status: Literal["pending", "ready", "rejected"]
+    status: MediaStatus
     content_type: str
     created_at: datetime
     kind: Literal["image", "video"] | None = None
     width: int | None = None
     height: int | None = None
     duration_seconds: float | None = None
-    reject_reason: str | None = None
+    reject_reason: RejectReason | None = None
     thumb_url: str | None = None
     large_url: str | None = None
     poster_url: str | None = None
@@ -153,8 +155,8 @@ class EvidenceView(Struct, kw_only=True):
 
 class ReportSummary(Struct, kw_only=True):
     report_id: str
-    category: str
-    status: Literal["submitted", "in_review", "actioned", "dismissed"]
+    category: ReportCategory
+    status: ReportStatus
     description: str
     occurred_at: datetime
     created_at: datetime
@@ -188,7 +190,7 @@ class OfficerReportSummary(ReportSummary, kw_only=True):
 class OfficerNote(Struct):
     note_id: str
     text: str
-    visibility: Literal["internal", "reporter"]
+    visibility: NoteVisibility
     author_id: str
     created_at: datetime
 

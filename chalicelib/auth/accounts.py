@@ -8,19 +8,19 @@ reports, back to the number.
 """
 
 import logging
-import uuid
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import audit, observability
+from chalicelib import audit, clock, observability
 from chalicelib.auth import codes, phones, sessions
 from chalicelib.errors import Conflict, ErrorCode, Unauthorized
+from chalicelib.roles import ActorRole, Role
 from chalicelib.settings import settings
+from chalicelib.storage import new_id
 from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
 
-BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role="system")
+BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role=ActorRole.SYSTEM)
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ def sign_in(phone: str, code: str) -> sessions.Session:
     """
     codes.use_code(phone, code)
     claim = _claim(phone)
-    before = claim.role if claim else "citizen"
-    role = "admin" if phone == settings().bootstrap_admin else before
-    user_id = claim.user_id if claim else uuid.uuid4().hex
+    before = claim.role if claim else Role.CITIZEN
+    role = Role.ADMIN if phone == settings().bootstrap_admin else before
+    user_id = claim.user_id if claim else new_id()
     try:
         with write_transaction() as transaction:
             _hold_role(transaction, claim, user_id, phone, role)
@@ -81,15 +81,15 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     its audit event in the same transaction. Granting to a number that has not signed
     up yet registers it. Returns the holder, or None when there is nothing to revoke.
     """
-    role = "officer" if officer else "citizen"
+    role = Role.OFFICER if officer else Role.CITIZEN
     claim = _claim(phone)
-    before = claim.role if claim else "citizen"
-    if before == "admin":
+    before = claim.role if claim else Role.CITIZEN
+    if before == Role.ADMIN:
         raise Conflict("This number belongs to an admin; admins are not changed here.",
                        code=ErrorCode.IS_ADMIN)
-    if not officer and before != "officer":
+    if not officer and before != Role.OFFICER:
         return None
-    user_id = claim.user_id if claim else uuid.uuid4().hex
+    user_id = claim.user_id if claim else new_id()
     if before != role:
         try:
             with write_transaction() as transaction:
@@ -115,7 +115,7 @@ def _hold_role(transaction, claim: PhoneClaim | None, user_id: str, phone: str,
     """The number's user has `role` after the transaction: registered if new."""
     if claim is None:
         _register(transaction, User(user_id, phone=phone, role=role,
-                                    created_at=datetime.now(UTC)))
+                                    created_at=clock.now()))
     else:
         _set_role(transaction, claim, role)
 

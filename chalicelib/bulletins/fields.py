@@ -8,6 +8,7 @@ Lengths count characters, not bytes, so Chinese text gets the same room as Engli
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
@@ -28,7 +29,24 @@ def text(max_length: int):
 
 UtcTime = Annotated[datetime, Meta(tz=True)]
 District = line(64)
-Outcome = Literal["found", "arrested", "recovered", "returned", "closed"]
+
+
+class BulletinStatus(StrEnum):
+    PUBLISHED = "published"
+    RESOLVED = "resolved"    # with an outcome
+    RETRACTED = "retracted"  # with a public reason
+
+
+class Outcome(StrEnum):
+    """How a resolved bulletin ended."""
+
+    FOUND = "found"
+    ARRESTED = "arrested"
+    RECOVERED = "recovered"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+
 COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at")
 
 
@@ -50,7 +68,7 @@ class KeyCase(BulletinDraftBase, kw_only=True, tag="key_case"):
 class MissingPerson(BulletinDraftBase, kw_only=True, tag="missing_person"):
     name: line(100)
     sex: Literal["male", "female", "unknown"]
-    # At least one of age and date_of_birth (checked in chalicelib.bulletins).
+    # At least one of age and date_of_birth (checked in chalicelib.bulletins.lifecycle).
     age: Annotated[int, Meta(ge=0, le=130)] | None = None
     date_of_birth: date | None = None
     height_cm: Annotated[int, Meta(ge=30, le=250)] | None = None
@@ -90,17 +108,19 @@ class Vehicle(BulletinDraftBase, kw_only=True, tag="vehicle"):
 
 
 BulletinDraft = KeyCase | MissingPerson | LostAndFound | Suspect | Vehicle
-CATEGORIES = tuple(kind.__struct_config__.tag for kind in BulletinDraft.__args__)
+# The categories are the drafts' tags: defined there, once.
+CATEGORIES: tuple[str, ...] = tuple(kind.__struct_config__.tag for kind in BulletinDraft.__args__)
+BulletinCategory = Literal[CATEGORIES]
 
 
 class Resolve(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
-              tag="resolved"):
+              tag=BulletinStatus.RESOLVED.value):
     outcome: Outcome
     note: text(1000) | None = None
 
 
 class Retract(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
-              tag="retracted"):
+              tag=BulletinStatus.RETRACTED.value):
     reason: text(1000)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.media import RejectReason
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -27,9 +29,9 @@ MAX_PIXELS = 120_000_000
 
 class Rejected(Exception):
     """The file itself is unacceptable. Not transient: the item ends `rejected` with
-    this reason code and the queue message is consumed, not retried."""
+    this reason and the queue message is consumed, not retried."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: RejectReason):
         super().__init__(reason)
         self.reason = reason
 

@@ -5,19 +5,19 @@ through these functions to the person who filed it."""
 import logging
 import math
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import observability
+from chalicelib import clock, observability
 from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports import evidence
-from chalicelib.reports.bodies import EvidenceRequest, NewReport
-from chalicelib.reports.store import condition_failed, find, queue_key
+from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
+from chalicelib.reports.store import find, queue_key
 from chalicelib.settings import settings
+from chalicelib.storage import condition_failed, new_id
 from chalicelib.tables import Report, ReportLocation, ReportQuota
 from chalicelib.tokens import Principal
 
@@ -30,17 +30,18 @@ logger = logging.getLogger(__name__)
 
 
 def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     if body.occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future.", code=ErrorCode.OCCURRED_IN_FUTURE,
                                field="occurred_at")
     _take_quota(reporter.user_id, now)
     report = Report(
-        uuid.uuid4().hex, reporter_id=reporter.user_id, alias=new_alias(),
+        new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
         location=ReportLocation(**msgspec.structs.asdict(body.location)),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
-        status="submitted", queue_key=queue_key("submitted", body.category),
+        status=ReportStatus.SUBMITTED,
+        queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
         bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0)
     report.save(condition=Report.report_id.does_not_exist())
     # Ids and the category only: the description and place are the reporter's words.

@@ -2,26 +2,27 @@
 sealed identity and original downloads. Every change and every disclosure is written
 to the audit trail; changes in the same transaction as the audit event."""
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
 
-from chalicelib import audit
+from chalicelib import audit, clock
 from chalicelib.errors import Conflict, ErrorCode, NotFound
+from chalicelib.media import MediaStatus
 from chalicelib.pagination import Page, query_page
-from chalicelib.reports.bodies import ReportChange
+from chalicelib.reports.bodies import ReportChange, ReportStatus
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, new_id
 from chalicelib.tables import AuditEvent, Report, ReportNote, User, write_transaction
 from chalicelib.tokens import Principal
 
 NEXT_STATUSES = {
-    "submitted": ("in_review",),
-    "in_review": ("actioned", "dismissed"),
-    "actioned": (),
-    "dismissed": (),
+    ReportStatus.SUBMITTED: (ReportStatus.IN_REVIEW,),
+    ReportStatus.IN_REVIEW: (ReportStatus.ACTIONED, ReportStatus.DISMISSED),
+    ReportStatus.ACTIONED: (),
+    ReportStatus.DISMISSED: (),
 }
 # Notes live on the report item; 50 notes of 2,000 characters keep it under 400 KB.
 MAX_NOTES = 50
@@ -45,7 +46,7 @@ def report(report_id: str) -> Report:
 def change(officer: Principal, report_id: str, body: ReportChange,
            now: datetime | None = None) -> Report:
     """Move the status and/or add a note; answers the report as changed."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     current = report(report_id)
     target = audit_target(report_id)
     actions = [Report.updated_at.set(now)]
@@ -66,7 +67,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         if len(current.notes) >= MAX_NOTES:
             raise Conflict(f"A report takes at most {MAX_NOTES} notes.",
                            code=ErrorCode.NOTE_LIMIT_REACHED)
-        note = ReportNote(note_id=uuid.uuid4().hex, text=body.note.text,
+        note = ReportNote(note_id=new_id(), text=body.note.text,
                           visibility=body.note.visibility, author_id=officer.user_id,
                           created_at=now)
         actions.append(Report.notes.set(Report.notes.append([note])))
@@ -96,7 +97,7 @@ def _update_with_audit(item: Report, actions: list, condition: Condition,
                 transaction.save(event, condition=audit.APPEND_ONLY)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:
             raise Conflict("The report changed while you worked on it; reload it and try "
                            "again.", code=ErrorCode.REPORT_CHANGED) from None
         raise
@@ -121,7 +122,7 @@ def original_download(officer: Principal, report_id: str, evidence_id: str) -> d
     item = evidence_of(report(report_id)).get(evidence_id)
     if item is None:
         raise NotFound("No such evidence on this report.", code=ErrorCode.EVIDENCE_NOT_FOUND)
-    if item["status"] != "ready":
+    if item["status"] != MediaStatus.READY:
         # Pending originals may not be there yet; rejected ones failed the worker's
         # checks (not an image or video we accept) and are not handed to officers.
         raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "

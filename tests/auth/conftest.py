@@ -6,12 +6,13 @@ import os
 import random
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib import tables
-from chalicelib.auth import accounts, clock, limits, phones
+from chalicelib import clock, tables
+from chalicelib.auth import accounts, limits, phones
 from chalicelib.settings import settings
 
 
@@ -41,7 +42,7 @@ def stage_settings(monkeypatch):
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    """The sign-in clock, frozen; move it with `frozen_clock.advance(seconds)`."""
+    """The app's clock, frozen; move it with `frozen_clock.advance(seconds)`."""
 
     class Clock:
         now = time.time()
@@ -50,7 +51,7 @@ def frozen_clock(monkeypatch):
             self.now += seconds
 
     fake = Clock()
-    monkeypatch.setattr(clock, "now", lambda: fake.now)
+    monkeypatch.setattr(clock, "now", lambda: datetime.fromtimestamp(fake.now, UTC))
     return fake
 
 
