@@ -16,6 +16,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import parse_body
 from chalicelib.auth import accounts, codes, phones, sessions
+from chalicelib.patterns import whole
 
 bp = Blueprint(__name__)
 
@@ -29,7 +30,7 @@ class CodeRequest(msgspec.Struct):
 
 class SignInRequest(msgspec.Struct):
     phone: str
-    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+    code: Annotated[str, msgspec.Meta(pattern=whole("[0-9]{6}"))]
 
 
 class RefreshRequest(msgspec.Struct):

@@ -4,10 +4,12 @@ its errors into 400s naming the field."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
+
+from chalicelib.patterns import whole
 
 
 class ReportCategory(StrEnum):
@@ -37,9 +39,10 @@ class NoteVisibility(StrEnum):
 
 CATEGORIES: tuple[str, ...] = tuple(ReportCategory)
 STATUSES: tuple[str, ...] = tuple(ReportStatus)
+COORDINATES = ("latitude", "longitude", "accuracy_m")
 # Ids other modules hand out (bulletins): bounded, so a key never reaches DynamoDB's limits.
 FOREIGN_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
-ForeignId = Annotated[str, Meta(pattern=f"^{FOREIGN_ID_PATTERN}$")]
+ForeignId = Annotated[str, Meta(pattern=whole(FOREIGN_ID_PATTERN))]
 
 
 def nonblank(min_length: int, max_length: int) -> type[str]:
@@ -48,6 +51,21 @@ def nonblank(min_length: int, max_length: int) -> type[str]:
 
 
 class Location(msgspec.Struct, forbid_unknown_fields=True):
+    # __post_init__'s two rules in JSON Schema (msgspec's schemas cannot say them; the
+    # OpenAPI document adds this to the struct's): the coordinates and their accuracy
+    # come all together or not at all, and coordinates or an address are given.
+    CROSS_FIELD_SCHEMA: ClassVar[dict] = {"allOf": [
+        {"anyOf": [
+            {"properties": {name: {"type": "number"} for name in COORDINATES},
+             "required": list(COORDINATES)},
+            {"properties": {name: {"type": "null"} for name in COORDINATES}},
+        ]},
+        {"anyOf": [
+            {"properties": {"latitude": {"type": "number"}}, "required": ["latitude"]},
+            {"properties": {"address": {"type": "string"}}, "required": ["address"]},
+        ]},
+    ]}
+
     latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
     accuracy_m: Annotated[float, Meta(gt=0, le=100_000)] | None = None
