@@ -12,10 +12,12 @@ tests/test_admin_site_contract.py fails while either file differs from what this
 """
 
 import json
+import typing
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+import msgspec
 from msgspec import inspect
 
 from chalicelib.bulletins import fields as bulletin_fields
@@ -51,18 +53,18 @@ def enums() -> dict:
 
 
 def bulletin_fields_json() -> dict:
-    drafts = {kind.__struct_config__.tag: inspect.type_info(kind).fields
+    drafts = {kind.__struct_config__.tag: _fields(kind)
               for kind in bulletin_fields.BulletinDraft.__args__}
     common = [field for field in next(iter(drafts.values()))
-              if field.name in bulletin_fields.COMMON_FIELDS]
+              if field["name"] in bulletin_fields.COMMON_FIELDS]
     return {
         "_comment": f"{GENERATED} The fields an officer fills in for each bulletin category, "
                     "as the API takes them (chalicelib/bulletins/fields.py). Types: line (one "
                     "line), text (several lines), datetime, date, int, choice, bool, list (one "
                     "item a line).",
-        "common": [_field(field) for field in common],
-        "categories": {category: [_field(field) for field in fields
-                                  if field.name not in bulletin_fields.COMMON_FIELDS]
+        "common": common,
+        "categories": {category: [field for field in fields
+                                  if field["name"] not in bulletin_fields.COMMON_FIELDS]
                        for category, fields in drafts.items()},
         "outcomes": list(Outcome),
         "statuses": list(BulletinStatus),
@@ -70,11 +72,13 @@ def bulletin_fields_json() -> dict:
     }
 
 
-def _field(field: inspect.Field) -> dict:
-    return {"name": field.name, **_described(field.type), "required": field.required}
+def _fields(struct: type) -> list[dict]:
+    declared = {field.name: field.type for field in msgspec.structs.fields(struct)}
+    return [{"name": field.name, **_described(field.type, declared[field.name]),
+             "required": field.required} for field in inspect.type_info(struct).fields]
 
 
-def _described(type_info: inspect.Type) -> dict:
+def _described(type_info: inspect.Type, declared) -> dict:
     """A msgspec field type in bulletin-fields.json's terms."""
     if isinstance(type_info, inspect.UnionType):
         [type_info] = [kind for kind in type_info.types if not isinstance(kind, inspect.NoneType)]
@@ -84,12 +88,21 @@ def _described(type_info: inspect.Type) -> dict:
     if isinstance(type_info, inspect.IntType):
         return {"type": "int", "min": type_info.ge, "max": type_info.le}
     if isinstance(type_info, inspect.LiteralType):
-        return {"type": "choice", "options": list(type_info.values)}
+        # In the order the struct declares them (inspect sorts them).
+        return {"type": "choice", "options": _choices(declared)}
     if isinstance(type_info, inspect.ListType):
         return {"type": "list", "max": type_info.item_type.max_length,
                 "max_items": type_info.max_length}
     return {inspect.DateTimeType: {"type": "datetime"}, inspect.DateType: {"type": "date"},
             inspect.BoolType: {"type": "bool"}}[type(type_info)]
+
+
+def _choices(declared) -> list:
+    """The values of a Literal, out of an Optional or Annotated around it."""
+    if typing.get_origin(declared) is typing.Literal:
+        return list(typing.get_args(declared))
+    return [value for part in typing.get_args(declared) if part is not type(None)
+            for value in _choices(part)]
 
 
 FILES: dict[Path, Callable[[], dict]] = {SITE / "enums.json": enums,
