@@ -13,7 +13,7 @@ import pytest
 from chalicelib.bulletins import fields as bulletin_fields
 from chalicelib.bulletins.fields import BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
-from chalicelib.media import RejectReason
+from chalicelib.media import MediaKind, RejectReason
 from chalicelib.reports.bodies import ReportCategory, ReportStatus
 from local import admin_site
 from local.bootstrap import load_template
@@ -64,6 +64,7 @@ def test_every_message_the_scripts_name_exists():
     ("bulletin_category", bulletin_fields.CATEGORIES),
     ("bulletin_status", tuple(BulletinStatus)),
     ("outcome", tuple(Outcome)),
+    ("evidence.kind", tuple(MediaKind)),
     ("evidence.reject", tuple(RejectReason)),
 ])
 def test_every_value_the_api_sends_has_a_name_in_both_languages(group, values):

@@ -1,5 +1,8 @@
 """The response bodies of the API as msgspec structs: the other half of the contract
-(the request structs live beside their routes). Handlers build plain dicts; the OpenAPI
+(the request structs live with their domain, in chalicelib/reports/bodies.py and
+chalicelib/bulletins/fields.py, or beside their routes). Every enumeration here is the
+domain's own (roles, statuses, categories, error codes), never a copy. Handlers build
+plain dicts; the OpenAPI
 document (chalicelib/api/openapi.py) is generated from these structs, and
 tests/test_openapi.py checks every JSON answer the test suite receives against it.
 
@@ -14,7 +17,7 @@ from msgspec import Struct
 
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
-from chalicelib.media import MediaStatus, RejectReason
+from chalicelib.media import MediaKind, MediaStatus, RejectReason
 from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
 from chalicelib.roles import ActorRole, Role
 
@@ -143,14 +146,14 @@ class EvidenceView(Struct, kw_only=True):
     status: MediaStatus
     content_type: str
     created_at: datetime
-    kind: Literal["image", "video"] | None = None
+    kind: MediaKind | None = None
     width: int | None = None
     height: int | None = None
     duration_seconds: float | None = None
     reject_reason: RejectReason | None = None
+    # Once ready: the derivatives. A video's are its poster frame (the first keyframe).
     thumb_url: str | None = None
     large_url: str | None = None
-    poster_url: str | None = None
 
 
 class ReportSummary(Struct, kw_only=True):

@@ -11,6 +11,13 @@ UPLOAD_PREFIX = "uploads/"
 DERIVATIVE_PREFIX = "derivatives/"
 
 
+class MediaKind(StrEnum):
+    """What a file is, as the top level of its content type says."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+
+
 class MediaStatus(StrEnum):
     """Where an uploaded item (a report's evidence, a bulletin's image) stands."""
 

@@ -1,7 +1,8 @@
 """What the evidence worker makes of one original, shared by images and videos.
 
-Pillow is imported inside functions: this module is loaded with the worker, and the
-API function (which has no media layer) imports the worker's module too.
+Pillow is imported inside the functions that use it, as PyAV is in videos.py: the media
+libraries (in a layer only the worker's Lambda has) load when a file is first decoded,
+not whenever the worker's modules are imported.
 """
 
 from __future__ import annotations

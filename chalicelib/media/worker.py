@@ -29,6 +29,7 @@ from chalicelib import clock, observability
 from chalicelib.media import (
     DERIVATIVE_PREFIX,
     UPLOAD_PREFIX,
+    MediaKind,
     MediaStatus,
     RejectReason,
     owners,
@@ -51,7 +52,7 @@ UPLOAD_KEY = re.compile(re.escape(UPLOAD_PREFIX) + r"(?P<owner_type>[a-z_]{1,32}
                         rf"(?P<owner_id>[A-Za-z0-9_-]{{1,128}})/(?P<media_id>{ID_PATTERN})")
 CHUNK_BYTES = 1024 * 1024
 # What a file that no decoder can read is, by the kind its bytes claim.
-CORRUPT = {"image": RejectReason.CORRUPT_IMAGE, "video": RejectReason.CORRUPT_VIDEO}
+CORRUPT = {MediaKind.IMAGE: RejectReason.CORRUPT_IMAGE, MediaKind.VIDEO: RejectReason.CORRUPT_VIDEO}
 
 
 def process_object(created: CreatedObject) -> None:
@@ -111,7 +112,7 @@ def _examine(bucket: str, media: Media) -> dict:
             return {"reject_reason": RejectReason.TYPE_MISMATCH, **known}
         if size > {**uploads.IMAGE_TYPES, **uploads.VIDEO_TYPES}[file_type.content_type]:
             return {"reject_reason": RejectReason.TOO_LARGE, **known}
-        if file_type.kind == "image":
+        if file_type.kind == MediaKind.IMAGE:
             original = io.BytesIO()
             known["sha256"] = _copy(head, body, original)
             return {**known, **_analysed(media, file_type, original)}
@@ -141,7 +142,7 @@ def _analysed(media: Media, file_type: FileType, original) -> dict:
     rejected, never retried. Storing the derivatives afterwards may raise, and retry.
     """
     try:
-        if file_type.kind == "image":
+        if file_type.kind == MediaKind.IMAGE:
             analysis = analyze_image(original, file_type)
         else:
             analysis = analyze_video(original, file_type)

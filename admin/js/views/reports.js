@@ -4,7 +4,8 @@
 import { api, currentUser } from "../api.js";
 import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
-import { MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus, Role }
+import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
+  Role }
   from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
 
@@ -150,7 +151,7 @@ class ReportView {
       onclick: async () => showImage((await this.fresh(item)).large_url, caption) },
     h("img", { src: item.thumb_url, alt: t("evidence.thumb_alt",
       { kind: label("evidence.kind", item.kind) }) }),
-    item.kind === "video" ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
+    item.kind === MediaKind.VIDEO ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
     h("figcaption", {}, meta,
       item.captured_at ? h("span", { class: "muted" },
         ` · ${t("evidence.captured")} ${formatTime(item.captured_at)}`) : null,
