@@ -8,6 +8,5 @@ if (!response.ok) throw new Error(`enums.json: ${response.status}`);
 
 export const {
   Role, ReportCategory, ReportStatus, NoteVisibility, BulletinStatus, MediaKind, MediaStatus,
-  ErrorCode,
-  STAFF, NEXT_STATUSES, ID_PATTERN,
+  ErrorCode, STAFF, NEXT_STATUSES, ID_PATTERN,
 } = await response.json();

@@ -11,6 +11,11 @@ UPLOAD_PREFIX = "uploads/"
 DERIVATIVE_PREFIX = "derivatives/"
 
 
+def owner_key(owner_type: str, owner_id: str) -> str:
+    """Media.owner: whose item it is ("report#<id>"), the partition of its records."""
+    return f"{owner_type}#{owner_id}"
+
+
 class MediaKind(StrEnum):
     """What a file is, as the top level of its content type says."""
 

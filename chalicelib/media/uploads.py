@@ -8,7 +8,7 @@ may lie about the type.
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, UnsupportedMediaType, ValidationFailed
-from chalicelib.media import UPLOAD_PREFIX
+from chalicelib.media import UPLOAD_PREFIX, owner_key
 from chalicelib.settings import settings
 from chalicelib.storage import new_id, s3_client
 from chalicelib.tables import Media
@@ -39,7 +39,7 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
                                f"{content_type}", code=ErrorCode.FILE_TOO_LARGE, field="size")
     media_id = new_id()
     key = f"{UPLOAD_PREFIX}{owner_type}/{owner_id}/{media_id}"
-    Media(f"{owner_type}#{owner_id}", media_id, content_type=content_type, declared_size=size,
+    Media(owner_key(owner_type, owner_id), media_id, content_type=content_type, declared_size=size,
           object_key=key, created_at=clock.now()).save(
         condition=Media.media_id.does_not_exist())
     post = s3_client().generate_presigned_post(

@@ -32,6 +32,7 @@ from chalicelib.media import (
     MediaKind,
     MediaStatus,
     RejectReason,
+    owner_key,
     owners,
     uploads,
 )
@@ -76,7 +77,7 @@ def _media_of(created: CreatedObject) -> Media | None:
     if match is None:
         logger.warning("ignored an object outside the upload layout: %r", created.key)
         return None
-    owner = f"{match['owner_type']}#{match['owner_id']}"
+    owner = owner_key(match["owner_type"], match["owner_id"])
     try:
         # Consistent: start_upload wrote the record just before the upload began.
         media = Media.get(owner, match["media_id"], consistent_read=True)

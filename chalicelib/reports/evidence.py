@@ -15,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib import clock
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, ErrorCode
-from chalicelib.media import MediaStatus, owners
+from chalicelib.media import MediaStatus, owner_key, owners
 from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, start_upload
 from chalicelib.reports.bodies import EvidenceRequest, ReportStatus
 from chalicelib.reports.store import find
@@ -55,7 +55,7 @@ def start(report: Report, request: EvidenceRequest) -> dict:
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        Media(f"{OWNER_TYPE}#{report.report_id}", evidence_id).delete()
+        Media(owner_key(OWNER_TYPE, report.report_id), evidence_id).delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
         raise Conflict("The report changed meanwhile; try again.",
                        code=ErrorCode.REPORT_CHANGED) from None

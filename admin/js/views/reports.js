@@ -5,8 +5,7 @@ import { api, currentUser } from "../api.js";
 import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
 import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
-  Role }
-  from "../enums.js";
+  Role } from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
 
 export const CATEGORIES = Object.values(ReportCategory);
