@@ -84,7 +84,7 @@ class Media(Model):
     object_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     # Set by the evidence worker:
-    kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
+    kind = UnicodeAttribute(null=True)               # a MediaKind, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
     width = NumberAttribute(null=True)
@@ -93,7 +93,7 @@ class Media(Model):
     derivatives = MapAttribute(null=True)            # {"large": 1280 px key, "thumb": 320 px}
     captured_at = UnicodeAttribute(null=True)        # from the original's metadata; officers only
     gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
-    reject_reason = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)      # a RejectReason
     processed_at = UTCDateTimeAttribute(null=True)
 
 
@@ -102,7 +102,7 @@ class ReportNote(MapAttribute):
 
     note_id = UnicodeAttribute()
     text = UnicodeAttribute()
-    visibility = UnicodeAttribute()                  # internal | reporter
+    visibility = UnicodeAttribute()                  # a NoteVisibility
     author_id = UnicodeAttribute()                   # the officer; never shown to the reporter
     created_at = UTCDateTimeAttribute()
 
@@ -163,13 +163,13 @@ class Report(Model):
     report_id = UnicodeAttribute(hash_key=True)
     reporter_id = UnicodeAttribute()
     alias = UnicodeAttribute()                       # "Reporter-7F3K", random per report
-    category = UnicodeAttribute()
+    category = UnicodeAttribute()                    # a ReportCategory
     description = UnicodeAttribute()
     location = ReportLocation()
     occurred_at = UTCDateTimeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    status = UnicodeAttribute()                      # submitted | in_review | actioned | dismissed
+    status = UnicodeAttribute()                      # a ReportStatus
     queue_key = UnicodeAttribute()                   # "<status>#<category>"
     bulletin_id = UnicodeAttribute(null=True)        # set when the report is a clue on a bulletin
     notes = ListAttribute(of=ReportNote, default=list)
@@ -210,15 +210,15 @@ class Bulletin(Model):
 
     Meta = _meta("bulletins")
     bulletin_id = UnicodeAttribute(hash_key=True)
-    category = UnicodeAttribute()                    # key_case | missing_person | …
-    status = UnicodeAttribute()                      # published | resolved | retracted
+    category = UnicodeAttribute()                    # a bulletin draft's tag
+    status = UnicodeAttribute()                      # a BulletinStatus
     title = UnicodeAttribute()
     body = UnicodeAttribute()
     district = UnicodeAttribute()
     contact = UnicodeAttribute()
     details = JSONAttribute()                        # the category's own typed fields
     images = MapAttribute(default=dict)              # media id → {large, thumb, width, …}
-    outcome = UnicodeAttribute(null=True)            # found | arrested | … once resolved
+    outcome = UnicodeAttribute(null=True)            # an Outcome, once resolved
     note = UnicodeAttribute(null=True)               # public note with the outcome
     reason = UnicodeAttribute(null=True)             # public reason for a retraction
     published_at = UTCDateTimeAttribute()
