@@ -8,6 +8,7 @@ without the other.
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 from chalicelib import clock
 from chalicelib.pagination import Page, decode_cursor, encode_cursor
@@ -19,7 +20,23 @@ from chalicelib.tokens import Principal
 APPEND_ONLY = AuditEvent.at_event.does_not_exist()
 
 
-def event(actor: Principal, action: str, target: str, details: dict | None = None) -> AuditEvent:
+class AuditAction(StrEnum):
+    """What an officer or admin did (or the app, for the bootstrap admin)."""
+
+    ROLE_CHANGE = "role.change"
+    REPORT_STATUS_CHANGED = "report.status_changed"
+    REPORT_NOTE_ADDED = "report.note_added"
+    REPORT_IDENTITY_REVEALED = "report.identity_revealed"
+    REPORT_EVIDENCE_ORIGINAL_DOWNLOADED = "report.evidence_original_downloaded"
+    BULLETIN_PUBLISH = "bulletin.publish"
+    BULLETIN_EDIT = "bulletin.edit"
+    BULLETIN_RESOLVE = "bulletin.resolve"
+    BULLETIN_RETRACT = "bulletin.retract"
+    BULLETIN_IMAGE_UPLOAD = "bulletin.image_upload"
+
+
+def event(actor: Principal, action: AuditAction, target: str,
+          details: dict | None = None) -> AuditEvent:
     """An unsaved event: save it with APPEND_ONLY, alone (record) or in the same
     transaction as the change it describes, so the change cannot happen unrecorded."""
     now = clock.now()
@@ -30,7 +47,8 @@ def event(actor: Principal, action: str, target: str, details: dict | None = Non
     )
 
 
-def record(actor: Principal, action: str, target: str, details: dict | None = None) -> None:
+def record(actor: Principal, action: AuditAction, target: str,
+           details: dict | None = None) -> None:
     event(actor, action, target, details).save(condition=APPEND_ONLY)
 
 

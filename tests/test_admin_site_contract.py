@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from chalicelib.audit import AuditAction
 from chalicelib.bulletins import fields as bulletin_fields
 from chalicelib.bulletins.fields import BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
@@ -65,6 +66,7 @@ def test_every_message_the_scripts_name_exists():
     ("bulletin_status", tuple(BulletinStatus)),
     ("outcome", tuple(Outcome)),
     ("evidence.kind", tuple(MediaKind)),
+    ("action", tuple(AuditAction)),
     ("evidence.reject", tuple(RejectReason)),
 ])
 def test_every_value_the_api_sends_has_a_name_in_both_languages(group, values):

@@ -7,6 +7,6 @@ const response = await fetch(new URL("../enums.json", import.meta.url), { cache:
 if (!response.ok) throw new Error(`enums.json: ${response.status}`);
 
 export const {
-  Role, ReportCategory, ReportStatus, NoteVisibility, BulletinStatus, MediaKind, MediaStatus,
+  Role, AuditAction, ReportCategory, ReportStatus, NoteVisibility, BulletinStatus, MediaKind, MediaStatus,
   ErrorCode, STAFF, NEXT_STATUSES, ID_PATTERN,
 } = await response.json();

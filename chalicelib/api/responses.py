@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
+from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
 from chalicelib.errors import ErrorCode
 from chalicelib.media import MediaKind, MediaStatus, RejectReason
@@ -71,7 +72,7 @@ class AuditEventView(Struct):
     id: str
     at: datetime
     actor: AuditActor
-    action: str
+    action: AuditAction
     target: str
     details: dict[str, Any]
 

@@ -12,6 +12,7 @@ import logging
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import audit, clock, observability
+from chalicelib.audit import AuditAction
 from chalicelib.auth import codes, phones, sessions
 from chalicelib.errors import Conflict, ErrorCode, Unauthorized
 from chalicelib.roles import ActorRole, Role
@@ -141,6 +142,6 @@ def _record_role_change(transaction, actor: Principal, user_id: str, phone: str,
                         before: str, after: str) -> None:
     # The target is the user id with only a hint of the number: the trail is
     # append-only and must not link the id to the number once the account is gone.
-    event = audit.event(actor, "role.change", f"user:{user_id}",
+    event = audit.event(actor, AuditAction.ROLE_CHANGE, f"user:{user_id}",
                         {"from": before, "to": after, "phone_hint": phones.hint(phone)})
     transaction.save(event, condition=audit.APPEND_ONLY)

@@ -7,6 +7,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from chalicelib import audit, clock
+from chalicelib.audit import AuditAction
 from chalicelib.bulletins.store import audit_target, read, refuse_if_closed
 from chalicelib.errors import Conflict, ErrorCode
 from chalicelib.media import MediaStatus, owners
@@ -31,7 +32,7 @@ def start_image_upload(officer: Principal, bulletin_id: str, content_type: str,
         raise Conflict(f"A bulletin shows at most {MAX_IMAGES} images.",
                        code=ErrorCode.TOO_MANY_IMAGES)
     ticket = start_upload(OWNER_TYPE, bulletin_id, content_type, size_bytes, IMAGE_TYPES)
-    audit.record(officer, "bulletin.image_upload", audit_target(bulletin_id),
+    audit.record(officer, AuditAction.BULLETIN_IMAGE_UPLOAD, audit_target(bulletin_id),
                  {"media_id": ticket["media_id"], "content_type": content_type})
     return ticket
 

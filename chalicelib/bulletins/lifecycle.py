@@ -15,6 +15,7 @@ import msgspec
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import audit, clock, observability
+from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import (
     COMMON_FIELDS,
     BulletinDraft,
@@ -66,7 +67,7 @@ def publish(officer: Principal, draft: BulletinDraft,
             raise Conflict("This Idempotency-Key was used to publish a different bulletin.",
                            code=ErrorCode.IDEMPOTENCY_KEY_REUSED) from None
         return first, False
-    audit.record(officer, "bulletin.publish", audit_target(bulletin_id),
+    audit.record(officer, AuditAction.BULLETIN_PUBLISH, audit_target(bulletin_id),
                  {"category": bulletin.category})
     logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
                                              "category": bulletin.category})
@@ -95,7 +96,7 @@ def edit(officer: Principal, current: Bulletin, draft: BulletinDraft,
         return current  # a repeat of an edit already made
     _write(officer, current, stored | listing_keys(current.status, current.category,
                                                    draft.district))
-    audit.record(officer, "bulletin.edit", audit_target(current.bulletin_id),
+    audit.record(officer, AuditAction.BULLETIN_EDIT, audit_target(current.bulletin_id),
                  {"fields": sorted(changed)})
     return current
 
@@ -106,10 +107,10 @@ def close(officer: Principal, current: Bulletin, move: LifecycleMove) -> Bulleti
     status = move.__struct_config__.tag
     if isinstance(move, Resolve):
         closing = {"outcome": move.outcome, "note": move.note}
-        action, details = "bulletin.resolve", {"outcome": move.outcome}
+        action, details = AuditAction.BULLETIN_RESOLVE, {"outcome": move.outcome}
     else:
         closing = {"reason": move.reason}
-        action, details = "bulletin.retract", {"reason": move.reason}
+        action, details = AuditAction.BULLETIN_RETRACT, {"reason": move.reason}
     if current.status == status and all(getattr(current, name) == value
                                         for name, value in closing.items()):
         return current

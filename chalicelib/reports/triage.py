@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
 
 from chalicelib import audit, clock
+from chalicelib.audit import AuditAction
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.media import MediaStatus
 from chalicelib.pagination import Page, query_page
@@ -60,7 +61,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
                            code=ErrorCode.ILLEGAL_STATUS_CHANGE)
         actions += [Report.status.set(body.status),
                     Report.queue_key.set(queue_key(body.status, current.category))]
-        events.append(audit.event(officer, "report.status_changed", target,
+        events.append(audit.event(officer, AuditAction.REPORT_STATUS_CHANGED, target,
                                   {"from": current.status, "to": body.status}))
     note = None
     if body.note is not None:
@@ -72,7 +73,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
                           created_at=now)
         actions.append(Report.notes.set(Report.notes.append([note])))
         condition &= size(Report.notes) < MAX_NOTES
-        events.append(audit.event(officer, "report.note_added", target,
+        events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
     _update_with_audit(current, actions, condition, events)
@@ -107,7 +108,7 @@ def reveal(admin: Principal, report_id: str, reason: str) -> dict:
     """The sealed reporter identity. Recorded before anything is disclosed: if the
     audit write fails, nothing is revealed."""
     sealed = report(report_id)
-    audit.record(admin, "report.identity_revealed", audit_target(report_id),
+    audit.record(admin, AuditAction.REPORT_IDENTITY_REVEALED, audit_target(report_id),
                  {"reason": reason})
     try:
         phone = User.get(sealed.reporter_id, consistent_read=True).phone
@@ -127,7 +128,7 @@ def original_download(officer: Principal, report_id: str, evidence_id: str) -> d
         # checks (not an image or video we accept) and are not handed to officers.
         raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "
                        "downloaded.", code=ErrorCode.EVIDENCE_NOT_READY)
-    audit.record(officer, "report.evidence_original_downloaded", audit_target(report_id),
+    audit.record(officer, AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
                  {"evidence_id": evidence_id})
     return {"url": presigned_get(item["object_key"], download_as=evidence_id),
             "expires_in": VIEW_URL_SECONDS}
