@@ -92,6 +92,14 @@ def document() -> dict:
     }
 
 
+def _description(contract: Contract) -> str:
+    if not contract.rules:
+        return contract.description
+    rules = "\n".join(f"- `{code}`: {rule}" for code, rule in sorted(contract.rules.items()))
+    return (f"{contract.description}\n\nBesides the schema, the server refuses with 400 "
+            f"(listed in x-server-rules):\n{rules}")
+
+
 def _first_paragraph(text: str | None) -> str:
     return " ".join((text or "").strip().split("\n\n")[0].split())
 
@@ -128,12 +136,14 @@ def _operation(contract: Contract, schema_of: dict) -> dict:
                       for status in _error_statuses(contract)})
     responses["default"] = response(0, r.ErrorBody, "An error")
     built = {"operationId": contract.operation_id, "summary": contract.summary,
-             "description": contract.description,
+             "description": _description(contract),
              "tags": [contract.tag],
              "parameters": [*_path_parameters(contract.path), *_query_parameters(contract),
                             *_header_parameters(contract)],
              "responses": responses,
              "security": [] if contract.allow is ANYONE else [{"bearer": []}]}
+    if contract.rules:
+        built["x-server-rules"] = sorted(contract.rules)
     if contract.body is not None:
         bodies = _bodies(contract)
         body_schema = ({"anyOf": [schema(kind) for kind in bodies]} if len(bodies) > 1

@@ -59,6 +59,9 @@ class Contract:
     more: dict[int, Any] = field(default_factory=dict)  # other successes → their struct
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
+    # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
+    # the rule. A body the schema accepts is refused with 400 for these alone.
+    rules: dict[str, str] = field(default_factory=dict)
 
     @property
     def tag(self) -> str:
@@ -84,14 +87,15 @@ class Blueprint(chalice.Blueprint):
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
-              errors: tuple[int, ...] = ()) -> Callable:
+              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None) -> Callable:
         (method,) = methods  # one contract per declaration
 
         def register(view: Callable) -> Callable:
             contract = Contract(
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
-                request_headers or {}, ok, answer, more or {}, headers or {}, errors)
+                request_headers or {}, ok, answer, more or {}, headers or {}, errors,
+                rules or {})
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
