@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from test_bulletins import draft
-from test_reports_evidence import JPEG, processed
-from test_reports_support import Caller, caller, file_report, report_body, send
+from support.api import Caller, caller, file_report, report_body, send
+from support.bulletins import draft
+from support.evidence import JPEG, processed
 
 from chalicelib import reports
 from chalicelib.tables import PhoneClaim, User

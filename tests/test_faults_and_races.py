@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import msgspec
 import pytest
 from pynamodb.exceptions import DoesNotExist
-from test_reports_support import caller, report_body, send
+from support.api import caller, report_body, send
 
 from chalicelib import sms
 from chalicelib.reports import filing

@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import boto3
 import pytest
 import requests
+from support.waiting import wait_until
 
 from chalicelib.errors import ValidationFailed
 from chalicelib.media import worker
@@ -22,16 +22,6 @@ from chalicelib.settings import resource_name, settings
 from local import config
 from local.bootstrap import bootstrap
 from local.emulator import free_port
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 @pytest.fixture

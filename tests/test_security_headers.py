@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from test_reports_support import caller, send
+from support.api import caller, send
 
 from chalicelib.api.security_headers import SECURITY_HEADERS
 

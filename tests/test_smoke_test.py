@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_bulletins import draft
-from test_local_stack import wait_until
+from support.bulletins import draft
+from support.waiting import wait_until
 
 from local import config
 from local.emulator import free_port

@@ -1,6 +1,5 @@
 """What the admin site's browser tests share: the whole local stack as `make dev` runs
-it, the SMS sink's codes, citizens working through the API, and Chromium. (No tests
-here.)"""
+it, the SMS sink's codes, citizens working through the API, and Chromium."""
 
 import io
 import json
@@ -9,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +18,7 @@ from PIL import Image
 
 from local import config
 from local.emulator import free_port
+from support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,15 +29,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 BOOTSTRAP_ADMIN = "+8613800000000"  # MASSES_BOOTSTRAP_ADMIN of the local stage
-
-
-def wait_for(read, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @dataclass
@@ -65,7 +55,7 @@ class Stack:
         url = f"http://{config.HOST}:{{}}".format
         stack = cls(url(ports["API_PORT"]), url(ports["ADMIN_PORT"]),
                     url(ports["SMS_SINK_PORT"]), process)
-        if not wait_for(stack.ready, timeout=90, interval=0.3):
+        if not wait_until(stack.ready, timeout=90, interval=0.3):
             stack.stop()
             raise RuntimeError(f"the local stack did not start; see {log}")
         return stack
@@ -102,7 +92,7 @@ class Stack:
         """The code in the first message to `phone` whose sid is not in `seen`."""
         def fresh():
             return [m for m in self.messages_to(phone) if m["sid"] not in seen]
-        messages = wait_for(fresh, timeout=10)
+        messages = wait_until(fresh, timeout=10)
         assert messages, f"no new SMS reached {phone}"
         return re.search(r"\b(\d{6})\b", messages[0]["body"]).group(1)
 
