@@ -33,6 +33,8 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
 EVIDENCE_TIMEOUT_MS = 30_000
 UI_TIMEOUT_MS = 10_000
 

@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from support.api import caller, file_report
 
+pytestmark = pytest.mark.fuzz
+
 FUZZ_EXAMPLES = int(os.environ.get("MASSES_FUZZ_EXAMPLES", "3"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -120,6 +120,7 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
     assert [(m["sid"], m["body"]) for m in listing["messages"]] == [(sid, "Masses 验证码 123456")]
 
 
+@pytest.mark.stack
 def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
     ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
              "ADMIN_PORT": free_port()}

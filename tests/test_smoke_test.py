@@ -17,6 +17,8 @@ from support.waiting import wait_until
 from local import config
 from local.emulator import free_port
 
+pytestmark = pytest.mark.stack
+
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_TEST = ROOT / "scripts" / "smoke_test.py"
 
