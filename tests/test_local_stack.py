@@ -5,9 +5,11 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import boto3
 import pytest
@@ -164,3 +166,76 @@ def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
 def _is_zombie(pid: str) -> bool:
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] == "Z"
+
+
+def start_dev(ports: dict[str, int], code: str = "from local.dev import main"):
+    env = {**os.environ, **{name: str(port) for name, port in ports.items()},
+           "API_RELOAD": "0"}
+    return subprocess.Popen([sys.executable, "-c", f"import sys; {code}; sys.exit(main())"],
+                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def dev_ports() -> dict[str, int]:
+    return {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
+            "ADMIN_PORT": free_port()}
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.stack
+def test_make_dev_exits_1_with_the_traceback_when_the_bootstrap_fails():
+    ports = dev_ports()
+    failing_bootstrap = ("import local.bootstrap\n"
+                         "def bootstrap():\n"
+                         "    raise RuntimeError('the emulator refused the evidence table')\n"
+                         "local.bootstrap.bootstrap = bootstrap\n"
+                         "from local.dev import main")
+    dev = start_dev(ports, failing_bootstrap)
+    try:
+        _, stderr = dev.communicate(timeout=60)
+    finally:
+        if dev.poll() is None:
+            os.killpg(dev.pid, signal.SIGKILL)
+    assert dev.returncode == 1, stderr
+    assert "Traceback" in stderr
+    assert "RuntimeError: the emulator refused the evidence table" in stderr
+    assert ("make dev: creating the stack in the emulator (local/bootstrap.py) failed; "
+            "stopping the stack") in stderr
+    assert not listening(ports["MOTO_PORT"]), "the emulator outlived make dev"
+
+
+@pytest.mark.stack
+def test_make_dev_exits_1_naming_the_part_that_died():
+    ports = dev_ports()
+    dev = start_dev(ports)
+    try:
+        api = f"http://127.0.0.1:{ports['API_PORT']}"
+
+        def healthy():
+            try:
+                return requests.get(f"{api}/health", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        [pump] = [pid for pid in children
+                  if "local.pump" in Path(f"/proc/{pid}/cmdline").read_text()]
+        os.kill(int(pump), signal.SIGKILL)
+        _, stderr = dev.communicate(timeout=60)
+    finally:
+        if dev.poll() is None:
+            os.killpg(dev.pid, signal.SIGKILL)
+    assert dev.returncode == 1, stderr
+    assert (f"make dev: evidence pump (pid {pump}) exited by itself with -9; "
+            "stopping the stack") in stderr
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), f"child {pid} survived"
