@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from support.dev_stack import answers_health, dev_environment, dev_ports
 from support.waiting import wait_until
 
 from chalicelib.errors import ValidationFailed
@@ -23,7 +24,6 @@ from chalicelib.media.uploads import IMAGE_TYPES, start_upload
 from chalicelib.settings import resource_name, settings
 from local import config
 from local.bootstrap import bootstrap
-from local.emulator import free_port
 
 
 @pytest.fixture
@@ -124,10 +124,9 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
 
 @pytest.mark.stack
 def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
-    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
-             "ADMIN_PORT": free_port()}
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
-    dev = subprocess.Popen([sys.executable, "-m", "local.dev"], env=env, text=True,
+    ports = dev_ports()
+    dev = subprocess.Popen([sys.executable, "-m", "local.dev"], text=True,
+                           env=dev_environment(ports, reload=True),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
     lines: list[str] = []
@@ -135,14 +134,8 @@ def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
     reader.start()
     try:
         api = f"http://127.0.0.1:{ports['API_PORT']}"
-
-        def healthy():
-            try:
-                return requests.get(f"{api}/health", timeout=1).json() == {"status": "ok"}
-            except requests.RequestException:
-                return False
-
-        assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        assert wait_until(lambda: answers_health(api), timeout=90, interval=0.5), \
+            "chalice local never answered"
         assert wait_until(lambda: any("Masses runs on loopback" in line for line in lines),
                           timeout=10), "make dev never said what runs where"
         sink = requests.get(f"http://127.0.0.1:{ports['SMS_SINK_PORT']}/2010-04-01/Accounts/"
@@ -169,16 +162,9 @@ def _is_zombie(pid: str) -> bool:
 
 
 def start_dev(ports: dict[str, int], code: str = "from local.dev import main"):
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()},
-           "API_RELOAD": "0"}
     return subprocess.Popen([sys.executable, "-c", f"import sys; {code}; sys.exit(main())"],
-                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-
-
-def dev_ports() -> dict[str, int]:
-    return {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
-            "ADMIN_PORT": free_port()}
+                            env=dev_environment(ports), text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
 
 
 def listening(port: int) -> bool:
@@ -217,14 +203,8 @@ def test_make_dev_exits_1_naming_the_part_that_died():
     dev = start_dev(ports)
     try:
         api = f"http://127.0.0.1:{ports['API_PORT']}"
-
-        def healthy():
-            try:
-                return requests.get(f"{api}/health", timeout=1).status_code == 200
-            except requests.RequestException:
-                return False
-
-        assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        assert wait_until(lambda: answers_health(api), timeout=90, interval=0.5), \
+            "chalice local never answered"
         children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
                                   text=True).stdout.split()
         [pump] = [pid for pid in children

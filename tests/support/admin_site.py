@@ -17,7 +17,7 @@ import requests
 from PIL import Image
 
 from local import config
-from local.emulator import free_port
+from support.dev_stack import dev_environment, dev_ports
 from support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +42,8 @@ class Stack:
 
     @classmethod
     def start(cls, log: Path) -> "Stack":
-        ports = {name: free_port() for name in ("MOTO_PORT", "API_PORT", "SMS_SINK_PORT",
-                                                "ADMIN_PORT")}
-        # No reloading: other tests write files under the project while this stack runs.
-        env = {**os.environ, **{name: str(port) for name, port in ports.items()},
-               "API_RELOAD": "0"}
+        ports = dev_ports()
+        env = dev_environment(ports)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as output:
             process = subprocess.Popen([sys.executable, "-m", "local.dev"], cwd=ROOT, env=env,
