@@ -41,6 +41,7 @@ def packaged(tmp_path_factory) -> dict[str, Path]:
     return templates
 
 
+@pytest.mark.package
 @pytest.mark.parametrize("stage", STAGES)
 def test_package_passes_cfn_lint(packaged, stage):
     lint = subprocess.run([Path(sys.executable).with_name("cfn-lint"), packaged[stage]],
@@ -48,6 +49,7 @@ def test_package_passes_cfn_lint(packaged, stage):
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
+@pytest.mark.package
 def test_package_wires_the_worker_to_the_templates_queue(packaged):
     template = yaml.safe_load(packaged["prod"].read_text())
     resources = template["Resources"]
@@ -73,6 +75,7 @@ def test_stage_config_names_the_templates_resources():
         assert variables["MASSES_SSM_PREFIX"] == f"/masses/{stage}"
 
 
+@pytest.mark.package
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_function_with_its_layers_fits_lambdas_size_limit(packaged, stage):
     bundles = function_bundles(packaged[stage])
