@@ -29,7 +29,7 @@ import msgspec.inspect
 from chalicelib import roles
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.tokens import Principal
 
@@ -136,7 +136,7 @@ class Paging(msgspec.Struct, kw_only=True):
 
 # The paging parameters have codes of their own: an app says "page size" or starts the
 # list again, rather than "bad filter".
-_QUERY_ERROR_CODES = {"limit": "invalid_limit", "cursor": "invalid_cursor"}
+_QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVALID_CURSOR}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")
@@ -165,7 +165,7 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     except msgspec.ValidationError as error:
         name = field_of(error)
         raise ValidationFailed(f"Query parameter {name}: {error}",
-                               code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
+                               code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
                                field=name) from None
 
 
