@@ -61,17 +61,6 @@ def decode_cursor(partition: str, cursor: str) -> dict:
     return decoded["k"]
 
 
-def parse_limit(query_params: dict | None) -> int:
-    raw = (query_params or {}).get("limit")
-    if raw is None:
-        return DEFAULT_LIMIT
-    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_LIMIT):
-        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-                               code=ErrorCode.INVALID_LIMIT, field="limit")
-    return int(raw)
-
-
 def query_page(query_target: Any, partition: str, *, limit: int, cursor: str | None,
                newest_first: bool = True, **query_args) -> Page:
     """One page of `query_target` (a Model or an Index) in `partition`: one Query call.

@@ -1,6 +1,8 @@
 """The officers' report routes: the triage queue, the full view, status and notes,
 original downloads; and the admin-only reveal of a sealed reporter identity."""
 
+from typing import Literal
+
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
 from chalicelib.errors import ErrorCode, ValidationFailed
@@ -17,8 +19,9 @@ bp = Blueprint(__name__)
 
 
 class QueueQuery(Paging, kw_only=True):
-    status: ReportStatus | None = None
-    category: ReportCategory | None = None
+    # The enumerations' values, not the enums: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in ReportStatus)] | None = None
+    category: Literal[tuple(category.value for category in ReportCategory)] | None = None
     bulletin_id: ForeignId | None = None
 
 

@@ -5,7 +5,7 @@ chalicelib/bulletins/views.py for why the ETag is not a hash of the body). A pub
 with an Idempotency-Key that was already used answers 200 with the bulletin it made.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from chalice import Response
@@ -41,7 +41,9 @@ CACHED = {200: ("ETag", "Cache-Control"), 304: ("ETag", "Cache-Control")}
 
 
 class BulletinQuery(Paging, kw_only=True):
-    status: BulletinStatus = BulletinStatus.PUBLISHED
+    # The enumeration's values, not the enum: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in BulletinStatus)] = (
+        BulletinStatus.PUBLISHED.value)
     category: BulletinCategory | None = None
     district: District | None = None
     include_expired: bool = False

@@ -145,6 +145,8 @@ _DIGITS = re.compile("-?[0-9]{1,18}")
 @functools.cache
 def _integer_fields(query_type: Any) -> frozenset[str]:
     def is_integer(kind) -> bool:
+        if isinstance(kind, msgspec.inspect.Metadata):  # Annotated with a description
+            kind = kind.type
         options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
         return any(isinstance(option, msgspec.inspect.IntType) for option in options)
 
@@ -156,9 +158,15 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     if query_type is None:
         return None
     # Integers are written in ASCII digits only: msgspec's lenient conversion would also
-    # take "1e2" and "5.0". What is not digits stays a string and fails as one.
-    whole_numbers = {name: int(value) for name, value in params.items()
-                     if name in _integer_fields(query_type) and _DIGITS.fullmatch(value)}
+    # take "1e2" and "5.0" (even as strings), so anything else is refused here.
+    integers = {name: value for name, value in params.items()
+                if name in _integer_fields(query_type)}
+    for name, value in integers.items():
+        if not _DIGITS.fullmatch(value):
+            raise ValidationFailed(f"Query parameter {name}: write a whole number in digits.",
+                                   code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
+                                   field=name)
+    whole_numbers = {name: int(value) for name, value in integers.items()}
     try:
         # Not strict otherwise: "true" and "false" are the declared booleans.
         return msgspec.convert({**params, **whole_numbers}, query_type, strict=False)
