@@ -1,5 +1,8 @@
 """Faults of the services behind the API, turned into answers a client can act on.
 
+A dependency that did not answer within the request's budget is a 503
+`dependency_timeout` with Retry-After (chalicelib/deadlines.py).
+
 DynamoDB throttling (a hot partition, a burst beyond on-demand capacity) is
 temporary: the client should retry shortly, so it is a 503 with Retry-After, not a 500.
 Chalice turns any exception other than an ApiError into its own 500 before middleware
@@ -10,11 +13,14 @@ import functools
 
 from chalice import Chalice
 
+from chalicelib.deadlines import DeadlineExceeded
 from chalicelib.errors import ServiceUnavailable
 
 THROTTLING_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
                     "RequestLimitExceeded", "ThrottlingError"}
 RETRY_AFTER_SECONDS = 2
+# A dependency that hung may need longer than a throttled one to come back.
+TIMEOUT_RETRY_AFTER_SECONDS = 5
 
 
 def is_throttling(error: Exception) -> bool:
@@ -23,6 +29,21 @@ def is_throttling(error: Exception) -> bool:
         return True
     reasons = getattr(error, "cancellation_reasons", None) or []
     return any(reason is not None and reason.code in THROTTLING_CODES for reason in reasons)
+
+
+def dependency_timeout(error: DeadlineExceeded) -> ServiceUnavailable:
+    """The answer when the request's budget ran out (chalicelib/deadlines.py). Until
+    requests carry idempotency keys, a write that may have happened says so: the client
+    must look before sending it again."""
+    if error.may_have_written:
+        message = ("A service behind the API did not answer in time. Your change may or "
+                   "may not have been saved: check (for example, reload the list) before "
+                   "sending it again.")
+    else:
+        message = ("A service behind the API did not answer in time. Nothing was changed; "
+                   "try again in a moment.")
+    return ServiceUnavailable(message, code="dependency_timeout",
+                              headers={"Retry-After": str(TIMEOUT_RETRY_AFTER_SECONDS)})
 
 
 def translate_faults(app: Chalice) -> None:
@@ -36,6 +57,8 @@ def _translating(view):
     def translated(*args, **kwargs):
         try:
             return view(*args, **kwargs)
+        except DeadlineExceeded as error:
+            raise dependency_timeout(error) from error
         except Exception as error:
             if is_throttling(error):
                 raise ServiceUnavailable("The service is busy; try again in a moment.",

@@ -10,9 +10,7 @@ import functools
 import uuid
 from datetime import UTC, datetime
 
-import boto3
-from botocore.config import Config
-
+from chalicelib import deadlines
 from chalicelib.errors import ValidationFailed
 from chalicelib.media import UPLOAD_PREFIX
 from chalicelib.settings import settings
@@ -29,7 +27,8 @@ UPLOAD_URL_SECONDS = 900
 
 @functools.cache
 def s3_client():
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
+    # Presigning makes no call; the timeouts are there for any call that comes later.
+    return deadlines.aws_client("s3", signature_version="s3v4")
 
 
 def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,

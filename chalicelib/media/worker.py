@@ -24,11 +24,10 @@ import re
 import tempfile
 from datetime import UTC, datetime
 
-import boto3
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import observability
+from chalicelib import deadlines, observability
 from chalicelib.media import DERIVATIVE_PREFIX, UPLOAD_PREFIX, owners, uploads
 from chalicelib.media.analysis import Analysis, Rejected
 from chalicelib.media.images import analyze_image
@@ -49,7 +48,7 @@ CHUNK_BYTES = 1024 * 1024
 
 @functools.cache
 def s3_client():
-    return boto3.client("s3")
+    return deadlines.aws_client("s3")
 
 
 def process_object(created: CreatedObject) -> None:

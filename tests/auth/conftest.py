@@ -71,7 +71,8 @@ class DynamoDbCalls:
     def clients() -> list:
         """The botocore client of every model's connection and of the transactions'."""
         models = [value for value in vars(tables).values() if isinstance(value, type)
-                  and issubclass(value, tables.Model) and value is not tables.Model]
+                  and issubclass(value, tables.Model)
+                  and value not in (tables.Model, tables.BudgetedModel)]
         connections = [model._get_connection().connection for model in models]
         return [connection.client for connection in
                 [*connections, tables.transaction_connection()]]
