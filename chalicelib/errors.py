@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
     THROTTLED = "throttled"
+    DEPENDENCY_TIMEOUT = "dependency_timeout"
     # Request bodies and query strings.
     MALFORMED_JSON = "malformed_json"
     DUPLICATE_KEY = "duplicate_key"

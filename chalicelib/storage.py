@@ -5,9 +5,9 @@ import functools
 import re
 import uuid
 
-import boto3
-from botocore.config import Config
 from pynamodb.exceptions import PynamoDBException
+
+from chalicelib import deadlines
 
 # Every id the app makes (users, reports, bulletins, media, sessions) is a uuid4 in hex.
 ID_PATTERN = "[0-9a-f]{32}"
@@ -34,5 +34,6 @@ def condition_failed(error: PynamoDBException) -> bool:
 
 @functools.cache
 def s3_client():
-    # Signature V4: presigned POSTs and GETs need it in every region.
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
+    # Signature V4: presigned POSTs and GETs need it in every region. Presigning makes
+    # no call; the worker's reads and writes keep to the job's budget.
+    return deadlines.aws_client("s3", signature_version="s3v4")

@@ -22,18 +22,39 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from chalicelib import deadlines
 from chalicelib.media import MediaStatus
 from chalicelib.roles import Role
-from chalicelib.settings import resource_name
+from chalicelib.settings import call_limits, resource_name
+
+# PynamoDB's defaults would wait 15 s to connect and 30 s to read, 4 tries: about two
+# minutes per call. These are the stage's (chalicelib/settings.py, CALL_LIMITS).
+ITEM_CALLS = call_limits("dynamodb")
+TRANSACTION_CALLS = call_limits("dynamodb-transaction")
 
 
 def _meta(short_name: str) -> type:
     class Meta:
         table_name = resource_name(short_name)
+        connect_timeout_seconds = ITEM_CALLS.connect
+        read_timeout_seconds = ITEM_CALLS.read
+        max_retry_attempts = ITEM_CALLS.attempts - 1
     return Meta
 
 
-class User(Model):
+class BudgetedModel(Model):
+    """PynamoDB's Model, its client's retries run by the request's budget
+    (chalicelib/deadlines.py)."""
+
+    @classmethod
+    def _get_connection(cls):
+        connection = super()._get_connection()
+        # Cheap once bound; PynamoDB may make a new client (lost credentials), so every time.
+        deadlines.bound(connection.connection.client, "dynamodb", ITEM_CALLS)
+        return connection
+
+
+class User(BudgetedModel):
     """A registered person. The phone number is removed when the account is deleted;
     the user id lives on, unlinked, in the reports they filed."""
 
@@ -44,7 +65,7 @@ class User(Model):
     created_at = UTCDateTimeAttribute()
 
 
-class PhoneClaim(Model):
+class PhoneClaim(BudgetedModel):
     """Which user holds a phone number. Written in one transaction with the User, so
     two sign-ups of one number can never make two users."""
 
@@ -56,7 +77,7 @@ class PhoneClaim(Model):
     role = UnicodeAttribute(default=Role.CITIZEN)
 
 
-class AuditEvent(Model):
+class AuditEvent(BudgetedModel):
     """Append-only trail of officer actions. Partitioned by month so the trail reads
     newest first with one Query, and no partition grows without bound."""
 
@@ -70,7 +91,7 @@ class AuditEvent(Model):
     details = JSONAttribute(default=dict)
 
 
-class Media(Model):
+class Media(BudgetedModel):
     """One uploaded file (report evidence or a bulletin image) and what the evidence
     worker made of it. The owner ("report#<id>" / "bulletin#<id>") is the partition,
     so listing an owner's media is one Query."""
@@ -152,7 +173,7 @@ class ReportsByBulletin(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class Report(Model):
+class Report(BudgetedModel):
     """A citizen's report. Notes and a summary of each evidence item live on the item
     itself, so opening a report (with its evidence) is one GetItem; their counts are
     capped so the item stays far below DynamoDB's 400 KB.
@@ -180,7 +201,7 @@ class Report(Model):
     by_bulletin = ReportsByBulletin()
 
 
-class ReportQuota(Model):
+class ReportQuota(BudgetedModel):
     """How many reports one user filed in one clock hour. The window is part of the
     key, so a past hour's counter is never read again; `ttl` only tidies it away."""
 
@@ -203,7 +224,7 @@ def _bulletin_listing(index_name: str, partition: str) -> GlobalSecondaryIndex:
     return index_class()
 
 
-class Bulletin(Model):
+class Bulletin(BudgetedModel):
     """A police bulletin, read by id with one GetItem and listed with one Query on the
     index its filters choose (see chalicelib/bulletins/listing.py for the key design).
     The ready images are embedded, so a detail read needs nothing else."""
@@ -243,7 +264,7 @@ class Bulletin(Model):
                                                     "status_category_district_key")
 
 
-class OtpCode(Model):
+class OtpCode(BudgetedModel):
     """A number's current sign-in code and its recent sends. A new code replaces the
     old one; the send times stay, because the per-number limits are counted on them."""
 
@@ -257,7 +278,7 @@ class OtpCode(Model):
     ttl = NumberAttribute()
 
 
-class RateWindow(Model):
+class RateWindow(BudgetedModel):
     """A fixed-window send counter for a client IP or a number prefix (both keyed by
     their HMAC, not in the clear): "<scope>#<subject hmac>#<window start>"."""
 
@@ -267,7 +288,7 @@ class RateWindow(Model):
     ttl = NumberAttribute()
 
 
-class SessionFamily(Model):
+class SessionFamily(BudgetedModel):
     """One sign-in on one device: every refresh token rotated from it belongs to the
     family, so revoking the family (logout, a reused token) ends them all at once."""
 
@@ -281,7 +302,7 @@ class SessionFamily(Model):
     ttl = NumberAttribute()
 
 
-class RefreshToken(Model):
+class RefreshToken(BudgetedModel):
     """A refresh token, stored as its SHA-256 only. Kept after use until it expires, so
     that presenting it again is recognised as reuse."""
 
@@ -295,9 +316,17 @@ class RefreshToken(Model):
 
 
 @functools.cache
+def _transaction_connection() -> Connection:
+    return Connection(connect_timeout_seconds=TRANSACTION_CALLS.connect,
+                      read_timeout_seconds=TRANSACTION_CALLS.read,
+                      max_retry_attempts=TRANSACTION_CALLS.attempts - 1)
+
+
 def transaction_connection() -> Connection:
     """The connection transactions go through (models each have their own)."""
-    return Connection()
+    connection = _transaction_connection()
+    deadlines.bound(connection.client, "dynamodb", TRANSACTION_CALLS)
+    return connection
 
 
 def write_transaction() -> TransactWrite:

@@ -12,6 +12,7 @@ tests/test_admin_site_contract.py fails while either file differs from what this
 """
 
 import json
+import os
 import typing
 from collections.abc import Callable
 from enum import StrEnum
@@ -19,6 +20,13 @@ from pathlib import Path
 
 import msgspec
 from msgspec import inspect
+
+from local import config
+
+# The models' table names are read at import; the local stage's will do (nothing is
+# called). setdefault: under the tests, their own environment stays.
+for name, value in config.stage_environment("http://127.0.0.1:1", "http://127.0.0.1:2").items():
+    os.environ.setdefault(name, value)
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins import fields as bulletin_fields

@@ -25,7 +25,7 @@ import secrets
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import clock, observability
+from chalicelib import clock, deadlines, observability
 from chalicelib.auth import limits, phones
 from chalicelib.errors import ErrorCode, ServiceUnavailable, TooManyRequests, Unauthorized
 from chalicelib.settings import secret
@@ -111,9 +111,9 @@ def _take_back(new: OtpCode, previous: OtpCode | None, windows: list[limits.Wind
                 transaction.save(previous, condition=ours)
             for window in windows:
                 window.decrement(transaction)
-    except TransactWriteError:
+    except (TransactWriteError, deadlines.DeadlineExceeded):
         # The code nobody received stays unusable (nobody knows it); only the counts
-        # stay spent until their window closes.
+        # stay spent until their window closes. (Out of time: Twilio took the budget.)
         logger.exception("could not take back an undelivered code")
 
 
