@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     INVALID_LIMIT = "invalid_limit"
     INVALID_CURSOR = "invalid_cursor"
     CATEGORY_REQUIRED = "category_required"
+    CLUES_ALONE = "clues_alone"
     # Phone numbers and sign-in codes.
     PHONE_REQUIRED = "phone_required"
     PHONE_TOO_LONG = "phone_too_long"
@@ -80,6 +81,7 @@ class ErrorCode(StrEnum):
     INVALID_SIZE = "invalid_size"
     # Bulletins.
     BULLETIN_CLOSED = "bulletin_closed"
+    EXPIRES_IN_PAST = "expires_in_past"
     EDIT_CONFLICT = "edit_conflict"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     TOO_MANY_IMAGES = "too_many_images"

@@ -25,8 +25,14 @@ class QueueQuery(Paging, kw_only=True):
     bulletin_id: ForeignId | None = None
 
 
+# How the parameters combine, which OpenAPI cannot say of query parameters.
+QUEUE_RULES = {ErrorCode.CATEGORY_REQUIRED: "category is required, unless bulletin_id is given",
+               ErrorCode.CLUES_ALONE: "bulletin_id comes alone, without status or category"}
+
+
 @bp.route("/admin/reports", methods=["GET"], allow=STAFF, query=QueueQuery,
-          answer=r.OfficerReportPage, summary="The triage queue (officers)")
+          answer=r.OfficerReportPage, rules=QUEUE_RULES,
+          summary="The triage queue (officers)")
 def triage_queue(request):
     """`?status=&category=` (status defaults to submitted), or `?bulletin_id=` for the
     clues on a bulletin; newest first."""
@@ -35,7 +41,8 @@ def triage_queue(request):
     if query.bulletin_id is not None:
         if query.status is not None or query.category is not None:
             raise ValidationFailed("bulletin_id lists every clue on a bulletin; it does not "
-                                   "combine with status or category.", field="bulletin_id")
+                                   "combine with status or category.",
+                                   code=ErrorCode.CLUES_ALONE, field="bulletin_id")
         page = triage.clues(query.bulletin_id, **paging)
     elif query.category is None:
         raise ValidationFailed(f"category is required: one of {', '.join(ReportCategory)}.",

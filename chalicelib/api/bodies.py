@@ -22,6 +22,13 @@ MIN_INT, MAX_INT = -(2 ** 63), 2 ** 63 - 1
 # UTF-8. JSON can smuggle both in as \u escapes.
 _UNSAFE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 T = TypeVar("T")
+# What check_structure refuses in every body, beyond what a body's schema says.
+RULES = {
+    ErrorCode.INVALID_CHARACTER: "no string holds a NUL character or a lone surrogate",
+    ErrorCode.DUPLICATE_KEY: "no object names a key twice",
+    ErrorCode.TOO_DEEPLY_NESTED: f"nothing nests deeper than {MAX_DEPTH} levels",
+    ErrorCode.NUMBER_OUT_OF_RANGE: "integers fit in 64 bits; numbers are finite",
+}
 _FIELD_PATH = re.compile(r"at `\$\.?([^`]*)`")
 # msgspec names a missing or unknown key in the message, not in the path.
 _NAMED_FIELD = re.compile(r"field `([^`]*)`")

@@ -74,7 +74,8 @@ def get_bulletin(request, bulletin_id):
 
 @bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft,
           request_headers={"Idempotency-Key": IdempotencyKey}, ok=201, answer=r.Bulletin,
-          more={200: r.Bulletin}, errors=(409,), summary="Publish (officers)")
+          more={200: r.Bulletin}, errors=(409,), rules=bulletins.RULES,
+          summary="Publish (officers)")
 def publish_bulletin(request):
     bulletin, created = bulletins.publish(request.caller, request.body,
                                           request.headers["Idempotency-Key"])

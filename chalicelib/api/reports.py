@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 
 @bp.route("/reports", methods=["POST"], allow=SIGNED_IN, body=NewReport, ok=201,
           answer=r.CitizenReport, headers={201: ("Location",)}, errors=(429,),
-          summary="File a report")
+          rules=filing.RULES, summary="File a report")
 def file_report(request):
     report = filing.file_report(request.caller, request.body)
     return Response(body=views.citizen_view(report), status_code=201,

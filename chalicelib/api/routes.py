@@ -27,6 +27,7 @@ import msgspec
 import msgspec.inspect
 
 from chalicelib import roles
+from chalicelib.api import bodies
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
 from chalicelib.errors import ErrorCode, ValidationFailed
@@ -96,7 +97,7 @@ class Blueprint(chalice.Blueprint):
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
                 request_headers or {}, ok, answer, more or {}, headers or {}, errors,
-                rules or {})
+                {**_implied_rules(body, query), **(rules or {})})
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
@@ -137,6 +138,14 @@ class Paging(msgspec.Struct, kw_only=True):
 # The paging parameters have codes of their own: an app says "page size" or starts the
 # list again, rather than "bad filter".
 _QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVALID_CURSOR}
+# A cursor is opaque: only the listing that gave it out can tell a good one.
+PAGING_RULES = {ErrorCode.INVALID_CURSOR: "cursor is a next_cursor this listing gave out"}
+
+
+def _implied_rules(body: Any, query: Any) -> dict[str, str]:
+    """The rules every body, and every paged list, has beyond its schema."""
+    paged = isinstance(query, type) and issubclass(query, Paging)
+    return {**(bodies.RULES if body is not None else {}), **(PAGING_RULES if paged else {})}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")

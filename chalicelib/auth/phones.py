@@ -21,6 +21,13 @@ MAX_E164_DIGITS = 15
 # Digits with the separators people type; letters are refused although libphonenumber
 # would read them as a keypad ("1-800-FLOWERS").
 _TYPED_NUMBER = re.compile(r"\+?[0-9 ().\-]*")
+# What JSON Schema cannot say of a phone field: the numbering plan and the stage's
+# countries. The route declarations list them (chalicelib/api/routes.py, rules).
+RULES = {code: "phone is a mobile number in use, of a country this stage allows (China by "
+               "default), as +E.164 or as a Chinese number would be dialled"
+         for code in (ErrorCode.PHONE_REQUIRED, ErrorCode.PHONE_TOO_LONG,
+                      ErrorCode.PHONE_TOO_SHORT, ErrorCode.PHONE_INVALID,
+                      ErrorCode.PHONE_COUNTRY_NOT_ALLOWED, ErrorCode.PHONE_NOT_MOBILE)}
 
 
 def normalise(raw: str) -> str:

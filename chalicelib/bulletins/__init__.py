@@ -15,9 +15,9 @@ so a read never fetches media records.
 """
 
 from chalicelib.bulletins.images import MAX_IMAGES, on_media_processed, start_image_upload
-from chalicelib.bulletins.lifecycle import close, edit, edited_draft, publish
+from chalicelib.bulletins.lifecycle import RULES, close, edit, edited_draft, publish
 from chalicelib.bulletins.listing import list_page
 from chalicelib.bulletins.store import read
 
-__all__ = ["MAX_IMAGES", "close", "edit", "edited_draft", "list_page", "on_media_processed",
-           "publish", "read", "start_image_upload"]
+__all__ = ["MAX_IMAGES", "RULES", "close", "edit", "edited_draft", "list_page",
+           "on_media_processed", "publish", "read", "start_image_upload"]

@@ -122,12 +122,17 @@ def close(officer: Principal, current: Bulletin, move: LifecycleMove) -> Bulleti
     return current
 
 
+# What JSON Schema cannot say of a draft (the routes declare it).
+RULES = {ErrorCode.EXPIRES_IN_PAST: "expires_at, when given, is in the future"}
+
+
 def _check(draft: BulletinDraft, *, expiry_given: bool) -> None:
     """The rules a single field's type cannot say."""
     if isinstance(draft, MissingPerson) and draft.age is None and draft.date_of_birth is None:
         raise ValidationFailed("A missing person needs an age or a date_of_birth.", field="age")
     if expiry_given and draft.expires_at is not None and draft.expires_at <= clock.now():
-        raise ValidationFailed("expires_at must be in the future.", field="expires_at")
+        raise ValidationFailed("expires_at must be in the future.",
+                               code=ErrorCode.EXPIRES_IN_PAST, field="expires_at")
 
 
 def _stored(draft: BulletinDraft) -> dict:

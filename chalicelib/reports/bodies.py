@@ -101,6 +101,10 @@ class NoteInput(msgspec.Struct, forbid_unknown_fields=True):
 class ReportChange(msgspec.Struct, forbid_unknown_fields=True):
     status: ReportStatus | None = None
     note: NoteInput | None = None
+    # What __post_init__ checks, as JSON Schema: a status, a note, or both.
+    CROSS_FIELD_SCHEMA: ClassVar[dict] = {"anyOf": [
+        {"properties": {name: {"type": kind}}, "required": [name]}
+        for name, kind in (("status", "string"), ("note", "object"))]}
 
     def __post_init__(self):
         if self.status is None and self.note is None:

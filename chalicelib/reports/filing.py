@@ -23,6 +23,9 @@ from chalicelib.tokens import Principal
 
 # Phones' clocks drift; a report of something "just now" must not be refused.
 CLOCK_SKEW = timedelta(minutes=5)
+# What JSON Schema cannot say of a new report (the route declares it).
+RULES = {ErrorCode.OCCURRED_IN_FUTURE: "occurred_at is at most 5 minutes ahead of the server's "
+                                       "clock"}
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

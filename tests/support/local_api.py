@@ -21,10 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_api(emulator, sms_sink):
     """The base URL of `chalice local`, running for the module's tests."""
     port = free_port()
+    # To a file, never an unread pipe: chalice local logs every request line to stderr,
+    # and once a pipe's buffer is full (a few long fuzzed URLs) the server blocks.
+    log = ROOT / "test-artifacts" / f"chalice-local-{port}.log"
+    log.parent.mkdir(exist_ok=True)
     server = subprocess.Popen(
         [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
          "--host", config.HOST, "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     url = f"http://{config.HOST}:{port}"
     try:
         deadline = time.monotonic() + 30
