@@ -3,6 +3,7 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
+from chalicelib.conversations.views import unread_for_officers, unread_for_reporter
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import evidence_of, iso
 from chalicelib.tables import Report
@@ -46,12 +47,12 @@ OFFICER_EVIDENCE_FIELDS = CITIZEN_EVIDENCE_FIELDS + ("size", "sha256", "captured
 
 
 def citizen_summary(report: Report) -> dict:
-    return _common(report)
+    return {**_common(report), "unread_messages": unread_for_reporter(report)}
 
 
 def citizen_view(report: Report) -> dict:
     return {
-        **_common(report),
+        **citizen_summary(report),
         "location": _location(report),
         "notes": [{"text": note.text, "created_at": iso(note.created_at)}
                   for note in report.notes if note.visibility == "reporter"],
@@ -61,7 +62,8 @@ def citizen_view(report: Report) -> dict:
 
 
 def officer_summary(report: Report) -> dict:
-    return {**_common(report), "alias": report.alias, "location": _location(report)}
+    return {**_common(report), "alias": report.alias, "location": _location(report),
+            "unread_messages": unread_for_officers(report)}
 
 
 def officer_view(report: Report) -> dict:
@@ -73,3 +75,9 @@ def officer_view(report: Report) -> dict:
         "evidence": _evidence(report, OFFICER_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
     }
+
+
+def evidence_views(report: Report, *, for_officers: bool) -> dict[str, dict]:
+    """Evidence id → what the reader sees of it: the conversation's attachments."""
+    fields = OFFICER_EVIDENCE_FIELDS if for_officers else CITIZEN_EVIDENCE_FIELDS
+    return {view["evidence_id"]: view for view in _evidence(report, fields)}

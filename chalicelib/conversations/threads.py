@@ -1,0 +1,262 @@
+"""Sending and reading the conversation about a report, and the officers' inbox.
+
+A send is one TransactWriteItems: the message, the report's counters and inbox keys,
+the sender's rate window, and (officers) the audit event or (reporters) a check that
+the account still exists. Nothing is written outside it, so a send refused or retried
+leaves no trace, and concurrent sends from both sides each count exactly once.
+"""
+
+import logging
+import math
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib import audit
+from chalicelib.conversations import views
+from chalicelib.conversations.bodies import OfficerMessage, ReporterMessage
+from chalicelib.errors import (
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from chalicelib.pagination import query_page
+from chalicelib.reports.evidence import OPEN_STATUSES
+from chalicelib.reports.filing import own_report
+from chalicelib.reports.store import audit_target, condition_failed, evidence_of, iso
+from chalicelib.reports.triage import report as report_for_officers
+from chalicelib.reports.views import evidence_views
+from chalicelib.settings import settings
+from chalicelib.tables import AuditEvent, Message, RateWindow, Report, User, write_transaction
+from chalicelib.tokens import Principal
+
+logger = logging.getLogger(__name__)
+
+WAITING = "waiting"  # the inbox partition
+# Two writers touching one report at once make DynamoDB cancel one transaction with
+# TransactionConflict; it is retried after a short random pause, a few times.
+CONFLICT_ATTEMPTS = 8
+CONFLICT_PAUSE_SECONDS = 0.05
+BUSY_RETRY_AFTER_SECONDS = 1
+
+
+# --- sending -----------------------------------------------------------------------------
+
+def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
+                     now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    report = own_report(reporter, report_id)
+    _check_reporter_may_write(report, now)
+    evidence = evidence_of(report)
+    unknown = [evidence_id for evidence_id in body.attachments if evidence_id not in evidence]
+    if unknown:
+        raise ValidationFailed("Attach evidence uploaded to this report "
+                               f"(POST /reports/{report_id}/evidence); unknown: "
+                               f"{', '.join(unknown)}.", code="attachment_not_found",
+                               field="attachments")
+    message = _new_message(report_id, "reporter", body.body, body.attachments, now)
+    # The wait starts with the first unanswered message and is kept by later ones.
+    actions = [Report.reporter_messages.add(1), Report.last_message_at.set(now),
+               Report.inbox.set(WAITING), Report.waiting_since.set(Report.waiting_since | now)]
+    cutoff = now - timedelta(days=settings().conversation_days_after_close)
+    # The same rule as _check_reporter_may_write, again at write time: the report may
+    # have been closed since it was read.
+    still_open = (Report.status.is_in(*OPEN_STATUSES) | (Report.closed_at > cutoff)
+                  | (Report.closed_at.does_not_exist() & (Report.updated_at > cutoff)))
+    window = _RateWindow("reporter-messages", report_id,
+                         settings().reporter_messages_per_report_hour, now)
+    failed = _commit(message, actions, (Report.reporter_id == reporter.user_id) & still_open,
+                     window, account=reporter.user_id)
+    if "account" in failed:
+        raise Unauthorized("This account has been deleted.", code="account_deleted")
+    if "report" in failed:
+        _check_reporter_may_write(own_report(reporter, report_id), now)
+    if "rate" in failed:
+        raise window.refusal("messages on a report")
+    logger.info("message sent", extra={"report_id": report_id,
+                                       "message_id": message.message_id, "author": "reporter"})
+    return views.message(message, evidence_views(report, for_officers=False), report.alias)
+
+
+def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
+                    now: datetime | None = None) -> dict:
+    """Officers may always write, whatever the report's status. Sending answers the
+    reporter, so the report leaves the inbox."""
+    now = now or datetime.now(UTC)
+    report = report_for_officers(report_id)
+    message = _new_message(report_id, "police", body.body, [], now)
+    actions = [Report.officer_messages.add(1), Report.last_message_at.set(now),
+               Report.inbox.remove(), Report.waiting_since.remove()]
+    window = _RateWindow("officer-messages", officer.user_id,
+                         settings().officer_messages_per_hour, now)
+    # Who wrote it lives here only: the message itself says "police".
+    event = audit.event(officer, "report.message_sent", audit_target(report_id),
+                        {"message_id": message.message_id})
+    failed = _commit(message, actions, Report.report_id.exists(), window, event=event)
+    if "report" in failed:
+        raise NotFound("No such report.", code="report_not_found")
+    if "rate" in failed:
+        raise window.refusal("messages")
+    logger.info("message sent", extra={"report_id": report_id,
+                                       "message_id": message.message_id, "author": "police"})
+    return views.message(message, evidence_views(report, for_officers=True), report.alias)
+
+
+def reporter_may_write_until(report: Report) -> datetime | None:
+    """When the reporter's side of the thread closes; None while the report is open."""
+    if report.status in OPEN_STATUSES:
+        return None
+    closed_at = report.closed_at or report.updated_at  # reports closed before closed_at
+    return closed_at + timedelta(days=settings().conversation_days_after_close)
+
+
+def _check_reporter_may_write(report: Report, now: datetime) -> None:
+    until = reporter_may_write_until(report)
+    if until is not None and now >= until:
+        raise Conflict(f"The report is {report.status} and its conversation closed on "
+                       f"{until.date().isoformat()}.", code="conversation_closed")
+
+
+def _new_message(report_id: str, author: str, text: str, attachments: list[str],
+                 now: datetime) -> Message:
+    message_id = f"{now:%Y%m%dT%H%M%S%f}Z-{secrets.token_hex(4)}"
+    return Message(report_id, message_id, author=author, body=text,
+                   attachments=list(attachments), created_at=now)
+
+
+@dataclass(frozen=True)
+class _RateWindow:
+    """One clock hour's count of messages by one sender (or on one report)."""
+    scope: str
+    subject: str
+    limit: int
+    now: datetime
+
+    @property
+    def end(self) -> datetime:
+        return self.now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.scope}#{self.subject}#{(self.end - timedelta(hours=1)).isoformat()}"
+
+    def refusal(self, what: str) -> TooManyRequests:
+        return TooManyRequests(f"At most {self.limit} {what} an hour; try again later.",
+                               retry_after=math.ceil((self.end - self.now).total_seconds()),
+                               code="message_rate_limited")
+
+
+def _commit(message: Message, actions: list[Action], condition: Condition,
+            window: _RateWindow, *, account: str | None = None,
+            event: AuditEvent | None = None) -> set[str]:
+    """Write one send; answers which conditions failed ("account", "report", "rate"),
+    empty when it was written. PynamoDB sends condition checks, then puts, then
+    updates, and DynamoDB's cancellation reasons follow that order."""
+    parts = ((["account"] if account else []) + ["message"] + (["audit"] if event else [])
+             + ["report", "rate"])
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            with write_transaction() as transaction:
+                if account:
+                    transaction.condition_check(User, account, condition=User.user_id.exists())
+                transaction.save(message, condition=Message.message_id.does_not_exist())
+                if event:
+                    transaction.save(event, condition=audit.APPEND_ONLY)
+                transaction.update(Report(message.report_id), actions=actions,
+                                   condition=condition)
+                transaction.update(
+                    RateWindow(window.key),
+                    actions=[RateWindow.count.add(1),
+                             RateWindow.ttl.set(int(window.end.timestamp()) + 3600)],
+                    condition=RateWindow.count.does_not_exist() | (RateWindow.count
+                                                                   < window.limit))
+            return set()
+        except TransactWriteError as error:
+            codes = [reason.code if reason else None for reason in error.cancellation_reasons]
+            failed = {part for part, code in zip(parts, codes, strict=False)
+                      if code == "ConditionalCheckFailed"}
+            if failed:
+                return failed
+            if "TransactionConflict" not in codes:
+                raise  # throttling among them: chalicelib/api/faults.py makes it a 503
+        time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * 2 ** min(attempt, 4)))
+    raise ServiceUnavailable("The conversation is busy; send again in a moment.",
+                             code="conversation_busy",
+                             headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def reporter_thread(reporter: Principal, report_id: str, *, limit: int, cursor: str | None,
+                    after: str | None) -> dict:
+    report = own_report(reporter, report_id)
+    page = _messages(report, limit=limit, cursor=cursor, after=after)
+    _mark_read(report, Report.reporter_read, report.officer_messages)
+    until = reporter_may_write_until(report)
+    evidence = evidence_views(report, for_officers=False)
+    return {"items": [views.message(message, evidence, report.alias) for message in page.items],
+            "next_cursor": page.next_cursor,
+            "alias": report.alias,
+            "open": until is None or datetime.now(UTC) < until,
+            "open_until": iso(until) if until else None}
+
+
+def officer_thread(report_id: str, *, limit: int, cursor: str | None,
+                   after: str | None) -> dict:
+    report = report_for_officers(report_id)
+    page = _messages(report, limit=limit, cursor=cursor, after=after)
+    _mark_read(report, Report.officers_read, report.reporter_messages)
+    evidence = evidence_views(report, for_officers=True)
+    return {"items": [views.message(message, evidence, report.alias) for message in page.items],
+            "next_cursor": page.next_cursor,
+            "alias": report.alias,
+            # Deletion removes the User; the thread stays, under the alias.
+            "account_deleted": not _account_exists(report.reporter_id)}
+
+
+def _messages(report: Report, *, limit: int, cursor: str | None, after: str | None):
+    return query_page(Message, report.report_id, limit=limit, cursor=cursor,
+                      newest_first=False,
+                      range_key_condition=Message.message_id > after if after else None)
+
+
+def _mark_read(report: Report, read_attribute, seen: int) -> None:
+    """Mark read what the report item (read with a consistent GetItem before the
+    messages were queried) counted: a message arriving after that stays unread. Only
+    ever forward, so two readers at once cannot move it back."""
+    if (getattr(report, read_attribute.attr_name) or 0) >= seen:
+        return
+    try:
+        report.update(actions=[read_attribute.set(seen)],
+                      condition=read_attribute.does_not_exist() | (read_attribute < seen))
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+
+
+def _account_exists(user_id: str) -> bool:
+    try:
+        User.get(user_id, attributes_to_get=["user_id"])
+    except DoesNotExist:
+        return False
+    return True
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+def inbox(*, limit: int, cursor: str | None, now: datetime | None = None) -> dict:
+    """Reports awaiting an answer, oldest wait first: one Query of the sparse index."""
+    now = now or datetime.now(UTC)
+    page = query_page(Report.awaiting_answer, WAITING, limit=limit, cursor=cursor,
+                      newest_first=False)
+    return {"items": [views.inbox_row(report, now) for report in page.items],
+            "next_cursor": page.next_cursor}
