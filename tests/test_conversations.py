@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from test_evidence_end_to_end import jpeg_with_gps, upload, wait_for
 from test_reports_support import (
     audit_of,
@@ -508,3 +509,46 @@ def test_a_citizens_photo_reply_reaches_the_officer_with_its_thumbnail(client, t
     assert attached and attached["thumb_url"] and attached["kind"] == "image"
     [_, own] = read(client, citizen, report_id)["items"]
     assert "gps" not in own["attachments"][0]
+
+
+def conflicting(monkeypatch, times: int) -> None:
+    """DynamoDB cancels the next `times` sends with TransactionConflict, as it does when
+    another transaction holds the report item at that moment (the emulator never does)."""
+    real, left = threads.write_transaction, [times]
+
+    def transaction():
+        made = real()
+        if left[0] > 0:
+            left[0] -= 1
+
+            def cancelled():
+                raise TransactWriteError("cancelled", cause=VerboseClientError(
+                    {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+                    "TransactWriteItems",
+                    cancellation_reasons=[None, None, CancellationReason("TransactionConflict"),
+                                          None]))
+            made._commit = cancelled
+        return made
+
+    monkeypatch.setattr(threads, "write_transaction", transaction)
+    monkeypatch.setattr(threads, "CONFLICT_PAUSE_SECONDS", 0)
+
+
+def test_a_send_that_meets_a_concurrent_transaction_is_retried_and_stored_once(
+        client, thread, monkeypatch):
+    citizen, _, _, report_id = thread
+    conflicting(monkeypatch, 2)
+    assert write(client, citizen, report_id, ANSWER).status_code == 201
+    assert len(list(Message.query(report_id))) == 1
+    assert Report.get(report_id, consistent_read=True).reporter_messages == 1
+
+
+def test_a_send_that_keeps_conflicting_is_a_503_to_retry_and_writes_nothing(
+        client, thread, monkeypatch):
+    _, _, officer, report_id = thread
+    conflicting(monkeypatch, threads.CONFLICT_ATTEMPTS)
+    busy = write(client, officer, report_id, QUESTION, officer=True)
+    assert busy.status_code == 503 and error_code(busy) == "conversation_busy"
+    assert busy.headers["Retry-After"] == "1"
+    assert list(Message.query(report_id)) == []
+    assert [e for e in audit_of(report_id) if e.action == "report.message_sent"] == []
