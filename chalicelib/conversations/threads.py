@@ -82,6 +82,7 @@ def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
         _check_reporter_may_write(own_report(reporter, report_id), now)
     if "rate" in failed:
         raise window.refusal("messages on a report")
+    _refuse_if_any(failed)
     logger.info("message sent", extra={"report_id": report_id,
                                        "message_id": message.message_id, "author": "reporter"})
     return views.message(message, evidence_views(report, for_officers=False), report.alias)
@@ -106,6 +107,7 @@ def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
         raise NotFound("No such report.", code="report_not_found")
     if "rate" in failed:
         raise window.refusal("messages")
+    _refuse_if_any(failed)
     logger.info("message sent", extra={"report_id": report_id,
                                        "message_id": message.message_id, "author": "police"})
     return views.message(message, evidence_views(report, for_officers=True), report.alias)
@@ -124,6 +126,13 @@ def _check_reporter_may_write(report: Report, now: datetime) -> None:
     if until is not None and now >= until:
         raise Conflict(f"The report is {report.status} and its conversation closed on "
                        f"{until.date().isoformat()}.", code="conversation_closed")
+
+
+def _refuse_if_any(failed: set[str]) -> None:
+    """A condition failed that the caller has no more precise answer for (the report
+    reopened or changed between the write and the read that explains it)."""
+    if failed:
+        raise Conflict("The report changed meanwhile; send again.", code="report_changed")
 
 
 def _new_message(report_id: str, author: str, text: str, attachments: list[str],
