@@ -1,19 +1,22 @@
 """The reporter's side of the conversation about their report: read it, write to the
 police. Someone else's report answers 404, exactly as a missing one does."""
 
+from typing import Annotated
+
 import msgspec
 
 from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, Blueprint, Paging
 from chalicelib.conversations import threads
-from chalicelib.conversations.bodies import MessageId, ReporterMessage
+from chalicelib.conversations.bodies import MESSAGE_ID_PATTERN, ReporterMessage
 
 bp = Blueprint(__name__)
 
 
 class ThreadQuery(Paging, kw_only=True):
     """Oldest first; `after` gives only what arrived after that message."""
-    after: MessageId | None = msgspec.field(default=None)
+    after: Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN, description=(
+        "a message_id: only the messages after it"))] | None = None
 
 
 @bp.route("/reports/{report_id}/messages", methods=["GET"], allow=SIGNED_IN,

@@ -15,7 +15,6 @@ MAX_BODY_CHARACTERS = 2000
 MessageText = nonblank(1, MAX_BODY_CHARACTERS)
 # "20261201T184114123456Z-1a2b3c4d": the UTC time it was sent, then a random part.
 MESSAGE_ID_PATTERN = r"^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$"
-MessageId = Annotated[str, Meta(pattern=MESSAGE_ID_PATTERN)]
 
 
 class ReporterMessage(msgspec.Struct, forbid_unknown_fields=True):

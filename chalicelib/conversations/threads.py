@@ -83,9 +83,7 @@ def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
     if "rate" in failed:
         raise window.refusal("messages on a report")
     _refuse_if_any(failed)
-    logger.info("message sent", extra={"report_id": report_id,
-                                       "message_id": message.message_id, "author": "reporter"})
-    return views.message(message, evidence_views(report, for_officers=False), report.alias)
+    return _sent(report, message, for_officers=False)
 
 
 def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
@@ -108,9 +106,7 @@ def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
     if "rate" in failed:
         raise window.refusal("messages")
     _refuse_if_any(failed)
-    logger.info("message sent", extra={"report_id": report_id,
-                                       "message_id": message.message_id, "author": "police"})
-    return views.message(message, evidence_views(report, for_officers=True), report.alias)
+    return _sent(report, message, for_officers=True)
 
 
 def reporter_may_write_until(report: Report) -> datetime | None:
@@ -126,6 +122,15 @@ def _check_reporter_may_write(report: Report, now: datetime) -> None:
     if until is not None and now >= until:
         raise Conflict(f"The report is {report.status} and its conversation closed on "
                        f"{until.date().isoformat()}.", code="conversation_closed")
+
+
+def _sent(report: Report, message: Message, *, for_officers: bool) -> dict:
+    # Ids and the author only: the text is the sender's words and never logged.
+    logger.info("message sent", extra={"report_id": report.report_id,
+                                       "message_id": message.message_id,
+                                       "author": message.author})
+    return views.message(message, evidence_views(report, for_officers=for_officers),
+                         report.alias)
 
 
 def _refuse_if_any(failed: set[str]) -> None:
