@@ -10,8 +10,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-import requests
-from admin_site_support import (
+from support.admin_site import (
     ARTIFACTS,
     BOOTSTRAP_ADMIN,
     CHROMIUM,
@@ -22,8 +21,9 @@ from admin_site_support import (
     jpeg,
     new_phone,
     session_storage,
-    wait_for,
+    wait_until,
 )
+from support.evidence import upload
 
 if not CHROMIUM.exists():
     message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
@@ -33,6 +33,8 @@ if not CHROMIUM.exists():
     pytest.skip(message, allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
 UI_TIMEOUT_MS = 10_000
@@ -181,14 +183,14 @@ def test_the_officer_opens_a_citizens_report_and_sees_its_thumbnail(officer, rep
     # The worker makes the thumbnail after the upload; the page shows it once ready.
     thumbnail = page.locator("figure[data-status=ready] img")
     expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
         == 320
     page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
 
     thumbnail.click()
     large = page.locator("#image-dialog img")
     expect(large).to_be_visible()
-    assert wait_for(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
+    assert wait_until(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
     page.locator("#image-dialog").get_by_role("button", name="关闭").click()
     expect(large).to_be_hidden()
 
@@ -237,10 +239,7 @@ def test_an_officer_asks_the_citizen_answers_with_a_photo_and_the_inbox_empties(
     photo = jpeg(1200, 900, (40, 160, 40))
     ticket = stack.call("POST", f"/reports/{report_id}/evidence", token,
                         {"content_type": "image/jpeg", "size": len(photo)}).json()
-    upload = ticket["upload"]
-    posted = requests.post(upload["url"], data=upload["fields"],
-                           files={"file": ("answer.jpg", photo, "image/jpeg")}, timeout=10)
-    assert posted.status_code == 204, posted.text
+    upload(ticket["upload"], photo, "image/jpeg")
     answer = f"往北开了，这是我拍的照片。({uuid.uuid4().hex[:6]})"
     sent = stack.call("POST", f"/reports/{report_id}/messages", token,
                       {"body": answer, "attachments": [ticket["evidence_id"]]})
@@ -262,8 +261,8 @@ def test_an_officer_asks_the_citizen_answers_with_a_photo_and_the_inbox_empties(
     # The panel shows the photo with the evidence gallery, once the worker made it.
     thumbnail = reply.locator("figure[data-status=ready] img")
     expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"),
-                    10) == 320
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"),
+                      10) == 320
     page.screenshot(path=SCREENSHOTS / "conversation.png", full_page=True)
 
     page.locator("textarea[name=reply]").fill("谢谢，照片已收到。")
@@ -305,7 +304,7 @@ def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
     expect(page.locator(".facts")).to_contain_text("王建国")
     image = page.locator("figure.evidence-ready img")
     expect(image).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
+    assert wait_until(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
 
     listing = stack.call("GET", "/bulletins?category=missing_person&limit=100").json()
     [listed] = [item for item in listing["items"] if item["id"] == bulletin_id]

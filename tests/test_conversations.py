@@ -10,19 +10,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
-from test_evidence_end_to_end import jpeg_with_gps, upload, wait_for
-from test_reports_support import (
+from support.api import (
     audit_of,
     caller,
-    dynamodb_calls,
     error_code,
     file_report,
     registered_citizen,
     send,
 )
+from support.aws_calls import counting_aws_calls
+from support.evidence import jpeg_with_gps, upload
+from support.waiting import wait_until
 
+from chalicelib import deadlines
+from chalicelib.audit import AuditAction
 from chalicelib.conversations import threads
-from chalicelib.conversations.bodies import OfficerMessage, ReporterMessage
+from chalicelib.conversations.bodies import MessageAuthor, OfficerMessage, ReporterMessage
+from chalicelib.errors import ErrorCode
+from chalicelib.roles import Role
 from chalicelib.settings import settings
 from chalicelib.tables import Message, PhoneClaim, Report
 
@@ -54,9 +59,14 @@ def inbox_ids(client, officer) -> list[str]:
 def thread(client):
     """A registered citizen's report and an officer."""
     citizen, phone = registered_citizen()
-    PhoneClaim(phone, user_id=citizen.user_id, role="citizen").save()  # as sign-in leaves it
+    PhoneClaim(phone, user_id=citizen.user_id, role=Role.CITIZEN).save()  # as sign-in leaves it
     report_id = file_report(client, citizen)["report_id"]
     return citizen, phone, caller("officer"), report_id
+
+
+def tables(calls) -> list[tuple[str, str | None]]:
+    """The DynamoDB calls counted (tests/support/aws_calls.py), as (operation, table)."""
+    return [(call.operation, call.table) for call in calls]
 
 
 def limits(monkeypatch, **changes) -> None:
@@ -136,10 +146,10 @@ def test_the_inbox_pages_with_one_query_each(client, monkeypatch):
         write(client, citizen, file_report(client, citizen)["report_id"], "Here is more.")
     seen, cursor = [], None
     while True:
-        with dynamodb_calls() as calls:
+        with counting_aws_calls() as calls:
             page = send(client, "get", "/admin/inbox?limit=2" + (f"&cursor={cursor}" if cursor
                                                                   else ""), officer).json_body
-        assert calls == [("Query", "reports")]
+        assert tables(calls) == [("Query", "reports")] and calls[0].index == "inbox"
         seen += [row["report_id"] for row in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -267,7 +277,7 @@ def test_another_citizens_report_is_404_on_every_route_like_a_missing_one(client
     for method, body in (("get", None), ("post", {"body": "Hello?"})):
         response = send(client, method, messages_path("0" * 32, officer=True), officer, body)
         assert response.status_code == 404 and error_code(response) == "report_not_found"
-    assert [m.author for m in Message.query(report_id)] == ["police"]
+    assert [m.author for m in Message.query(report_id)] == [MessageAuthor.POLICE]
 
 
 def test_officers_see_no_phone_or_user_id_and_the_reporter_sees_no_officer(client, thread):
@@ -296,32 +306,32 @@ def test_officers_see_no_phone_or_user_id_and_the_reporter_sees_no_officer(clien
 
 def test_officer_messages_are_audited_in_the_same_transaction_without_the_text(client, thread):
     _, _, officer, report_id = thread
-    with dynamodb_calls() as calls:
+    with counting_aws_calls() as calls:
         sent = write(client, officer, report_id, QUESTION, officer=True).json_body
-    assert calls == [("GetItem", "reports"), ("TransactWriteItems", None)]
-    [event] = [e for e in audit_of(report_id) if e.action == "report.message_sent"]
-    assert event.actor_id == officer.user_id and event.actor_role == "officer"
+    assert tables(calls) == [("GetItem", "reports"), ("TransactWriteItems", None)]
+    [event] = [e for e in audit_of(report_id) if e.action == AuditAction.REPORT_MESSAGE_SENT]
+    assert event.actor_id == officer.user_id and event.actor_role == Role.OFFICER
     assert event.details == {"message_id": sent["message_id"]}
     assert QUESTION not in json.dumps(event.attribute_values, default=str)
 
 
 def test_the_dynamodb_calls_of_each_route(client, thread):
     citizen, _, officer, report_id = thread
-    with dynamodb_calls() as reporter_send:
+    with counting_aws_calls() as reporter_send:
         write(client, citizen, report_id, ANSWER)
-    with dynamodb_calls() as officer_read:
+    with counting_aws_calls() as officer_read:
         read(client, officer, report_id, officer=True)
-    with dynamodb_calls() as officer_read_again:
+    with counting_aws_calls() as officer_read_again:
         read(client, officer, report_id, officer=True)
-    with dynamodb_calls() as reporter_read:
+    with counting_aws_calls() as reporter_read:
         read(client, citizen, report_id)
-    assert reporter_send == [("GetItem", "reports"), ("TransactWriteItems", None)]
+    assert tables(reporter_send) == [("GetItem", "reports"), ("TransactWriteItems", None)]
     # The read mark is written only when there is something to mark.
-    assert officer_read == [("GetItem", "reports"), ("Query", "messages"),
-                            ("UpdateItem", "reports"), ("GetItem", "users")]
-    assert officer_read_again == [("GetItem", "reports"), ("Query", "messages"),
-                                  ("GetItem", "users")]
-    assert reporter_read == [("GetItem", "reports"), ("Query", "messages")]
+    assert tables(officer_read) == [("GetItem", "reports"), ("Query", "messages"),
+                                    ("UpdateItem", "reports"), ("GetItem", "users")]
+    assert tables(officer_read_again) == [("GetItem", "reports"), ("Query", "messages"),
+                                          ("GetItem", "users")]
+    assert tables(reporter_read) == [("GetItem", "reports"), ("Query", "messages")]
 
 
 def test_rate_limits_are_429_with_retry_after_and_refusals_cost_nothing(client, thread,
@@ -467,7 +477,8 @@ def test_50_concurrent_messages_from_both_sides_are_50_stored_and_counted(client
     assert (report.reporter_messages, report.officer_messages) == (20, 30)
     assert send(client, "get", f"/reports/{report_id}", citizen).json_body["unread_messages"] \
         == 30
-    assert len([e for e in audit_of(report_id) if e.action == "report.message_sent"]) == 30
+    assert len([event for event in audit_of(report_id)
+                if event.action == AuditAction.REPORT_MESSAGE_SENT]) == 30
     # Both inbox keys move together whatever the commit order; an answer clears them.
     assert (report.inbox == "waiting") == (report.waiting_since is not None)
     threads.send_as_officer(officers[0].principal, report_id, OfficerMessage(body="Thanks."))
@@ -505,16 +516,18 @@ def test_a_citizens_photo_reply_reaches_the_officer_with_its_thumbnail(client, t
         [attached] = reply["attachments"]
         return attached if attached["status"] == "ready" else None
 
-    attached = wait_for(ready_attachment)
+    attached = wait_until(ready_attachment)
     assert attached and attached["thumb_url"] and attached["kind"] == "image"
     [_, own] = read(client, citizen, report_id)["items"]
     assert "gps" not in own["attachments"][0]
 
 
-def conflicting(monkeypatch, times: int) -> None:
+def conflicting(monkeypatch, times: int, took: float = 0, clock: list | None = None
+                ) -> list[int]:
     """DynamoDB cancels the next `times` sends with TransactionConflict, as it does when
-    another transaction holds the report item at that moment (the emulator never does)."""
-    real, left = threads.write_transaction, [times]
+    another transaction holds the report item at that moment (the emulator never does).
+    Answers the tries made so far; each moves `clock[0]` on by `took` seconds."""
+    real, left, tries = threads.write_transaction, [times], []
 
     def transaction():
         made = real()
@@ -522,6 +535,9 @@ def conflicting(monkeypatch, times: int) -> None:
             left[0] -= 1
 
             def cancelled():
+                tries.append(1)
+                if clock is not None:
+                    clock[0] += took
                 raise TransactWriteError("cancelled", cause=VerboseClientError(
                     {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
                     "TransactWriteItems",
@@ -531,14 +547,16 @@ def conflicting(monkeypatch, times: int) -> None:
         return made
 
     monkeypatch.setattr(threads, "write_transaction", transaction)
-    monkeypatch.setattr(threads, "CONFLICT_PAUSE_SECONDS", 0)
+    monkeypatch.setattr(threads, "CONFLICT_BACKOFF", deadlines.Backoff(base=0, cap=0))
+    return tries
 
 
 def test_a_send_that_meets_a_concurrent_transaction_is_retried_and_stored_once(
         client, thread, monkeypatch):
     citizen, _, _, report_id = thread
-    conflicting(monkeypatch, 2)
+    tries = conflicting(monkeypatch, 2)
     assert write(client, citizen, report_id, ANSWER).status_code == 201
+    assert len(tries) == 2
     assert len(list(Message.query(report_id))) == 1
     assert Report.get(report_id, consistent_read=True).reporter_messages == 1
 
@@ -546,9 +564,27 @@ def test_a_send_that_meets_a_concurrent_transaction_is_retried_and_stored_once(
 def test_a_send_that_keeps_conflicting_is_a_503_to_retry_and_writes_nothing(
         client, thread, monkeypatch):
     _, _, officer, report_id = thread
-    conflicting(monkeypatch, threads.CONFLICT_ATTEMPTS)
+    tries = conflicting(monkeypatch, threads.CONFLICT_ATTEMPTS)
     busy = write(client, officer, report_id, QUESTION, officer=True)
-    assert busy.status_code == 503 and error_code(busy) == "conversation_busy"
+    assert busy.status_code == 503 and error_code(busy) == ErrorCode.CONVERSATION_BUSY
     assert busy.headers["Retry-After"] == "1"
+    assert len(tries) == threads.CONFLICT_ATTEMPTS
     assert list(Message.query(report_id)) == []
-    assert [e for e in audit_of(report_id) if e.action == "report.message_sent"] == []
+    assert [e for e in audit_of(report_id) if e.action == AuditAction.REPORT_MESSAGE_SENT] == []
+
+
+def test_conflict_retries_stop_when_the_request_budget_cannot_fit_another_try(
+        thread, monkeypatch):
+    """Each try may take a whole transaction call (connect + read); none is started
+    that the request's budget cannot fit, however many tries are left."""
+    _, _, officer, report_id = thread
+    now = [0.0]
+    tries = conflicting(monkeypatch, threads.CONFLICT_ATTEMPTS, took=1, clock=now)
+    seconds = 2 * threads.CONFLICT_CALLS.attempt_seconds - 1
+    with deadlines.budget(seconds, clock=lambda: now[0]), pytest.raises(Exception) as busy:
+        threads.send_as_officer(officer.principal, report_id, OfficerMessage(body=QUESTION))
+    assert getattr(busy.value, "code", None) == ErrorCode.CONVERSATION_BUSY
+    # Tries start at 0, 1, 2 … seconds: the last one is the one the budget still fits whole.
+    assert len(tries) == seconds - threads.CONFLICT_CALLS.attempt_seconds + 1
+    assert len(tries) < threads.CONFLICT_ATTEMPTS
+    assert list(Message.query(report_id)) == []

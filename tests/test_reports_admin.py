@@ -6,7 +6,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_reports_support import (
+from support.api import (
     audit_of,
     caller,
     error_code,

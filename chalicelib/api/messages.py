@@ -8,14 +8,14 @@ import msgspec
 from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, Blueprint, Paging
 from chalicelib.conversations import threads
-from chalicelib.conversations.bodies import MESSAGE_ID_PATTERN, ReporterMessage
+from chalicelib.conversations.bodies import MessageId, ReporterMessage
 
 bp = Blueprint(__name__)
 
 
 class ThreadQuery(Paging, kw_only=True):
     """Oldest first; `after` gives only what arrived after that message."""
-    after: Annotated[str, msgspec.Meta(pattern=MESSAGE_ID_PATTERN, description=(
+    after: Annotated[MessageId, msgspec.Meta(description=(
         "a message_id: only the messages after it"))] | None = None
 
 

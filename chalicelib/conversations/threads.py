@@ -6,23 +6,24 @@ the account still exists. Nothing is written outside it, so a send refused or re
 leaves no trace, and concurrent sends from both sides each count exactly once.
 """
 
+import dataclasses
 import logging
 import math
-import random
-import secrets
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib import audit
+from chalicelib import audit, clock, deadlines
+from chalicelib.audit import AuditAction
+from chalicelib.clock import iso
 from chalicelib.conversations import views
-from chalicelib.conversations.bodies import OfficerMessage, ReporterMessage
+from chalicelib.conversations.bodies import MessageAuthor, OfficerMessage, ReporterMessage
 from chalicelib.errors import (
     Conflict,
+    ErrorCode,
     NotFound,
     ServiceUnavailable,
     TooManyRequests,
@@ -32,20 +33,33 @@ from chalicelib.errors import (
 from chalicelib.pagination import query_page
 from chalicelib.reports.evidence import OPEN_STATUSES
 from chalicelib.reports.filing import own_report
-from chalicelib.reports.store import audit_target, condition_failed, evidence_of, iso
+from chalicelib.reports.store import audit_target, evidence_of
 from chalicelib.reports.triage import report as report_for_officers
 from chalicelib.reports.views import evidence_views
 from chalicelib.settings import settings
-from chalicelib.tables import AuditEvent, Message, RateWindow, Report, User, write_transaction
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, condition_failed, new_id
+from chalicelib.tables import (
+    TRANSACTION_CALLS,
+    AuditEvent,
+    Message,
+    RateWindow,
+    Report,
+    User,
+    write_transaction,
+)
 from chalicelib.tokens import Principal
 
 logger = logging.getLogger(__name__)
 
 WAITING = "waiting"  # the inbox partition
 # Two writers touching one report at once make DynamoDB cancel one transaction with
-# TransactionConflict; it is retried after a short random pause, a few times.
+# TransactionConflict. It is tried again after a short random pause (deadlines.retry),
+# up to CONFLICT_ATTEMPTS tries in all while the request's budget fits another whole
+# try, then answered 503 conversation_busy.
 CONFLICT_ATTEMPTS = 8
-CONFLICT_PAUSE_SECONDS = 0.05
+CONFLICT_CALLS = dataclasses.replace(TRANSACTION_CALLS, attempts=CONFLICT_ATTEMPTS)
+CONFLICT_BACKOFF = deadlines.Backoff(base=0.05, cap=0.8)
+TRANSACTION_CONFLICT = "TransactionConflict"
 BUSY_RETRY_AFTER_SECONDS = 1
 
 
@@ -53,7 +67,7 @@ BUSY_RETRY_AFTER_SECONDS = 1
 
 def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
                      now: datetime | None = None) -> dict:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     report = own_report(reporter, report_id)
     _check_reporter_may_write(report, now)
     evidence = evidence_of(report)
@@ -61,9 +75,9 @@ def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
     if unknown:
         raise ValidationFailed("Attach evidence uploaded to this report "
                                f"(POST /reports/{report_id}/evidence); unknown: "
-                               f"{', '.join(unknown)}.", code="attachment_not_found",
+                               f"{', '.join(unknown)}.", code=ErrorCode.ATTACHMENT_NOT_FOUND,
                                field="attachments")
-    message = _new_message(report_id, "reporter", body.body, body.attachments, now)
+    message = _new_message(report_id, MessageAuthor.REPORTER, body.body, body.attachments, now)
     # The wait starts with the first unanswered message and is kept by later ones.
     actions = [Report.reporter_messages.add(1), Report.last_message_at.set(now),
                Report.inbox.set(WAITING), Report.waiting_since.set(Report.waiting_since | now)]
@@ -77,7 +91,7 @@ def send_as_reporter(reporter: Principal, report_id: str, body: ReporterMessage,
     failed = _commit(message, actions, (Report.reporter_id == reporter.user_id) & still_open,
                      window, account=reporter.user_id)
     if "account" in failed:
-        raise Unauthorized("This account has been deleted.", code="account_deleted")
+        raise Unauthorized("This account has been deleted.", code=ErrorCode.ACCOUNT_DELETED)
     if "report" in failed:
         _check_reporter_may_write(own_report(reporter, report_id), now)
     if "rate" in failed:
@@ -90,19 +104,19 @@ def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
                     now: datetime | None = None) -> dict:
     """Officers may always write, whatever the report's status. Sending answers the
     reporter, so the report leaves the inbox."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     report = report_for_officers(report_id)
-    message = _new_message(report_id, "police", body.body, [], now)
+    message = _new_message(report_id, MessageAuthor.POLICE, body.body, [], now)
     actions = [Report.officer_messages.add(1), Report.last_message_at.set(now),
                Report.inbox.remove(), Report.waiting_since.remove()]
     window = _RateWindow("officer-messages", officer.user_id,
                          settings().officer_messages_per_hour, now)
     # Who wrote it lives here only: the message itself says "police".
-    event = audit.event(officer, "report.message_sent", audit_target(report_id),
+    event = audit.event(officer, AuditAction.REPORT_MESSAGE_SENT, audit_target(report_id),
                         {"message_id": message.message_id})
     failed = _commit(message, actions, Report.report_id.exists(), window, event=event)
     if "report" in failed:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("No such report.", code=ErrorCode.REPORT_NOT_FOUND)
     if "rate" in failed:
         raise window.refusal("messages")
     _refuse_if_any(failed)
@@ -121,7 +135,7 @@ def _check_reporter_may_write(report: Report, now: datetime) -> None:
     until = reporter_may_write_until(report)
     if until is not None and now >= until:
         raise Conflict(f"The report is {report.status} and its conversation closed on "
-                       f"{until.date().isoformat()}.", code="conversation_closed")
+                       f"{until.date().isoformat()}.", code=ErrorCode.CONVERSATION_CLOSED)
 
 
 def _sent(report: Report, message: Message, *, for_officers: bool) -> dict:
@@ -137,12 +151,14 @@ def _refuse_if_any(failed: set[str]) -> None:
     """A condition failed that the caller has no more precise answer for (the report
     reopened or changed between the write and the read that explains it)."""
     if failed:
-        raise Conflict("The report changed meanwhile; send again.", code="report_changed")
+        raise Conflict("The report changed meanwhile; send again.",
+                       code=ErrorCode.REPORT_CHANGED)
 
 
-def _new_message(report_id: str, author: str, text: str, attachments: list[str],
+def _new_message(report_id: str, author: MessageAuthor, text: str, attachments: list[str],
                  now: datetime) -> Message:
-    message_id = f"{now:%Y%m%dT%H%M%S%f}Z-{secrets.token_hex(4)}"
+    """The id begins with the send time (MESSAGE_ID_PATTERN), so ids sort in time order."""
+    message_id = f"{now:%Y%m%dT%H%M%S%f}Z-{new_id()[:8]}"
     return Message(report_id, message_id, author=author, body=text,
                    attachments=list(attachments), created_at=now)
 
@@ -166,7 +182,7 @@ class _RateWindow:
     def refusal(self, what: str) -> TooManyRequests:
         return TooManyRequests(f"At most {self.limit} {what} an hour; try again later.",
                                retry_after=math.ceil((self.end - self.now).total_seconds()),
-                               code="message_rate_limited")
+                               code=ErrorCode.MESSAGE_RATE_LIMITED)
 
 
 def _commit(message: Message, actions: list[Action], condition: Condition,
@@ -177,7 +193,8 @@ def _commit(message: Message, actions: list[Action], condition: Condition,
     updates, and DynamoDB's cancellation reasons follow that order."""
     parts = ((["account"] if account else []) + ["message"] + (["audit"] if event else [])
              + ["report", "rate"])
-    for attempt in range(CONFLICT_ATTEMPTS):
+
+    def attempt() -> set[str]:
         try:
             with write_transaction() as transaction:
                 if account:
@@ -193,19 +210,34 @@ def _commit(message: Message, actions: list[Action], condition: Condition,
                              RateWindow.ttl.set(int(window.end.timestamp()) + 3600)],
                     condition=RateWindow.count.does_not_exist() | (RateWindow.count
                                                                    < window.limit))
-            return set()
         except TransactWriteError as error:
-            codes = [reason.code if reason else None for reason in error.cancellation_reasons]
-            failed = {part for part, code in zip(parts, codes, strict=False)
-                      if code == "ConditionalCheckFailed"}
+            failed = {part for part, code in zip(parts, _reason_codes(error), strict=False)
+                      if code == TRANSACTION_CONDITION_FAILED}
             if failed:
                 return failed
-            if "TransactionConflict" not in codes:
-                raise  # throttling among them: chalicelib/api/faults.py makes it a 503
-        time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * 2 ** min(attempt, 4)))
+            raise  # throttling among them: chalicelib/api/faults.py makes it a 503
+        return set()
+
+    try:
+        return deadlines.retry(attempt, dependency="dynamodb", limits=CONFLICT_CALLS,
+                               retryable=_conflicted, no_answer=(), backoff=CONFLICT_BACKOFF)
+    except TransactWriteError as error:
+        if not _conflicted(error):
+            raise
     raise ServiceUnavailable("The conversation is busy; send again in a moment.",
-                             code="conversation_busy",
+                             code=ErrorCode.CONVERSATION_BUSY,
                              headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+
+
+def _reason_codes(error: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason else None for reason in error.cancellation_reasons or []]
+
+
+def _conflicted(error: Exception) -> bool:
+    """Cancelled only because another transaction held an item: worth another try."""
+    return (isinstance(error, TransactWriteError)
+            and TRANSACTION_CONFLICT in _reason_codes(error)
+            and TRANSACTION_CONDITION_FAILED not in _reason_codes(error))
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -220,7 +252,7 @@ def reporter_thread(reporter: Principal, report_id: str, *, limit: int, cursor: 
     return {"items": [views.message(message, evidence, report.alias) for message in page.items],
             "next_cursor": page.next_cursor,
             "alias": report.alias,
-            "open": until is None or datetime.now(UTC) < until,
+            "open": until is None or clock.now() < until,
             "open_until": iso(until) if until else None}
 
 
@@ -269,7 +301,7 @@ def _account_exists(user_id: str) -> bool:
 
 def inbox(*, limit: int, cursor: str | None, now: datetime | None = None) -> dict:
     """Reports awaiting an answer, oldest wait first: one Query of the sparse index."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     page = query_page(Report.awaiting_answer, WAITING, limit=limit, cursor=cursor,
                       newest_first=False)
     return {"items": [views.inbox_row(report, now) for report in page.items],

@@ -4,7 +4,8 @@ alias, never the reporter's user id or phone."""
 
 from datetime import datetime
 
-from chalicelib.reports.store import iso
+from chalicelib.clock import iso
+from chalicelib.conversations.bodies import MessageAuthor
 from chalicelib.settings import settings
 from chalicelib.tables import Message, Report
 
@@ -12,8 +13,9 @@ from chalicelib.tables import Message, Report
 def message(item: Message, evidence: dict[str, dict], alias: str) -> dict:
     """`evidence`: the reader's views of the report's evidence, by id
     (chalicelib.reports.views.evidence_views), for the attachments."""
-    author = ({"author": "police", "unit": settings().police_unit} if item.author == "police"
-              else {"author": "reporter", "alias": alias})
+    author = ({"author": MessageAuthor.POLICE, "unit": settings().police_unit}
+              if item.author == MessageAuthor.POLICE
+              else {"author": MessageAuthor.REPORTER, "alias": alias})
     return {"message_id": item.message_id, **author, "body": item.body,
             "attachments": [evidence[evidence_id] for evidence_id in item.attachments
                             if evidence_id in evidence],

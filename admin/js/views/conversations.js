@@ -4,6 +4,7 @@
 
 import { api } from "../api.js";
 import { badge, busy, empty, field, h, notice, pagedList, when } from "../dom.js";
+import { MediaStatus, MessageAuthor } from "../enums.js";
 import { label, t } from "../i18n.js";
 
 const PAGE_SIZE = 100;
@@ -58,7 +59,7 @@ export class ConversationPanel {
       if (!this.page.isCurrent()) return;
       try {
         const pending = this.messages.some((item) => item.attachments.some(
-          (attachment) => attachment.status === "pending"));
+          (attachment) => attachment.status === MediaStatus.PENDING));
         if (pending) {
           await this.load();
           continue;
@@ -88,7 +89,7 @@ export class ConversationPanel {
   }
 
   messageItem(item) {
-    const from = item.author === "police" ? item.unit : item.alias;
+    const from = item.author === MessageAuthor.POLICE ? item.unit : item.alias;
     return h("li", { class: `message message-${item.author}`,
       dataset: { messageId: item.message_id, author: item.author } },
     h("div", { class: "message-head" }, h("strong", {}, from),
