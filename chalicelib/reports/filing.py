@@ -25,6 +25,10 @@ from chalicelib.tokens import Principal
 CLOCK_SKEW = timedelta(minutes=5)
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Places kept of coordinates (about 1 cm) and of their accuracy (1 cm): finer than any
+# phone's fix, and DynamoDB refuses numbers nearer zero than 1e-130 (5e-324 is a float).
+COORDINATE_PLACES = 7
+ACCURACY_PLACES = 2
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     report = Report(
         new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
-        location=ReportLocation(**msgspec.structs.asdict(body.location)),
+        location=_stored_location(body.location),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status=ReportStatus.SUBMITTED,
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
@@ -49,6 +53,17 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def _stored_location(location) -> ReportLocation:
+    fields = msgspec.structs.asdict(location)
+    for name in ("latitude", "longitude"):
+        if fields[name] is not None:
+            fields[name] = round(fields[name], COORDINATE_PLACES)
+    if fields["accuracy_m"] is not None:  # stays above zero, as the body requires
+        fields["accuracy_m"] = max(round(fields["accuracy_m"], ACCURACY_PLACES),
+                                   10 ** -ACCURACY_PLACES)
+    return ReportLocation(**fields)
 
 
 def new_alias() -> str:
