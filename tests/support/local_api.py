@@ -5,6 +5,7 @@ registered in tests/conftest.py)."""
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,21 +22,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_api(emulator, sms_sink):
     """The base URL of `chalice local`, running for the module's tests."""
     port = free_port()
-    server = subprocess.Popen(
-        [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
-         "--host", config.HOST, "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://{config.HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "no chalice local"
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    # Its request log goes to a file: a pipe nobody reads fills up (64 KB, a few long
+    # fuzzed URLs) and then blocks the server in the middle of a request.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
+             "--host", config.HOST, "--port", str(port), "--no-autoreload"],
+            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://{config.HOST}:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    requests.get(f"{url}/health", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        log.seek(0)
+                        pytest.fail("no chalice local: "
+                                    + log.read()[-2000:].decode(errors="replace"))
+                    time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
