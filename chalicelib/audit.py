@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     REPORT_NOTE_ADDED = "report.note_added"
     REPORT_IDENTITY_REVEALED = "report.identity_revealed"
     REPORT_EVIDENCE_ORIGINAL_DOWNLOADED = "report.evidence_original_downloaded"
+    REPORT_MESSAGE_SENT = "report.message_sent"
     BULLETIN_PUBLISH = "bulletin.publish"
     BULLETIN_EDIT = "bulletin.edit"
     BULLETIN_RESOLVE = "bulletin.resolve"

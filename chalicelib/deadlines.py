@@ -147,12 +147,12 @@ def next_wait(limits: CallLimits, tries_done: int, spent: Budget, backoff: Backo
 def retry(call: Callable[[], T], *, dependency: str, limits: CallLimits,
           retryable: Callable[[Exception], bool], no_answer: tuple[type[Exception], ...],
           spent: Budget | None = None, sleep: Callable[[float], None] = time.sleep,
-          rng: Callable[[], float] = random.random) -> T:
+          rng: Callable[[], float] = random.random, backoff: Backoff = Backoff()) -> T:
     """`call()`, tried again on a `retryable` error while tries and budget allow.
 
     A try is started only when the budget fits it whole. When none is left after an
-    error in `no_answer`, DeadlineExceeded is raised from it; other errors are raised
-    as they are.
+    error in `no_answer`, DeadlineExceeded is raised from it; other errors (the last
+    `retryable` one among them) are raised as they are.
     """
     spent = spent or current()
     tries_done = 0
@@ -163,7 +163,8 @@ def retry(call: Callable[[], T], *, dependency: str, limits: CallLimits,
         try:
             return call()
         except Exception as error:
-            wait = next_wait(limits, tries_done, spent, rng=rng) if retryable(error) else None
+            wait = (next_wait(limits, tries_done, spent, backoff, rng)
+                    if retryable(error) else None)
             if wait is None:
                 if isinstance(error, no_answer):
                     raise timed_out(dependency, spent) from error

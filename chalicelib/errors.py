@@ -76,6 +76,11 @@ class ErrorCode(StrEnum):
     EVIDENCE_NOT_FOUND = "evidence_not_found"
     EVIDENCE_NOT_READY = "evidence_not_ready"
     EVIDENCE_LIMIT_REACHED = "evidence_limit_reached"
+    # Conversations about a report.
+    CONVERSATION_CLOSED = "conversation_closed"
+    CONVERSATION_BUSY = "conversation_busy"
+    ATTACHMENT_NOT_FOUND = "attachment_not_found"
+    MESSAGE_RATE_LIMITED = "message_rate_limited"
     # Uploads (evidence and bulletin images).
     FILE_TOO_LARGE = "file_too_large"
     INVALID_SIZE = "invalid_size"

@@ -88,6 +88,11 @@ class Settings:
     otp_max_per_prefix_hour: int          # prefix: the number without its last 4 digits
     # Origins whose pages may call the API from a browser (CORS): the admin site's.
     admin_origins: frozenset[str]
+    # Conversations (chalicelib/conversations/): who the reporter talks to, and how much.
+    police_unit: str                      # what the reporter sees as the author, e.g. 朝阳分局
+    reporter_messages_per_report_hour: int
+    officer_messages_per_hour: int        # one officer, across every report
+    conversation_days_after_close: int    # the reporter may still write after actioned/dismissed
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -133,6 +138,11 @@ def settings() -> Settings:
         otp_max_per_prefix_hour=int(_env("MASSES_OTP_MAX_PER_PREFIX_HOUR", "30")),
         admin_origins=frozenset(origin.strip().rstrip("/") for origin
                                 in _env("MASSES_ADMIN_ORIGINS", "").split(",") if origin.strip()),
+        police_unit=_env("MASSES_POLICE_UNIT"),
+        reporter_messages_per_report_hour=int(
+            _env("MASSES_REPORTER_MESSAGES_PER_REPORT_HOUR", "20")),
+        officer_messages_per_hour=int(_env("MASSES_OFFICER_MESSAGES_PER_HOUR", "60")),
+        conversation_days_after_close=int(_env("MASSES_CONVERSATION_DAYS_AFTER_CLOSE", "30")),
     )
 
 

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
@@ -173,6 +173,26 @@ class ReportsByBulletin(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ReportsAwaitingAnswer(GlobalSecondaryIndex):
+    """The officers' inbox: reports whose latest message is the reporter's and has had
+    no answer, oldest wait first. Sparse: only a waiting report carries `inbox`.
+
+    One partition ("waiting") on purpose, so a page is one Query in true wait order.
+    Ten thousand waiting threads are a few MB, far inside one partition; what could
+    make it hot is writes, and a report is written here only when its wait starts and
+    when it is answered. The projection is INCLUDE, not ALL, so the other changes to a
+    report (evidence, notes, status, every further message while it waits) cost the
+    index nothing."""
+
+    class Meta:
+        index_name = "inbox"
+        projection = IncludeProjection(["alias", "category", "status", "last_message_at",
+                                        "reporter_messages", "officers_read"])
+
+    inbox = UnicodeAttribute(hash_key=True)          # "waiting"
+    waiting_since = UTCDateTimeAttribute(range_key=True)
+
+
 class Report(BudgetedModel):
     """A citizen's report. Notes and a summary of each evidence item live on the item
     itself, so opening a report (with its evidence) is one GetItem; their counts are
@@ -196,9 +216,36 @@ class Report(BudgetedModel):
     notes = ListAttribute(of=ReportNote, default=list)
     evidence = MapAttribute(default=dict)            # evidence id → summary (chalicelib.reports)
     evidence_count = NumberAttribute(default=0)      # upload tickets given out, capped
+    closed_at = UTCDateTimeAttribute(null=True)      # when it became actioned or dismissed
+    # The conversation (chalicelib/conversations), changed in one transaction with each
+    # message. Unread counts are totals minus what the other side has read, so marking
+    # read never races a message arriving meanwhile.
+    reporter_messages = NumberAttribute(default=0)
+    officer_messages = NumberAttribute(default=0)
+    officers_read = NumberAttribute(default=0)       # reporter messages officers have seen
+    reporter_read = NumberAttribute(default=0)       # officer messages the reporter has seen
+    last_message_at = UTCDateTimeAttribute(null=True)
+    inbox = UnicodeAttribute(null=True)              # "waiting" while the reporter awaits
+    waiting_since = UTCDateTimeAttribute(null=True)  # an answer: the first unanswered message
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
+    awaiting_answer = ReportsAwaitingAnswer()
+
+
+class Message(BudgetedModel):
+    """One message of the conversation about a report. The report is the partition, so
+    a thread of thousands of messages reads page by page with one Query each; the
+    message id begins with its UTC time, so the sort key is time order and "what came
+    after message X" is a key condition, not a filter."""
+
+    Meta = _meta("messages")
+    report_id = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)    # "20261201T184114123456Z-1a2b3c4d"
+    author = UnicodeAttribute()                      # a MessageAuthor; never which officer
+    body = UnicodeAttribute()
+    attachments = ListAttribute(of=UnicodeAttribute, default=list)  # the report's evidence ids
+    created_at = UTCDateTimeAttribute()
 
 
 class ReportQuota(BudgetedModel):
@@ -279,8 +326,9 @@ class OtpCode(BudgetedModel):
 
 
 class RateWindow(BudgetedModel):
-    """A fixed-window send counter for a client IP or a number prefix (both keyed by
-    their HMAC, not in the clear): "<scope>#<subject hmac>#<window start>"."""
+    """A fixed-window counter: "<scope>#<subject>#<window start>". Sign-in counts sends
+    per client IP and number prefix (keyed by their HMAC, not in the clear);
+    conversations count messages per report and per officer (random ids)."""
 
     Meta = _meta("rate-limits")
     key = UnicodeAttribute(hash_key=True)

@@ -23,6 +23,7 @@ from support.admin_site import (
     session_storage,
     wait_until,
 )
+from support.evidence import upload
 
 if not CHROMIUM.exists():
     message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
@@ -151,7 +152,7 @@ def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):
     page = officer.page
     expect(page.locator(".who-phone")).to_have_text(officer.phone)
     expect(page.locator(".who-role")).to_have_text("警员")
-    expect(page.locator(".nav a")).to_have_text(["举报", "通报"])   # no admin pages
+    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报"])   # no admin pages
     expect(page.locator("h1")).to_have_text("举报队列")
     stored = session_storage(page)
     assert stored["user"]["role"] == "officer" and stored["refresh_token"]
@@ -213,6 +214,63 @@ def test_in_review_and_a_note_for_the_reporter_reach_the_citizen(officer, report
     seen = stack.call("GET", f"/reports/{report.report_id}", report.citizen_token).json()
     assert seen["status"] == "in_review"
     assert [note["text"] for note in seen["notes"]] == [for_reporter]
+
+
+def test_an_officer_asks_the_citizen_answers_with_a_photo_and_the_inbox_empties(
+        officer, stack, citizen):
+    filed = file_report_with_photo(stack, citizen)
+    report_id, token = filed.report_id, filed.citizen_token
+    page = officer.page
+    officer.open(f"#/reports/{report_id}")
+    expect(page.locator(".conversation .state-empty")).to_be_visible()
+    question = f"车往哪个方向开了？({uuid.uuid4().hex[:6]})"
+    page.locator("textarea[name=reply]").fill(question)
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(page.locator(".message-police")).to_contain_text(question)
+    expect(page.locator(".message-police")).to_contain_text("朝阳分局")
+    expect(page.locator("textarea[name=reply]")).to_have_value("")
+
+    # The citizen's app: one unread message from the unit, answered with a photo.
+    assert stack.call("GET", f"/reports/{report_id}", token).json()["unread_messages"] == 1
+    thread = stack.call("GET", f"/reports/{report_id}/messages", token)
+    assert officer.phone.removeprefix("+86") not in thread.text
+    [asked] = thread.json()["items"]
+    assert (asked["author"], asked["unit"], asked["body"]) == ("police", "朝阳分局", question)
+    photo = jpeg(1200, 900, (40, 160, 40))
+    ticket = stack.call("POST", f"/reports/{report_id}/evidence", token,
+                        {"content_type": "image/jpeg", "size": len(photo)}).json()
+    upload(ticket["upload"], photo, "image/jpeg")
+    answer = f"往北开了，这是我拍的照片。({uuid.uuid4().hex[:6]})"
+    sent = stack.call("POST", f"/reports/{report_id}/messages", token,
+                      {"body": answer, "attachments": [ticket["evidence_id"]]})
+    assert sent.status_code == 201, sent.text
+
+    officer.open("#/reports?category=theft&status=submitted")
+    card = page.locator(f".queue [data-report-id='{report_id}']")
+    expect(card.locator(".badge-unread")).to_have_text("1 条未读")
+    officer.open("#/inbox")
+    waiting = page.locator(f".inbox [data-report-id='{report_id}']")
+    expect(waiting).to_contain_text("已等待")
+    expect(waiting.locator(".badge-unread")).to_have_text("1 条未读")
+    page.screenshot(path=SCREENSHOTS / "inbox.png", full_page=True)
+
+    waiting.click()
+    reply = page.locator(".message-reporter")
+    expect(reply).to_contain_text(answer)
+    expect(reply.locator(".alias, strong").first).to_have_text(re.compile(r"^Reporter-"))
+    # The panel shows the photo with the evidence gallery, once the worker made it.
+    thumbnail = reply.locator("figure[data-status=ready] img")
+    expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"),
+                      10) == 320
+    page.screenshot(path=SCREENSHOTS / "conversation.png", full_page=True)
+
+    page.locator("textarea[name=reply]").fill("谢谢，照片已收到。")
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(page.locator(".message-police")).to_have_count(2)
+    officer.open("#/inbox")
+    expect(page.locator(".inbox .state-empty")).to_be_visible()
+    expect(page.locator(f".inbox [data-report-id='{report_id}']")).to_have_count(0)
 
 
 def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
@@ -335,7 +393,7 @@ def test_the_english_switch_works_and_is_remembered(officer):
     try:
         page.get_by_role("button", name="English").click()
         expect(page.locator("h1")).to_have_text("Report queue")
-        expect(page.locator(".nav a")).to_have_text(["Reports", "Bulletins"])
+        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins"])
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("select[name=category] option").first).to_have_text("Theft")
         page.reload()

@@ -13,6 +13,7 @@ import pytest
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins import fields as bulletin_fields
 from chalicelib.bulletins.fields import BulletinStatus, Outcome
+from chalicelib.conversations.bodies import MessageAuthor
 from chalicelib.errors import ErrorCode
 from chalicelib.media import MediaKind, RejectReason
 from chalicelib.reports.bodies import ReportCategory, ReportStatus
@@ -68,6 +69,7 @@ def test_every_message_the_scripts_name_exists():
     ("evidence.kind", tuple(MediaKind)),
     ("action", tuple(AuditAction)),
     ("evidence.reject", tuple(RejectReason)),
+    ("conversation.author", tuple(MessageAuthor)),
 ])
 def test_every_value_the_api_sends_has_a_name_in_both_languages(group, values):
     for language in LANGUAGES:

@@ -106,6 +106,15 @@ REQUESTS = {
     ("DELETE", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{w.officer_phone}",
                                                       None),
     ("GET", "/admin/audit"): lambda w: ("/admin/audit", None),
+    ("GET", "/reports/{report_id}/messages"): lambda w: (
+        f"/reports/{w.report_id}/messages", None),
+    ("POST", "/reports/{report_id}/messages"): lambda w: (
+        f"/reports/{w.report_id}/messages", {"body": "The car was a grey sedan."}),
+    ("GET", "/admin/reports/{report_id}/messages"): lambda w: (
+        f"/admin/reports/{w.report_id}/messages", None),
+    ("POST", "/admin/reports/{report_id}/messages"): lambda w: (
+        f"/admin/reports/{w.report_id}/messages", {"body": "Which way did it go?"}),
+    ("GET", "/admin/inbox"): lambda w: ("/admin/inbox", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's
@@ -115,6 +124,8 @@ NOT_YOURS = {"citizen_b": 404, "officer": 404, "admin": 404}
 OBJECT_LEVEL = {
     ("GET", "/reports/{report_id}"): NOT_YOURS,
     ("POST", "/reports/{report_id}/evidence"): NOT_YOURS,
+    ("GET", "/reports/{report_id}/messages"): NOT_YOURS,
+    ("POST", "/reports/{report_id}/messages"): NOT_YOURS,
 }
 
 

@@ -9,18 +9,8 @@ import requests
 from PIL import Image
 from support.api import caller, file_report, send
 from support.bulletins import draft, headers, published
-from support.evidence import upload
+from support.evidence import jpeg_with_gps, upload
 from support.waiting import wait_until
-
-
-def jpeg_with_gps(width: int = 1600, height: int = 1200) -> bytes:
-    image = Image.new("RGB", (width, height), (200, 40, 40))
-    exif = Image.Exif()
-    exif[0x0112] = 6                                            # orientation: rotate 90°
-    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)})
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, comment=b"home address in the comment")
-    return out.getvalue()
 
 
 def fetch_image(url: str) -> Image.Image:

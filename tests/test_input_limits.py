@@ -94,6 +94,16 @@ def test_report_fields_refuse_odd_values_naming_the_field(client, change, code, 
     assert_error(response, 400, code, field)
 
 
+def test_numbers_too_near_zero_for_dynamodb_are_filed_rounded(client):
+    """5e-324 is a valid float and a valid body; DynamoDB holds nothing nearer zero than
+    1e-130, so coordinates are kept to 7 places and the accuracy to a centimetre."""
+    location = {"latitude": 5e-324, "longitude": -1e-200, "accuracy_m": 5e-324}
+    response = send(client, "post", "/reports", caller(), report_body(location=location))
+    assert response.status_code == 201, response.body
+    kept = response.json_body["location"]
+    assert (kept["latitude"], kept["longitude"], kept["accuracy_m"]) == (0, 0, 0.01)
+
+
 def test_a_duplicate_key_is_refused_even_when_both_values_are_valid(client):
     body = json.dumps(report_body())[:-1] + ', "category": "fraud"}'
     assert_error(send(client, "post", "/reports", caller(), raw=body), 400, "duplicate_key",

@@ -6,6 +6,7 @@ import { empty, failure, h, loading } from "./dom.js";
 import { LANGUAGES, currentLanguage, errorMessage, loadLanguage, t } from "./i18n.js";
 import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
+import * as conversations from "./views/conversations.js";
 import * as reports from "./views/reports.js";
 import { signInForm } from "./views/signin.js";
 import { ID_PATTERN, Role } from "./enums.js";
@@ -14,6 +15,7 @@ const ID = `(${ID_PATTERN})`;
 const ROUTES = [
   { path: "/reports", view: reports.queue, section: "reports" },
   { path: `/reports/${ID}`, view: reports.report, section: "reports" },
+  { path: "/inbox", view: conversations.inbox, section: "inbox" },
   { path: "/bulletins", view: bulletins.list, section: "bulletins" },
   { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
   { path: `/bulletins/${ID}`, view: bulletins.bulletin, section: "bulletins" },
@@ -21,7 +23,7 @@ const ROUTES = [
   { path: "/officers", view: admin.officers, section: "officers", role: Role.ADMIN },
   { path: "/audit", view: admin.audit, section: "audit", role: Role.ADMIN },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
-const SECTIONS = [["reports"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
+const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
 
 const main = document.getElementById("main");
 const masthead = document.querySelector(".masthead");

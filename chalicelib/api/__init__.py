@@ -8,6 +8,7 @@ from chalice import Chalice
 
 from chalicelib import deadlines, observability
 from chalicelib.api import (
+    admin_messages,
     admin_reports,
     audit,
     auth,
@@ -16,6 +17,7 @@ from chalicelib.api import (
     evidence_events,
     health,
     me,
+    messages,
     officers,
     openapi,
     reports,
@@ -39,6 +41,8 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(evidence_events.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
+    app.register_blueprint(messages.bp)
+    app.register_blueprint(admin_messages.bp)
     app.register_blueprint(bulletins.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(me.bp)

@@ -17,6 +17,7 @@ from msgspec import Struct
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
+from chalicelib.conversations.bodies import MessageAuthor
 from chalicelib.errors import ErrorCode
 from chalicelib.media import MediaKind, MediaStatus, RejectReason
 from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
@@ -167,6 +168,7 @@ class ReportSummary(Struct, kw_only=True):
     updated_at: datetime
     bulletin_id: str | None
     evidence_count: int
+    unread_messages: int  # the other side's messages this reader has not yet read
 
 
 class ReporterNote(Struct):
@@ -207,6 +209,49 @@ class OfficerReport(OfficerReportSummary, kw_only=True):
 
 class OfficerReportPage(Struct):
     items: list[OfficerReportSummary]
+    next_cursor: str | None
+
+
+class ThreadMessage(Struct, kw_only=True):
+    """A message of a report's conversation. The police's carry the unit's name, the
+    reporter's the report's alias: never an officer, a phone number or a user id."""
+    message_id: str
+    author: MessageAuthor
+    unit: str | None = None      # author police
+    alias: str | None = None     # author reporter
+    body: str
+    attachments: list[EvidenceView]
+    created_at: datetime
+
+
+class ReporterThread(Struct):
+    items: list[ThreadMessage]
+    next_cursor: str | None
+    alias: str
+    open: bool                   # the reporter may write
+    open_until: datetime | None  # when it closes, once the report is actioned or dismissed
+
+
+class OfficerThread(Struct):
+    items: list[ThreadMessage]
+    next_cursor: str | None
+    alias: str
+    account_deleted: bool        # the reporter deleted their account: no more replies
+
+
+class InboxRow(Struct):
+    report_id: str
+    alias: str
+    category: ReportCategory
+    status: ReportStatus
+    waiting_since: datetime      # the first unanswered message
+    waiting_seconds: int
+    last_message_at: datetime
+    unread_messages: int
+
+
+class InboxPage(Struct):
+    items: list[InboxRow]
     next_cursor: str | None
 
 

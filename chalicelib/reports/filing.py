@@ -28,6 +28,10 @@ RULES = {ErrorCode.OCCURRED_IN_FUTURE: "occurred_at is at most 5 minutes ahead o
                                        "clock"}
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Places kept of coordinates (about 1 cm) and of their accuracy (1 cm): finer than any
+# phone's fix, and DynamoDB refuses numbers nearer zero than 1e-130 (5e-324 is a float).
+COORDINATE_PLACES = 7
+ACCURACY_PLACES = 2
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     report = Report(
         new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
-        location=ReportLocation(**msgspec.structs.asdict(body.location)),
+        location=_stored_location(body.location),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status=ReportStatus.SUBMITTED,
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
@@ -52,6 +56,17 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def _stored_location(location) -> ReportLocation:
+    fields = msgspec.structs.asdict(location)
+    for name in ("latitude", "longitude"):
+        if fields[name] is not None:
+            fields[name] = round(fields[name], COORDINATE_PLACES)
+    if fields["accuracy_m"] is not None:  # stays above zero, as the body requires
+        fields["accuracy_m"] = max(round(fields["accuracy_m"], ACCURACY_PLACES),
+                                   10 ** -ACCURACY_PLACES)
+    return ReportLocation(**fields)
 
 
 def new_alias() -> str:

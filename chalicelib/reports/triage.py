@@ -61,6 +61,9 @@ def change(officer: Principal, report_id: str, body: ReportChange,
                            code=ErrorCode.ILLEGAL_STATUS_CHANGE)
         actions += [Report.status.set(body.status),
                     Report.queue_key.set(queue_key(body.status, current.category))]
+        if not NEXT_STATUSES[body.status]:
+            # Final: the reporter's side of the conversation closes some days after.
+            actions.append(Report.closed_at.set(now))
         events.append(audit.event(officer, AuditAction.REPORT_STATUS_CHANGED, target,
                                   {"from": current.status, "to": body.status}))
     note = None
@@ -83,6 +86,8 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if body.status is not None:
         current.status = body.status
         current.queue_key = queue_key(body.status, current.category)
+        if not NEXT_STATUSES[body.status]:
+            current.closed_at = now
     if note is not None:
         current.notes.append(note)
     return current

@@ -4,6 +4,7 @@ addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
 from chalicelib.clock import iso
+from chalicelib.conversations.views import unread_for_officers, unread_for_reporter
 from chalicelib.media import MediaStatus
 from chalicelib.reports.bodies import NoteVisibility
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
@@ -49,12 +50,12 @@ OFFICER_EVIDENCE_FIELDS = CITIZEN_EVIDENCE_FIELDS + ("size", "sha256", "captured
 
 
 def citizen_summary(report: Report) -> dict:
-    return _common(report)
+    return {**_common(report), "unread_messages": unread_for_reporter(report)}
 
 
 def citizen_view(report: Report) -> dict:
     return {
-        **_common(report),
+        **citizen_summary(report),
         "location": _location(report),
         "notes": [{"text": note.text, "created_at": iso(note.created_at)}
                   for note in report.notes if note.visibility == NoteVisibility.REPORTER],
@@ -64,7 +65,8 @@ def citizen_view(report: Report) -> dict:
 
 
 def officer_summary(report: Report) -> dict:
-    return {**_common(report), "alias": report.alias, "location": _location(report)}
+    return {**_common(report), "alias": report.alias, "location": _location(report),
+            "unread_messages": unread_for_officers(report)}
 
 
 def officer_view(report: Report) -> dict:
@@ -76,3 +78,9 @@ def officer_view(report: Report) -> dict:
         "evidence": _evidence(report, OFFICER_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
     }
+
+
+def evidence_views(report: Report, *, for_officers: bool) -> dict[str, dict]:
+    """Evidence id → what the reader sees of it: the conversation's attachments."""
+    fields = OFFICER_EVIDENCE_FIELDS if for_officers else CITIZEN_EVIDENCE_FIELDS
+    return {view["evidence_id"]: view for view in _evidence(report, fields)}

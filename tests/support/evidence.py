@@ -1,13 +1,26 @@
-"""Evidence as the tests make it: a presigned POST to the emulator's bucket, as a phone
-sends it, and the Media record of a report as the worker leaves it."""
+"""Evidence as the tests make it: a phone's photo, a presigned POST to the emulator's
+bucket, as a phone sends it, and the Media record of a report as the worker leaves it."""
 
+import io
 from datetime import UTC, datetime
 
 import requests
+from PIL import Image
 
 from chalicelib.tables import Media
 
 JPEG = {"content_type": "image/jpeg", "size": 2048}
+
+
+def jpeg_with_gps(width: int = 1600, height: int = 1200) -> bytes:
+    """A phone's photo: rotated by EXIF, with GPS and a comment that must not survive."""
+    image = Image.new("RGB", (width, height), (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6                                            # orientation: rotate 90°
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, comment=b"home address in the comment")
+    return out.getvalue()
 
 
 def processed(report_id: str, evidence_id: str, status: str = "ready", **fields) -> Media:

@@ -7,6 +7,7 @@ import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, wh
 import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
   Role } from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
+import { ConversationPanel, unreadBadge } from "./conversations.js";
 
 export const CATEGORIES = Object.values(ReportCategory);
 export const STATUSES = Object.values(ReportStatus);
@@ -53,7 +54,8 @@ function reportCard(report) {
       h("div", { class: "card-top" }, badge("report_status", report.status),
         h("strong", { class: "alias" }, report.alias),
         h("span", { class: "muted" }, label("report_category", report.category)),
-        h("span", { class: "age" }, when(report.created_at))),
+        h("span", { class: "age" }, when(report.created_at)),
+        unreadBadge(report.unread_messages)),
       h("p", { class: "excerpt" }, excerpt(report.description, 140)),
       h("div", { class: "card-meta muted" }, place ? h("span", {}, place) : null,
         h("span", {}, t("report.evidence_count", { count: report.evidence_count })))));
@@ -86,13 +88,15 @@ class ReportView {
     this.statusBox = h("div", { class: "status-box" });
     this.notes = h("ol", { class: "notes" });
     this.message = notice();
+    this.conversation = new ConversationPanel(page, data.report_id,
+      (item) => this.evidenceItem(item));
     this.element = h("section", { class: "report" },
       h("a", { class: "back", href: `#/reports?category=${data.category}&status=${data.status}` },
         t("report.back")),
       this.head, this.message,
       h("div", { class: "report-columns" },
         h("div", { class: "report-main" }, this.facts,
-          h("h2", {}, t("report.evidence")), this.gallery),
+          h("h2", {}, t("report.evidence")), this.gallery, this.conversation.element),
         h("aside", { class: "report-side" },
           h("h2", {}, t("report.status")), this.statusBox,
           h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
