@@ -76,7 +76,8 @@ def document() -> dict:
         types, ref_template="#/components/schemas/{name}")
     schema_of = dict(zip(types, schemas, strict=True))
     for struct in _structs(types):  # what msgspec cannot say of a struct, it states itself
-        components[struct.__name__].update(getattr(struct, "CROSS_FIELD_SCHEMA", {}))
+        if hasattr(struct, "CROSS_FIELD_SCHEMA"):
+            components[struct.__name__].setdefault("allOf", []).append(struct.CROSS_FIELD_SCHEMA)
     paths: dict[str, dict] = {}
     for contract in CONTRACTS:
         paths.setdefault(contract.path, {})[contract.method.lower()] = _operation(
