@@ -54,7 +54,8 @@ def get_report_for_triage(request, report_id):
 
 
 @bp.route("/admin/reports/{report_id}", methods=["PATCH"], allow=STAFF, body=ReportChange,
-          answer=r.OfficerReport, errors=(409,), summary="Change status, add a note (officers)")
+          answer=r.OfficerReport, errors=(409,), idempotent=True,
+          summary="Change status, add a note (officers)")
 def change_report(request, report_id):
     return views.officer_view(triage.change(request.caller, report_id, request.body))
 

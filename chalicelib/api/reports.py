@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 
 @bp.route("/reports", methods=["POST"], allow=SIGNED_IN, body=NewReport, ok=201,
           answer=r.CitizenReport, headers={201: ("Location",)}, errors=(429,),
-          summary="File a report")
+          idempotent=True, summary="File a report")
 def file_report(request):
     report = filing.file_report(request.caller, request.body)
     return Response(body=views.citizen_view(report), status_code=201,
@@ -39,6 +39,6 @@ def get_own_report(request, report_id):
 
 @bp.route("/reports/{report_id}/evidence", methods=["POST"], allow=SIGNED_IN,
           body=EvidenceRequest, ok=201, answer=r.EvidenceTicket, errors=(409,),
-          summary="Upload evidence to your report")
+          idempotent=True, summary="Upload evidence to your report")
 def add_evidence(request, report_id):
     return filing.add_evidence(request.caller, report_id, request.body)

@@ -11,14 +11,13 @@ images are embedded in the bulletin by the evidence worker (on_media_processed),
 read never fetches media records.
 """
 
-import hashlib
 import logging
 import re
 import uuid
 from datetime import UTC, datetime
 
 import msgspec
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from chalicelib import audit, observability
@@ -41,48 +40,30 @@ logger = logging.getLogger(__name__)
 
 MAX_IMAGES = 10
 _BULLETIN_ID = re.compile(r"[0-9a-f]{32}")
-# Bulletin ids made from an officer's Idempotency-Key live in their own UUID namespace.
-_IDEMPOTENT_IDS = uuid.UUID("6f1d7c8e-3b0a-4f5e-9a51-2c7b9d4e8f10")
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def publish(officer: Principal, draft: BulletinDraft,
-            idempotency_key: str | None = None) -> tuple[Bulletin, bool]:
-    """Publish a bulletin; returns it and whether it is new.
-
-    With an idempotency key the bulletin's id comes from the officer and the key, so a
-    retried request finds the bulletin its first attempt made instead of publishing a
-    second one; the same key with a different draft is a 409.
-    """
+def publish(officer: Principal, draft: BulletinDraft) -> Bulletin:
+    """Publish a bulletin. A retried publish (same Idempotency-Key) never reaches here:
+    the route layer answers it (chalicelib/api/idempotency.py)."""
     _check(draft, expiry_given=True)
-    bulletin_id = (uuid.uuid5(_IDEMPOTENT_IDS, f"{officer.user_id}\n{idempotency_key}").hex
-                   if idempotency_key else uuid.uuid4().hex)
-    digest = hashlib.sha256(msgspec.json.encode(draft)).hexdigest()
+    bulletin_id = uuid.uuid4().hex
     at = now()
     bulletin = Bulletin(
         bulletin_id, status="published", version=1, published_at=at, updated_at=at,
-        created_by=officer.user_id, updated_by=officer.user_id, request_digest=digest,
+        created_by=officer.user_id, updated_by=officer.user_id,
         published_key=published_key(at, bulletin_id), **_stored(draft),
         **listing_keys("published", draft.__struct_config__.tag, draft.district))
-    try:
-        bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
-    except PutError as error:
-        if not _condition_failed(error):
-            raise
-        first = Bulletin.get(bulletin_id)
-        if first.request_digest != digest:
-            raise Conflict("This Idempotency-Key was used to publish a different bulletin.",
-                           code="idempotency_key_reused") from None
-        return first, False
+    bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
     audit.record(officer, "bulletin.publish", _target(bulletin_id),
                  {"category": bulletin.category})
     logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
                                              "category": bulletin.category})
     observability.count(observability.Metric.BULLETINS_PUBLISHED)
-    return bulletin, True
+    return bulletin
 
 
 def read(bulletin_id: str) -> Bulletin:
@@ -246,7 +227,7 @@ def _image_count(bulletin: Bulletin) -> int:
     return len(bulletin.images.as_dict()) if bulletin.images else 0
 
 
-def _condition_failed(error: PutError | UpdateError) -> bool:
+def _condition_failed(error: UpdateError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
