@@ -81,10 +81,15 @@ class Media(Model):
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # When the upload URLs stop working; an object that arrives later is rejected
+    # (ticket_expired). None on records made before tickets expired.
+    upload_expires_at = UTCDateTimeAttribute(null=True)
     # Set by the evidence worker:
     kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
+    version_id = UnicodeAttribute(null=True)         # the S3 version of the bytes hashed
+    uploaded_at = UTCDateTimeAttribute(null=True)    # that version's S3 LastModified
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     duration_seconds = NumberAttribute(null=True)    # videos

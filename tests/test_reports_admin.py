@@ -2,11 +2,11 @@
 the admin-only reveal of the sealed reporter identity."""
 
 import json
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from test_reports_support import (
+    a_bulletin,
     audit_of,
     caller,
     error_code,
@@ -87,7 +87,7 @@ def test_the_queue_is_per_status_and_category_newest_first_in_pages(client):
 
 
 def test_a_bulletins_clues_are_listed_with_one_query(client):
-    officer, bulletin_id = caller("officer"), f"b-{uuid.uuid4().hex}"
+    officer, bulletin_id = caller("officer"), a_bulletin()
     clues = [file_report(client, caller(), bulletin_id=bulletin_id, category=category)
              for category in ("suspicious_activity", "other")]
     file_report(client, caller())

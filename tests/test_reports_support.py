@@ -38,6 +38,26 @@ def registered_citizen() -> tuple[Caller, str]:
     return who, phone
 
 
+def a_bulletin(status: str = "published") -> str:
+    """The id of a bulletin (a found wallet) in this status, for clues to name."""
+    import msgspec
+
+    from chalicelib import bulletins
+    from chalicelib.bulletins.fields import BulletinDraft, Retract
+
+    officer = Principal(uuid.uuid4().hex, "officer")
+    draft = msgspec.convert({
+        "category": "lost_and_found", "title": "A found wallet", "body": "Brown leather.",
+        "district": "chaoyang", "contact": "110", "lost_or_found": "found",
+        "item_type": "wallet", "description": "Brown leather wallet.",
+        "place": "Hujialou station", "occurred_on": "2026-03-03",
+        "claim_at": "Hujialou police station"}, BulletinDraft)
+    bulletin = bulletins.publish(officer, draft)
+    if status == "retracted":
+        bulletins.close(officer, bulletin, Retract(reason="Published by mistake."))
+    return bulletin.bulletin_id
+
+
 def report_body(**overrides) -> dict:
     body = {
         "category": "theft",

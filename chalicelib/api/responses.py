@@ -136,7 +136,9 @@ class LocationView(Struct):
 
 class EvidenceView(Struct, kw_only=True):
     evidence_id: str
-    status: Literal["pending", "ready", "rejected"]
+    # expired: the upload URLs expired with nothing uploaded; the item no longer counts
+    # toward the report's 10.
+    status: Literal["pending", "ready", "rejected", "expired"]
     content_type: str
     created_at: datetime
     kind: Literal["image", "video"] | None = None

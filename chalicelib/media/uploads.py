@@ -8,7 +8,7 @@ may lie about the type.
 
 import functools
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.config import Config
@@ -46,8 +46,10 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
                                f"for {content_type}", code="file_too_large", field="size")
     media_id = uuid.uuid4().hex
     key = f"{UPLOAD_PREFIX}{owner_type}/{owner_id}/{media_id}"
+    at = datetime.now(UTC)
     Media(f"{owner_type}#{owner_id}", media_id, content_type=content_type, declared_size=size,
-          object_key=key, created_at=datetime.now(UTC)).save(
+          object_key=key, created_at=at,
+          upload_expires_at=at + timedelta(seconds=UPLOAD_URL_SECONDS)).save(
         condition=Media.media_id.does_not_exist())
     post = s3_client().generate_presigned_post(
         Bucket=settings().evidence_bucket,

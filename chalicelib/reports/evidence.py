@@ -8,7 +8,7 @@ with all its evidence is one GetItem.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import UpdateError
@@ -16,7 +16,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.errors import Conflict
 from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, s3_client, start_upload
 from chalicelib.reports.bodies import EvidenceRequest
-from chalicelib.reports.store import condition_failed, find, iso
+from chalicelib.reports.store import condition_failed, evidence_of, find, iso
 from chalicelib.settings import settings
 from chalicelib.tables import Media, Report
 
@@ -26,42 +26,66 @@ MAX_EVIDENCE = 10
 ACCEPTED_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
 OPEN_STATUSES = ("submitted", "in_review")
 VIEW_URL_SECONDS = 300
+EXPIRY_GRACE = timedelta(minutes=5)
 
 
-def start(report: Report, request: EvidenceRequest) -> dict:
+def start(report: Report, request: EvidenceRequest, now: datetime | None = None) -> dict:
     """An upload ticket for one more evidence item on the (owner's) report.
 
     The slot is taken with a conditional update on the report's counter, so eleven
     concurrent requests cannot all pass; the loser's Media record is deleted and its
-    ticket never handed out.
+    ticket never handed out. Tickets whose URLs expired unused (see `expired`) give their
+    slot back in the same update: they are marked `expired` and no longer counted.
     """
-    _check_takes_evidence(report)
+    now = now or datetime.now(UTC)
+    stale = [evidence_id for evidence_id, item in evidence_of(report).items()
+             if is_expired(item, now)]
+    _check_takes_evidence(report, freed=len(stale))
     ticket = start_upload("report", report.report_id, request.content_type, request.size,
                           ACCEPTED_TYPES)
     evidence_id = ticket["media_id"]
     pending = {"status": "pending", "content_type": request.content_type,
                "object_key": ticket["upload"]["fields"]["key"],
-               "created_at": iso(datetime.now(UTC))}
+               "created_at": iso(now),
+               "upload_expires_at": iso(now + timedelta(seconds=ticket["expires_in"]))}
+    condition = ((Report.evidence_count < MAX_EVIDENCE + len(stale))
+                 & Report.status.is_in(*OPEN_STATUSES))
+    actions = [Report.evidence_count.add(1 - len(stale)),
+               Report.evidence[evidence_id].set(pending)]
+    for old in stale:
+        condition &= Report.evidence[old]["status"] == "pending"
+        actions.append(Report.evidence[old]["status"].set("expired"))
     try:
-        report.update(actions=[Report.evidence_count.add(1),
-                               Report.evidence[evidence_id].set(pending)],
-                      condition=(Report.evidence_count < MAX_EVIDENCE)
-                      & Report.status.is_in(*OPEN_STATUSES))
+        report.update(actions=actions, condition=condition)
     except UpdateError as error:
         if not condition_failed(error):
             raise
         Media(f"report#{report.report_id}", evidence_id).delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
         raise Conflict("The report changed meanwhile; try again.", code="report_changed") from None
+    if stale:
+        logger.info("report %s: %d expired upload tickets freed their slots",
+                    report.report_id, len(stale))
     return {"evidence_id": evidence_id, "upload": ticket["upload"],
             "expires_in": ticket["expires_in"]}
 
 
-def _check_takes_evidence(report: Report) -> None:
+def is_expired(item: dict, now: datetime) -> bool:
+    """A ticket whose URLs expired (EXPIRY_GRACE ago) with nothing uploaded: it shows as
+    `expired` and no longer counts toward the report's MAX_EVIDENCE. The grace lets an
+    upload that began just before the URLs expired arrive and be processed."""
+    if item.get("status") == "expired":
+        return True
+    expires_at = item.get("upload_expires_at")
+    return (item.get("status") == "pending" and expires_at is not None
+            and datetime.fromisoformat(expires_at) + EXPIRY_GRACE < now)
+
+
+def _check_takes_evidence(report: Report, freed: int = 0) -> None:
     if report.status not in OPEN_STATUSES:
         raise Conflict(f"The report is {report.status}; it takes no more evidence.",
                        code="report_closed")
-    if report.evidence_count >= MAX_EVIDENCE:
+    if report.evidence_count - freed >= MAX_EVIDENCE:
         raise Conflict(f"A report takes at most {MAX_EVIDENCE} evidence items.",
                        code="evidence_limit_reached")
 
@@ -71,13 +95,29 @@ def on_media_processed(report_id: str, media: Media) -> None:
 
     Idempotent (SQS may deliver twice): the summary is set whole, never added to. The
     condition that the item has a slot keeps a stray notification from creating a
-    report item or an evidence entry beyond the cap.
+    report item or an evidence entry beyond the cap. A slot already given back as
+    `expired` (the worker ran late, past EXPIRY_GRACE, on an upload that was in time) is
+    taken again if the report has room; otherwise the summary stays off the report and
+    the item is still in the custody record (chalicelib/reports/custody.py).
     """
     if media.status not in ("ready", "rejected"):
         raise ValueError(f"media {media.media_id} is {media.status}, not processed")
+    entry = Report.evidence[media.media_id]
     try:
-        Report(report_id).update(actions=[Report.evidence[media.media_id].set(summary(media))],
-                                 condition=Report.evidence[media.media_id].exists())
+        Report(report_id).update(actions=[entry.set(summary(media))],
+                                 condition=entry.exists() & (entry["status"] != "expired"))
+        return
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+    if media.status != "ready":  # a late upload, rejected: its slot stays given back
+        logger.info("report %s evidence %s: %s, its slot had expired", report_id,
+                    media.media_id, media.reject_reason)
+        return
+    try:
+        Report(report_id).update(
+            actions=[entry.set(summary(media)), Report.evidence_count.add(1)],
+            condition=(entry["status"] == "expired") & (Report.evidence_count < MAX_EVIDENCE))
     except UpdateError as error:
         if not condition_failed(error):
             raise
@@ -95,6 +135,8 @@ def summary(media: Media) -> dict:
         "status": media.status, "content_type": media.content_type,
         "object_key": media.object_key, "created_at": iso(media.created_at),
         "kind": media.kind, "size": media.size, "sha256": media.sha256,
+        "version_id": media.version_id,
+        "uploaded_at": iso(media.uploaded_at) if media.uploaded_at else None,
         "width": media.width, "height": media.height,
         "duration_seconds": media.duration_seconds, "derivatives": derivatives,
         "captured_at": media.captured_at, "gps": media.gps,
@@ -104,9 +146,13 @@ def summary(media: Media) -> dict:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def presigned_get(key: str, *, download_as: str | None = None) -> str:
-    """A GET URL valid for VIEW_URL_SECONDS; computed locally, no call to S3."""
+def presigned_get(key: str, *, download_as: str | None = None,
+                  version_id: str | None = None) -> str:
+    """A GET URL valid for VIEW_URL_SECONDS; computed locally, no call to S3. With a
+    version id, that version (an original as hashed), whatever was written since."""
     params = {"Bucket": settings().evidence_bucket, "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
     if download_as:
         # Originals are untrusted bytes: download them, never render them in a page.
         params["ResponseContentDisposition"] = f'attachment; filename="{download_as}"'

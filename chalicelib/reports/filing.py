@@ -4,6 +4,7 @@ through these functions to the person who filed it."""
 
 import logging
 import math
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from chalicelib.reports import evidence
 from chalicelib.reports.bodies import EvidenceRequest, NewReport
 from chalicelib.reports.store import condition_failed, find, queue_key
 from chalicelib.settings import settings
-from chalicelib.tables import Report, ReportLocation, ReportQuota
+from chalicelib.tables import Bulletin, Report, ReportLocation, ReportQuota
 from chalicelib.tokens import Principal
 
 # Phones' clocks drift; a report of something "just now" must not be refused.
@@ -27,6 +28,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 logger = logging.getLogger(__name__)
+_BULLETIN_ID = re.compile(r"[0-9a-f]{32}")  # as chalicelib.bulletins makes them
 
 
 def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
@@ -34,6 +36,8 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     if body.occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future.", code="occurred_in_future",
                                field="occurred_at")
+    if body.bulletin_id is not None:
+        _check_bulletin(body.bulletin_id)
     _take_quota(reporter.user_id, now)
     report = Report(
         uuid.uuid4().hex, reporter_id=reporter.user_id, alias=new_alias(),
@@ -48,6 +52,18 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def _check_bulletin(bulletin_id: str) -> None:
+    """A clue names a bulletin that exists and was not retracted (resolved and expired
+    ones still take clues: a case may reopen). One GetItem."""
+    try:
+        bulletin = Bulletin.get(bulletin_id) if _BULLETIN_ID.fullmatch(bulletin_id) else None
+    except Bulletin.DoesNotExist:
+        bulletin = None
+    if bulletin is None or bulletin.status == "retracted":
+        raise ValidationFailed("bulletin_id names no bulletin that takes clues.",
+                               code="unknown_bulletin", field="bulletin_id")
 
 
 def new_alias() -> str:

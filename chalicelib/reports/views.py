@@ -3,7 +3,9 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
-from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
+from datetime import UTC, datetime
+
+from chalicelib.reports.evidence import VIEW_URL_SECONDS, is_expired, presigned_get
 from chalicelib.reports.store import evidence_of, iso
 from chalicelib.tables import Report
 
@@ -18,7 +20,9 @@ def _common(report: Report) -> dict:
         "created_at": iso(report.created_at),
         "updated_at": iso(report.updated_at),
         "bulletin_id": report.bulletin_id,
-        "evidence_count": len(evidence_of(report)),
+        # Tickets that expired unused are listed (as `expired`) but not counted.
+        "evidence_count": sum(not is_expired(item, datetime.now(UTC))
+                              for item in evidence_of(report).values()),
     }
 
 
@@ -29,9 +33,11 @@ def _location(report: Report) -> dict:
 
 
 def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
-    items = []
+    items, now = [], datetime.now(UTC)
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
+        if is_expired(item, now):
+            view["status"] = "expired"
         if item["status"] == "ready":
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})
