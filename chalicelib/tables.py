@@ -54,6 +54,18 @@ class PhoneClaim(Model):
     role = UnicodeAttribute(default="citizen")
 
 
+class AuditByTarget(GlobalSecondaryIndex):
+    """One item's events (a report's downloads, views of its custody record), oldest
+    first: one Query, however busy the month."""
+
+    class Meta:
+        index_name = "by-target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    at_event = UnicodeAttribute(range_key=True)
+
+
 class AuditEvent(Model):
     """Append-only trail of officer actions. Partitioned by month so the trail reads
     newest first with one Query, and no partition grows without bound."""
@@ -66,6 +78,7 @@ class AuditEvent(Model):
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     details = JSONAttribute(default=dict)
+    by_target = AuditByTarget()
 
 
 class Media(Model):
@@ -86,6 +99,7 @@ class Media(Model):
     upload_expires_at = UTCDateTimeAttribute(null=True)
     # Set by the evidence worker:
     kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
+    sniffed_type = UnicodeAttribute(null=True)       # image/jpeg …, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
     version_id = UnicodeAttribute(null=True)         # the S3 version of the bytes hashed

@@ -106,6 +106,8 @@ REQUESTS = {
         {"reason": "Court order 2026-114 for the robbery case."}),
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): lambda w: (
         f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
+    ("GET", "/admin/reports/{report_id}/custody"): lambda w: (
+        f"/admin/reports/{w.report_id}/custody", None),
     ("PUT", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{new_phone()}", None),
     ("DELETE", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{w.officer_phone}",
                                                       None),

@@ -182,3 +182,52 @@ def test_the_worker_reads_the_version_its_event_names(emulator):
     examined = worker._examine(bucket, media, created.version_id)
     assert examined["version_id"] == version
     assert examined["sha256"] == hashlib.sha256(first).hexdigest()
+
+
+# --- the chain-of-custody record --------------------------------------------------------
+
+def test_the_custody_record_lists_each_item_and_every_access_and_is_audited(client, pump):
+    from test_reports_support import audit_of
+
+    citizen, officer, other = caller(), caller("officer"), caller("officer")
+    report_id = file_report(client, citizen)["report_id"]
+    content = jpeg()
+    issued = ticket(client, citizen, report_id, size=len(content))
+    unused = ticket(client, citizen, report_id)["evidence_id"]
+    age_ticket(report_id, unused, EXPIRY_GRACE + timedelta(seconds=UPLOAD_SECONDS + 1))
+    upload(issued["upload"], content, "image/jpeg")
+
+    def ready():
+        items = evidence_view(client, officer, report_id, "/admin/reports")["evidence"]
+        return all(item["status"] != "pending" for item in items) or None
+
+    assert wait_for(ready)
+    original = f"/admin/reports/{report_id}/evidence/{issued['evidence_id']}/original"
+    for who in (officer, other):
+        assert send(client, "get", original, who).status_code == 200
+
+    response = send(client, "get", f"/admin/reports/{report_id}/custody", officer)
+    assert response.status_code == 200, response.body
+    document = response.json_body
+    media = Media.get(f"report#{report_id}", issued["evidence_id"])
+    [received, expired] = sorted(document["evidence"], key=lambda i: i["evidence_id"] != issued[
+        "evidence_id"])
+    assert received == {**received, "evidence_id": issued["evidence_id"], "verdict": "ready",
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                        "version_id": media.version_id, "size": len(content),
+                        "sniffed_kind": "image", "sniffed_type": "image/jpeg",
+                        "on_report": True, "reject_reason": None}
+    assert (datetime.fromisoformat(received["processed_at"])
+            >= datetime.fromisoformat(received["uploaded_at"]))
+    assert expired["evidence_id"] == unused and expired["verdict"] == "expired"
+    assert expired["sha256"] is None and expired["uploaded_at"] is None
+    assert [(a["actor"]["id"], a["evidence_id"]) for a in document["original_accesses"]] == [
+        (officer.user_id, issued["evidence_id"]), (other.user_id, issued["evidence_id"])]
+    assert document["generated_by"]["id"] == officer.user_id
+    assert [e.action for e in audit_of(report_id)].count("report.custody_record_opened") == 1
+
+
+def test_the_custody_record_of_a_missing_report_is_404_and_not_audited(client):
+    officer = caller("officer")
+    response = send(client, "get", f"/admin/reports/{'0' * 32}/custody", officer)
+    assert response.status_code == 404

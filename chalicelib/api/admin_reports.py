@@ -8,7 +8,7 @@ import msgspec
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
 from chalicelib.errors import ValidationFailed
-from chalicelib.reports import triage, views
+from chalicelib.reports import custody, triage, views
 from chalicelib.reports.bodies import (
     FOREIGN_ID_PATTERN,
     Category,
@@ -72,3 +72,12 @@ def reveal_reporter(request, report_id):
           summary="Download an original (officers; audited)")
 def download_original(request, report_id, evidence_id):
     return triage.original_download(request.caller, report_id, evidence_id)
+
+
+@bp.route("/admin/reports/{report_id}/custody", methods=["GET"], allow=STAFF,
+          answer=r.CustodyRecord, summary="Chain-of-custody record (officers; audited)")
+def custody_record(request, report_id):
+    """Every evidence item with its SHA-256, S3 version, size, sniffed type, upload and
+    processing times and the worker's verdict; every access to an original and every
+    opening of this record (who, when). Opening it is audited."""
+    return custody.record(request.caller, report_id)

@@ -214,3 +214,43 @@ class RevealedIdentity(Struct):
 class OriginalDownload(Struct):
     url: str
     expires_in: int
+
+
+class CustodyItem(Struct, kw_only=True):
+    evidence_id: str
+    # pending: nothing processed yet; expired: the ticket's URLs expired unused.
+    verdict: Literal["pending", "ready", "rejected", "expired"]
+    reject_reason: str | None
+    on_report: bool
+    declared_content_type: str
+    declared_size: int
+    ticket_issued_at: datetime
+    ticket_expires_at: datetime | None
+    object_key: str
+    version_id: str | None          # the S3 version hashed; downloads serve this one
+    uploaded_at: datetime | None    # that version's S3 LastModified
+    size: int | None
+    sha256: str | None
+    sniffed_kind: Literal["image", "video"] | None
+    sniffed_type: str | None
+    processed_at: datetime | None
+
+
+class CustodyAccess(Struct, kw_only=True):
+    event_id: str
+    at: datetime
+    actor: AuditActor
+    evidence_id: str | None = None
+
+
+class CustodyRecord(Struct, kw_only=True):
+    report_id: str
+    alias: str
+    category: str
+    status: Literal["submitted", "in_review", "actioned", "dismissed"]
+    filed_at: datetime
+    generated_at: datetime
+    generated_by: AuditActor
+    evidence: list[CustodyItem]
+    original_accesses: list[CustodyAccess]
+    record_openings: list[CustodyAccess]

@@ -121,7 +121,8 @@ def _examine_body(media: Media, size: int, body) -> dict:
         return {"reject_reason": "size_mismatch", "size": size}
     head = body.read(SNIFF_BYTES)
     file_type = sniff(head)
-    known = {"size": size, "kind": file_type.kind if file_type else None}
+    known = {"size": size, "kind": file_type.kind if file_type else None,
+             "sniffed_type": file_type.content_type if file_type else None}
     if file_type is None:
         return {"reject_reason": "not_an_allowed_type", **known}
     if file_type.kind != media.content_type.split("/")[0]:
