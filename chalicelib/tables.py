@@ -89,7 +89,7 @@ class Media(Model):
     Meta = _meta("media")
     owner = UnicodeAttribute(hash_key=True)
     media_id = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute(default="pending")     # pending | ready | rejected
+    status = UnicodeAttribute(default="pending")     # pending | ready | rejected | aborted
     content_type = UnicodeAttribute()                # as declared by the client
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()
@@ -97,6 +97,8 @@ class Media(Model):
     # When the upload URLs stop working; an object that arrives later is rejected
     # (ticket_expired). None on records made before tickets expired.
     upload_expires_at = UTCDateTimeAttribute(null=True)
+    upload_id = UnicodeAttribute(null=True)          # an S3 multipart upload's; else a POST
+    part_size = NumberAttribute(null=True)           # its parts' size in bytes (last: less)
     # Set by the evidence worker:
     kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
     sniffed_type = UnicodeAttribute(null=True)       # image/jpeg …, sniffed from the bytes

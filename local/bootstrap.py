@@ -144,8 +144,14 @@ def create_bucket(properties: dict) -> None:
         s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
             {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": rule["AllowedOrigins"],
              "AllowedHeaders": rule.get("AllowedHeaders", []),
+             "ExposeHeaders": rule.get("ExposedHeaders", []),
              "MaxAgeSeconds": rule.get("MaxAge", 0)}
             for rule in properties["CorsConfiguration"]["CorsRules"]]})
+    if "LifecycleConfiguration" in properties:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+            {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule["Prefix"]},
+             "AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"]}
+            for rule in properties["LifecycleConfiguration"]["Rules"]]})
     if "NotificationConfiguration" in properties:
         s3.put_bucket_notification_configuration(
             Bucket=bucket,

@@ -75,8 +75,9 @@ def test_a_ticket_that_expired_unused_shows_expired_and_frees_its_slot(client):
     statuses = {item["evidence_id"]: item["status"]
                 for item in evidence_view(client, citizen, report_id)["evidence"]}
     assert statuses[ids[0]] == "expired" and statuses[new_id] == "pending"
-    assert send(client, "post", f"/reports/{report_id}/evidence", citizen,
-                {"content_type": "image/jpeg", "size": 10}).status_code == 409
+    full = send(client, "post", f"/reports/{report_id}/evidence", citizen,
+                {"content_type": "image/jpeg", "size": 10})
+    assert full.status_code == 409 and error_code(full) == "evidence_limit_reached"
 
 
 def test_a_ticket_within_its_grace_still_counts(client):

@@ -74,10 +74,43 @@ class AuditPage(Struct):
     next_cursor: str | None
 
 
-class UploadForm(Struct):
+class UploadForm(Struct, tag_field="type", tag="post"):
     """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
     url: str
     fields: dict[str, str]
+
+
+class PartUrl(Struct):
+    part_number: int
+    url: str
+
+
+class MultipartPlan(Struct, tag_field="type", tag="multipart"):
+    """An S3 multipart upload (files above 32 MiB): PUT bytes
+    [(n-1)·part_size, n·part_size) of the file to part n's URL, keep each answer's ETag,
+    then POST them to .../complete. GET .../upload lists what S3 holds, with fresh URLs."""
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    urls_expire_in: int
+
+
+class UploadedPart(Struct):
+    part_number: int
+    etag: str
+    size: int
+
+
+class ResumePlan(Struct):
+    evidence_id: str
+    upload: MultipartPlan
+    uploaded_parts: list[UploadedPart]
+    expires_in: int
+
+
+class UploadCompleted(Struct):
+    evidence_id: str
+    status: Literal["uploaded"]
 
 
 class ImageTicket(Struct):
@@ -88,8 +121,8 @@ class ImageTicket(Struct):
 
 class EvidenceTicket(Struct):
     evidence_id: str
-    upload: UploadForm
-    expires_in: int
+    upload: UploadForm | MultipartPlan
+    expires_in: int                 # seconds left to upload (multipart: to complete)
 
 
 class BulletinImage(Struct):
@@ -138,7 +171,7 @@ class EvidenceView(Struct, kw_only=True):
     evidence_id: str
     # expired: the upload URLs expired with nothing uploaded; the item no longer counts
     # toward the report's 10.
-    status: Literal["pending", "ready", "rejected", "expired"]
+    status: Literal["pending", "ready", "rejected", "expired", "aborted"]
     content_type: str
     created_at: datetime
     kind: Literal["image", "video"] | None = None
@@ -219,7 +252,7 @@ class OriginalDownload(Struct):
 class CustodyItem(Struct, kw_only=True):
     evidence_id: str
     # pending: nothing processed yet; expired: the ticket's URLs expired unused.
-    verdict: Literal["pending", "ready", "rejected", "expired"]
+    verdict: Literal["pending", "ready", "rejected", "expired", "aborted"]
     reject_reason: str | None
     on_report: bool
     declared_content_type: str

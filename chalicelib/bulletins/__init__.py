@@ -147,7 +147,8 @@ def start_image_upload(officer: Principal, bulletin_id: str, content_type: str,
     ticket = start_upload("bulletin", bulletin_id, content_type, size_bytes, IMAGE_TYPES)
     audit.record(officer, "bulletin.image_upload", _target(bulletin_id),
                  {"media_id": ticket["media_id"], "content_type": content_type})
-    return ticket
+    return {"media_id": ticket["media_id"], "upload": ticket["upload"],
+            "expires_in": ticket["expires_in"]}
 
 
 def on_media_processed(bulletin_id: str, media: Media) -> None:

@@ -16,7 +16,7 @@ audit write.
 from datetime import UTC, datetime
 
 from chalicelib import audit
-from chalicelib.reports.evidence import is_expired
+from chalicelib.reports.evidence import FREED, shown_status
 from chalicelib.reports.store import audit_target, evidence_of, iso
 from chalicelib.reports.triage import report as officer_report
 from chalicelib.tables import AuditEvent, Media
@@ -52,11 +52,11 @@ def record(officer: Principal, report_id: str) -> dict:
 
 def _item(media: Media, entry: dict | None, now: datetime) -> dict:
     verdict = media.status
-    if entry is not None and is_expired(entry, now) and media.status == "pending":
+    if entry is not None and media.status == "pending" and shown_status(entry, now) in FREED:
         verdict = "expired"
     return {
         "evidence_id": media.media_id,
-        "verdict": verdict,                        # ready | rejected | pending | expired
+        "verdict": verdict,              # ready | rejected | pending | expired | aborted
         "reject_reason": media.reject_reason,
         "on_report": entry is not None and entry.get("status") != "expired",
         "declared_content_type": media.content_type,

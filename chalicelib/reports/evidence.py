@@ -10,11 +10,21 @@ with all its evidence is one GetItem.
 import logging
 from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import Conflict
-from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, s3_client, start_upload
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.media.uploads import (
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    abort_multipart,
+    complete_multipart,
+    multipart_plan,
+    s3_client,
+    start_upload,
+    uploaded_parts,
+)
 from chalicelib.reports.bodies import EvidenceRequest
 from chalicelib.reports.store import condition_failed, evidence_of, find, iso
 from chalicelib.settings import settings
@@ -27,6 +37,8 @@ ACCEPTED_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
 OPEN_STATUSES = ("submitted", "in_review")
 VIEW_URL_SECONDS = 300
 EXPIRY_GRACE = timedelta(minutes=5)
+# Entries whose slot was given back: the ticket expired unused, or the upload was aborted.
+FREED = ("expired", "aborted")
 
 
 def start(report: Report, request: EvidenceRequest, now: datetime | None = None) -> dict:
@@ -39,13 +51,13 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
     """
     now = now or datetime.now(UTC)
     stale = [evidence_id for evidence_id, item in evidence_of(report).items()
-             if is_expired(item, now)]
+             if _unused_past_expiry(item, now)]
     _check_takes_evidence(report, freed=len(stale))
     ticket = start_upload("report", report.report_id, request.content_type, request.size,
-                          ACCEPTED_TYPES)
+                          ACCEPTED_TYPES, resumable=True)
     evidence_id = ticket["media_id"]
     pending = {"status": "pending", "content_type": request.content_type,
-               "object_key": ticket["upload"]["fields"]["key"],
+               "object_key": ticket["object_key"],
                "created_at": iso(now),
                "upload_expires_at": iso(now + timedelta(seconds=ticket["expires_in"]))}
     condition = ((Report.evidence_count < MAX_EVIDENCE + len(stale))
@@ -60,7 +72,10 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        Media(f"report#{report.report_id}", evidence_id).delete()
+        loser = Media.get(f"report#{report.report_id}", evidence_id, consistent_read=True)
+        if loser.upload_id:
+            abort_multipart(loser)
+        loser.delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
         raise Conflict("The report changed meanwhile; try again.", code="report_changed") from None
     if stale:
@@ -70,12 +85,114 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
             "expires_in": ticket["expires_in"]}
 
 
+def resume_plan(report: Report, evidence_id: str, now: datetime | None = None) -> dict:
+    """Where a multipart upload stands: the parts S3 holds, fresh URLs for the rest."""
+    media = _open_multipart(report, evidence_id, now)
+    held = uploaded_parts(media)
+    return {"evidence_id": evidence_id, "upload": multipart_plan(media, held),
+            "uploaded_parts": [{"part_number": number, "etag": part["etag"],
+                                "size": part["size"]} for number, part in sorted(held.items())],
+            "expires_in": _seconds_left(media, now)}
+
+
+def complete(report: Report, evidence_id: str, parts: list[tuple[int, str]],
+             now: datetime | None = None) -> dict:
+    """Completes a multipart upload; S3 then notifies the worker as for any upload. A
+    repeated completion (the answer was lost) answers the same once S3 has the object."""
+    media = _multipart_of(report, evidence_id)
+    if media.status != "pending" or _object_exists(media):
+        return {"evidence_id": evidence_id, "status": "uploaded"}
+    _open_multipart(report, evidence_id, now, media)
+    try:
+        complete_multipart(media, parts)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "NoSuchUpload" and _object_exists(media):
+            return {"evidence_id": evidence_id, "status": "uploaded"}
+        if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall"):
+            raise ValidationFailed(f"S3 refused the parts: {error.response['Error']['Code']}",
+                                   code="invalid_parts", field="parts") from None
+        if code == "NoSuchUpload":
+            raise Conflict("This upload was aborted.", code="upload_not_in_progress") from None
+        raise
+    return {"evidence_id": evidence_id, "status": "uploaded"}
+
+
+def abort(report: Report, evidence_id: str) -> None:
+    """Gives up a multipart upload: S3 drops its parts and the ticket's slot is free
+    (the item shows `aborted`). Aborting again is a no-op."""
+    media = _multipart_of(report, evidence_id)
+    entry = Report.evidence[evidence_id]
+    if media.status == "aborted":
+        return
+    if media.status != "pending" or _object_exists(media):
+        raise Conflict("The upload is complete; it can no longer be aborted.",
+                       code="upload_not_in_progress")
+    try:
+        abort_multipart(media)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "NoSuchUpload":
+            raise
+    try:
+        media.update(actions=[Media.status.set("aborted")], condition=Media.status == "pending")
+        report.update(actions=[entry["status"].set("aborted"),
+                               Report.evidence_count.add(-1)],
+                      condition=entry["status"] == "pending")
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+
+
+def _multipart_of(report: Report, evidence_id: str) -> Media:
+    if evidence_id not in evidence_of(report):
+        raise NotFound("No such evidence on this report.", code="evidence_not_found")
+    media = Media.get(f"report#{report.report_id}", evidence_id, consistent_read=True)
+    if not media.upload_id:
+        raise Conflict("This evidence goes up in one POST; only multipart uploads resume.",
+                       code="not_multipart")
+    return media
+
+
+def _open_multipart(report: Report, evidence_id: str, now: datetime | None,
+                    media: Media | None = None) -> Media:
+    media = media or _multipart_of(report, evidence_id)
+    if media.status != "pending" or _object_exists(media):
+        raise Conflict(f"The upload is {'complete' if media.status != 'aborted' else 'aborted'}"
+                       "; there is nothing to resume.", code="upload_not_in_progress")
+    if _seconds_left(media, now) <= 0:
+        raise Conflict("The upload ticket expired; ask for a new one.", code="ticket_expired")
+    return media
+
+
+def _seconds_left(media: Media, now: datetime | None) -> int:
+    return int((media.upload_expires_at - (now or datetime.now(UTC))).total_seconds())
+
+
+def _object_exists(media: Media) -> bool:
+    try:
+        s3_client().head_object(Bucket=settings().evidence_bucket, Key=media.object_key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def is_expired(item: dict, now: datetime) -> bool:
+    """Whether an entry no longer counts toward the report's MAX_EVIDENCE: its slot was
+    given back, or will be at the next ticket (see _unused_past_expiry)."""
+    return item.get("status") in FREED or _unused_past_expiry(item, now)
+
+
+def shown_status(item: dict, now: datetime) -> str:
+    """An entry's status as readers see it: `expired` once its URLs expired unused."""
+    return "expired" if _unused_past_expiry(item, now) else item["status"]
+
+
+def _unused_past_expiry(item: dict, now: datetime) -> bool:
     """A ticket whose URLs expired (EXPIRY_GRACE ago) with nothing uploaded: it shows as
-    `expired` and no longer counts toward the report's MAX_EVIDENCE. The grace lets an
-    upload that began just before the URLs expired arrive and be processed."""
-    if item.get("status") == "expired":
-        return True
+    `expired`. The grace lets an upload that began just before the URLs expired arrive
+    and be processed."""
     expires_at = item.get("upload_expires_at")
     return (item.get("status") == "pending" and expires_at is not None
             and datetime.fromisoformat(expires_at) + EXPIRY_GRACE < now)
@@ -105,7 +222,7 @@ def on_media_processed(report_id: str, media: Media) -> None:
     entry = Report.evidence[media.media_id]
     try:
         Report(report_id).update(actions=[entry.set(summary(media))],
-                                 condition=entry.exists() & (entry["status"] != "expired"))
+                                 condition=entry.exists() & ~entry["status"].is_in(*FREED))
         return
     except UpdateError as error:
         if not condition_failed(error):

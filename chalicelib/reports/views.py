@@ -5,7 +5,12 @@ reporter's user id or phone."""
 
 from datetime import UTC, datetime
 
-from chalicelib.reports.evidence import VIEW_URL_SECONDS, is_expired, presigned_get
+from chalicelib.reports.evidence import (
+    VIEW_URL_SECONDS,
+    is_expired,
+    presigned_get,
+    shown_status,
+)
 from chalicelib.reports.store import evidence_of, iso
 from chalicelib.tables import Report
 
@@ -36,8 +41,7 @@ def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
     items, now = [], datetime.now(UTC)
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
-        if is_expired(item, now):
-            view["status"] = "expired"
+        view["status"] = shown_status(item, now)
         if item["status"] == "ready":
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})

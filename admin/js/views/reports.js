@@ -183,7 +183,8 @@ class ReportView {
     if (item.status !== "ready") {
       const text = item.status === "rejected"
         ? t("evidence.rejected", { reason: label("evidence.reject", item.reject_reason) })
-        : t(item.status === "expired" ? "evidence.expired" : "evidence.pending");
+        : t(["expired", "aborted"].includes(item.status) ? `evidence.${item.status}`
+          : "evidence.pending");
       return h("figure", { class: `evidence evidence-${item.status}`,
         dataset: { evidenceId: item.evidence_id, status: item.status } },
       h("div", { class: "evidence-placeholder" }, text), h("figcaption", {}, meta));
