@@ -186,11 +186,25 @@ def test_the_gateways_own_answers_are_in_our_shape_with_the_headers():
         body = answer["ResponseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"Limit Exceeded"')
         assert set(json.loads(body)["error"]) == {"code", "message"}
-        headers = {name.removeprefix("gatewayresponse.header."): value.strip("'")
-                   for name, value in answer["ResponseParameters"].items()}
+        condition, with_cors, without = answer["ResponseParameters"]["Fn::If"]
+        assert condition == "HasAdminOrigins"
         expected = {name: value for name, value in SECURITY_HEADERS.items()
                     if name != "Content-Security-Policy"}
-        assert headers == expected
+
+        def named(parameters):
+            return {name.removeprefix("gatewayresponse.header."): value
+                    for name, value in parameters.items()}
+
+        assert {name: value.strip("'") for name, value in named(without).items()} == expected
+        cors = named(with_cors)
+        # The admin site reads the gateway's errors (a 404, a 429, a 413) as errors, not
+        # as network failures: they carry its origin, as the app's answers do.
+        origin = cors.pop("Access-Control-Allow-Origin")["Fn::Sub"]
+        assert origin[0] == "'${origin}'"
+        assert origin[1]["origin"] == {"Fn::Select": [0, {"Fn::Split": [
+            ",", {"Ref": "AdminSiteOrigins"}]}]}
+        assert {name: value.strip("'") for name, value in cors.items()} == {
+            **expected, "Vary": "Origin", "Access-Control-Expose-Headers": "Retry-After"}
 
 
 # Faults behind the API: throttling is a 503 to retry, never a 500.

@@ -138,8 +138,11 @@ def complete_multipart(media: Media, parts: list[tuple[int, str]]) -> int:
                                f"declared (a {media.content_type} may be at most "
                                f"{ALL_TYPES[media.content_type]})", code="upload_too_large",
                                field="parts")
+    # If-None-Match: a completion never replaces an object already at the key (S3's
+    # conditional write; the emulator ignores it).
     s3_client().complete_multipart_upload(
         Bucket=settings().evidence_bucket, Key=media.object_key, UploadId=media.upload_id,
+        IfNoneMatch="*",
         MultipartUpload={"Parts": [{"PartNumber": number, "ETag": held[number]["etag"]}
                                    for number in numbers]})
     return total

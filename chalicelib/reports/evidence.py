@@ -112,8 +112,9 @@ def complete(report: Report, evidence_id: str, parts: list[tuple[int, str]],
         if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall"):
             raise ValidationFailed(f"S3 refused the parts: {error.response['Error']['Code']}",
                                    code="invalid_parts", field="parts") from None
-        if code == "NoSuchUpload":
-            raise Conflict("This upload was aborted.", code="upload_not_in_progress") from None
+        if code in ("NoSuchUpload", "PreconditionFailed"):
+            raise Conflict("This upload was aborted, or the file is already there.",
+                           code="upload_not_in_progress") from None
         raise
     return {"evidence_id": evidence_id, "status": "uploaded"}
 
