@@ -271,3 +271,19 @@ def test_20_parallel_filings_with_distinct_keys_file_20_reports(app, client):
     assert [answer.status_code for answer in answers] == [201] * 20
     assert len({answer.json_body["report_id"] for answer in answers}) == 20
     assert all(len(reports_of(who)) == 1 for who in citizens)
+
+
+def test_powertools_idempotency_loads_at_the_first_keyed_request_not_at_cold_start():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from local import config
+
+    probe = ("import sys, app; print(sorted(m for m in sys.modules "
+             "if m.startswith('aws_lambda_powertools.utilities.idempotency')))")
+    environment = config.stage_environment("http://127.0.0.1:1", "http://127.0.0.1:1")
+    result = subprocess.run([sys.executable, "-c", probe], env=environment,
+                            cwd=Path(__file__).resolve().parents[1],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

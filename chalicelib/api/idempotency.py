@@ -18,8 +18,8 @@ Without the header a request acts every time, as before.
 The work is Powertools for AWS Lambda's idempotency utility (IdempotencyHandler over
 DynamoDBPersistenceLayer), given what it cannot guess: the record's key is the SHA-256
 of [user id, key] under one prefix, so a key is the user's across routes; the payload
-hash covers method, path and the parsed body; the stored answer is the whole HTTP
-answer (see _AnswerSerializer). Its records:
+hash covers the route, its path parameters and the parsed body; the stored answer is
+the whole HTTP answer (see _answer_serializer). Its records:
 
     id (S, hash key)  "idempotency#<sha256 of [user, key]>"
     status            INPROGRESS | COMPLETED
@@ -46,19 +46,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-)
-from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.base import (
-    BaseIdempotencySerializer,
-)
 from botocore.exceptions import ClientError
 from chalice import Response
 
@@ -87,9 +74,13 @@ class KeyReused(ApiError):
     status, code = 422, "idempotency_key_reused"
 
 
+# Powertools is imported at the first idempotent request, not at the API's cold start.
+
 @functools.cache
-def persistence() -> DynamoDBPersistenceLayer:
-    """Made at the first idempotent request, not at cold start (its boto3 client)."""
+def persistence():
+    """Made at the first idempotent request (its boto3 client)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(
         table_name=resource_name("idempotency"), key_attr="id", expiry_attr="ttl",
         in_progress_expiry_attr="in_progress_expiration", status_attr="status",
@@ -102,22 +93,31 @@ def record_id(user_id: str, key: str) -> str:
     return f"{KEY_PREFIX}#{digest}"
 
 
-class _AnswerSerializer(BaseIdempotencySerializer):
-    """The stored answer is the HTTP answer: status, body and the view's own headers
-    (Location, Content-Type). The middlewares' headers (CORS, security) are added to a
-    replay as to any answer."""
+@functools.cache
+def _answer_serializer():
+    from aws_lambda_powertools.utilities.idempotency.serialization.base import (
+        BaseIdempotencySerializer,
+    )
 
-    def to_dict(self, data: Response) -> dict:
-        body = data.body
-        if not isinstance(body, str | bytes):
-            body = json.dumps(body, ensure_ascii=False)
-        elif isinstance(body, bytes):
-            body = body.decode()
-        return {"status": data.status_code, "headers": dict(data.headers or {}), "body": body}
+    class AnswerSerializer(BaseIdempotencySerializer):
+        """The stored answer is the HTTP answer: status, body and the view's own headers
+        (Location, Content-Type). The middlewares' headers (CORS, security) are added to
+        a replay as to any answer."""
 
-    def from_dict(self, data: dict) -> Response:
-        return Response(body=data["body"], status_code=int(data["status"]),
-                        headers={**data["headers"], REPLAYED_HEADER: "true"})
+        def to_dict(self, data: Response) -> dict:
+            body = data.body
+            if isinstance(body, bytes):
+                body = body.decode()
+            elif not isinstance(body, str):
+                body = json.dumps(body, ensure_ascii=False)
+            return {"status": data.status_code, "headers": dict(data.headers or {}),
+                    "body": body}
+
+        def from_dict(self, data: dict) -> Response:
+            return Response(body=data["body"], status_code=int(data["status"]),
+                            headers={**data["headers"], REPLAYED_HEADER: "true"})
+
+    return AnswerSerializer()
 
 
 def run(user_id: str, key: str | None, request: dict, act: Callable[[], Response],
@@ -126,6 +126,14 @@ def run(user_id: str, key: str | None, request: dict, act: Callable[[], Response
     (JSON-serialisable: method, path, body)."""
     if key is None:
         return act()
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     config = IdempotencyConfig(
         event_key_jmespath="[user, key]", payload_validation_jmespath="request",
         expires_after_seconds=KEEP_SECONDS, hash_function="sha256",
@@ -134,7 +142,7 @@ def run(user_id: str, key: str | None, request: dict, act: Callable[[], Response
     handler = IdempotencyHandler(
         function=act, function_payload={"user": user_id, "key": key, "request": request},
         config=config, persistence_store=persistence(), key_prefix=KEY_PREFIX,
-        output_serializer=_AnswerSerializer(), function_args=(), function_kwargs={})
+        output_serializer=_answer_serializer(), function_args=(), function_kwargs={})
     try:
         return handler.handle()
     except IdempotencyValidationError:

@@ -262,7 +262,10 @@ class ReportView {
 
   async change(body) {
     try {
-      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body });
+      // One key per change: a retry of this request (api.js retries after refreshing
+      // the session) cannot add the note twice.
+      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body,
+        headers: { "Idempotency-Key": crypto.randomUUID() } });
       this.fetchedAt = Date.now();
       this.draw();
       this.message.show(body.status
