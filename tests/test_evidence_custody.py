@@ -232,3 +232,32 @@ def test_the_custody_record_of_a_missing_report_is_404_and_not_audited(client):
     officer = caller("officer")
     response = send(client, "get", f"/admin/reports/{'0' * 32}/custody", officer)
     assert response.status_code == 404
+
+
+def test_s3_refuses_the_ticket_when_it_expires(client):
+    """What AWS enforces and the emulator does not: the POST policy's expiration is the
+    ticket's, and a multipart plan's URLs are signed for an hour (GET .../upload makes
+    new ones)."""
+    import base64
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    citizen = caller()
+    report_id = file_report(client, citizen)["report_id"]
+    issued = ticket(client, citizen, report_id)
+    policy = json.loads(base64.b64decode(issued["upload"]["fields"]["policy"]))
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    media = Media.get(f"report#{report_id}", issued["evidence_id"])
+    assert abs((expiration - media.upload_expires_at).total_seconds()) < 5
+
+    from chalicelib.media import uploads
+
+    original = uploads.MULTIPART_THRESHOLD_BYTES
+    uploads.MULTIPART_THRESHOLD_BYTES = 1024
+    try:
+        plan = ticket(client, citizen, report_id, size=4096, content_type="video/mp4")
+    finally:
+        uploads.MULTIPART_THRESHOLD_BYTES = original
+    [part] = plan["upload"]["parts"]
+    assert parse_qs(urlparse(part["url"]).query)["X-Amz-Expires"] == [
+        str(uploads.PART_URL_SECONDS)]

@@ -144,3 +144,24 @@ def test_a_burst_of_uploads_cannot_take_the_apis_concurrency():
     parameter = template["Parameters"]["WorkerMaxConcurrency"]
     assert (parameter["Default"], parameter["MinValue"]) == (5, 2)  # SQS's least is 2
     assert "ReservedConcurrentExecutions" not in json.dumps(template)
+
+
+def test_the_tls_deny_as_written_refuses_plain_http(emulator, resources):
+    """The emulator evaluates bucket policies and speaks only HTTP: the evidence bucket's
+    TLS statement, on a scratch bucket, refuses it (so bootstrap leaves it out offline)."""
+    import uuid
+
+    from local.bootstrap import Resolver, load_template
+
+    s3, bucket = boto3.client("s3"), f"tls-check-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="before", Body=b"x")
+    resolve = Resolver(load_template(), "local", "us-east-1")
+    [deny] = [statement for statement in resolve(resources["EvidenceBucketPolicy"][
+        "Properties"]["PolicyDocument"])["Statement"] if statement["Effect"] == "Deny"]
+    deny["Resource"] = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [deny]}))
+    with pytest.raises(s3.exceptions.ClientError) as refused:
+        s3.put_object(Bucket=bucket, Key="after", Body=b"x")
+    assert refused.value.response["Error"]["Code"] in ("AccessDenied", "403")

@@ -287,3 +287,13 @@ def test_powertools_idempotency_loads_at_the_first_keyed_request_not_at_cold_sta
                             cwd=Path(__file__).resolve().parents[1],
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_replays_take_nothing_from_the_hourly_report_quota(client):
+    citizen, key = caller(), uuid.uuid4().hex
+    answers = [post(client, "/reports", citizen, report_body(), key) for _ in range(12)]
+    assert {answer.status_code for answer in answers} == {201}
+    assert len(reports_of(citizen)) == 1
+    for _ in range(9):  # the quota (10 an hour) still has nine left
+        assert post(client, "/reports", citizen, report_body(), uuid.uuid4().hex
+                    ).status_code == 201
