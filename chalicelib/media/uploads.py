@@ -33,6 +33,10 @@ IMAGE_TYPES = {t: IMAGE_MAX_BYTES for t in
 VIDEO_TYPES = {t: VIDEO_MAX_BYTES for t in ("video/mp4", "video/quicktime")}
 ALL_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
 UPLOAD_URL_SECONDS = 900
+# S3 checks a POST's policy when the request begins; a large file on a slow network may
+# finish (and be dated) minutes after the policy expired. Uploads dated within this
+# grace after their ticket's expiry are accepted; unused tickets free their slot after it.
+UPLOAD_GRACE = timedelta(minutes=5)
 # Multipart: videos from phones on mobile networks. 8 MiB parts (S3's least is 5 MiB),
 # at most 63 for a 500 MiB video; a lost part costs 8 MiB again, not the whole file.
 MULTIPART_THRESHOLD_BYTES = 32 * MB

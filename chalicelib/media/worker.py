@@ -106,8 +106,9 @@ def _examine(bucket: str, media: Media, version_id: str | None = None) -> dict:
     with contextlib.closing(response["Body"]) as body:
         # S3 refuses a presigned POST after its policy expired, but a multipart upload's
         # object is dated when it began (its parts' URLs expire, a completion may not).
-        if (media.upload_expires_at is not None
-                and response["LastModified"] > media.upload_expires_at):
+        # The grace: a POST that began in time may finish a little after.
+        if (media.upload_expires_at is not None and response["LastModified"]
+                > media.upload_expires_at + uploads.UPLOAD_GRACE):
             return {"reject_reason": "ticket_expired", "size": size, **pinned}
         known = _examine_body(media, size, body)
         return {**known, **pinned}

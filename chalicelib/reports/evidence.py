@@ -17,6 +17,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.media.uploads import (
     IMAGE_TYPES,
+    UPLOAD_GRACE,
     VIDEO_TYPES,
     abort_multipart,
     complete_multipart,
@@ -36,7 +37,7 @@ MAX_EVIDENCE = 10
 ACCEPTED_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
 OPEN_STATUSES = ("submitted", "in_review")
 VIEW_URL_SECONDS = 300
-EXPIRY_GRACE = timedelta(minutes=5)
+EXPIRY_GRACE = UPLOAD_GRACE
 # Entries whose slot was given back: the ticket expired unused, or the upload was aborted.
 FREED = ("expired", "aborted")
 
