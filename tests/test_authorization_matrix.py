@@ -11,15 +11,15 @@ A's objects (A's report id, A's evidence).
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 import requests
-from test_bulletins import draft
-from test_reports_evidence import JPEG, processed
-from test_reports_support import Caller, caller, file_report, report_body, send
+from support.api import Caller, caller, file_report, report_body, send
+from support.auth import new_phone
+from support.bulletins import draft
+from support.evidence import JPEG, processed
 
 from chalicelib import reports
 from chalicelib.api.routes import ANYONE, CONTRACTS, Contract
@@ -28,10 +28,6 @@ from chalicelib.tables import PhoneClaim, User
 
 CALLERS = ("anonymous", "citizen_a", "citizen_b", "officer", "admin")
 NOTE = {"note": {"text": "Checked the CCTV request.", "visibility": "internal"}}
-
-
-def new_phone() -> str:
-    return f"+86139{uuid.uuid4().int % 10**8:08d}"
 
 
 def registered(role: str) -> Caller:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import requests
 from PIL import Image
-from test_evidence_end_to_end import upload, wait_for
-from test_reports_support import caller, error_code, file_report, send
+from support.api import audit_of, caller, error_code, file_report, send
+from support.evidence import age_ticket, upload
+from support.waiting import wait_until
 
 from chalicelib.reports.evidence import EXPIRY_GRACE, MAX_EVIDENCE
 from chalicelib.settings import resource_name, settings
@@ -28,17 +29,6 @@ def ticket(client, who, report_id, size=2048, content_type="image/jpeg"):
                     {"content_type": content_type, "size": size})
     assert response.status_code == 201, response.body
     return response.json_body
-
-
-def age_ticket(report_id: str, evidence_id: str, by: timedelta) -> None:
-    """Move a ticket's expiry into the past, on the report and its Media record."""
-    report = Report.get(report_id)
-    entry = report.evidence.as_dict()[evidence_id]
-    expires_at = datetime.fromisoformat(entry["upload_expires_at"]) - by
-    report.update(actions=[Report.evidence[evidence_id]["upload_expires_at"].set(
-        expires_at.isoformat().replace("+00:00", "Z"))])
-    media = Media.get(f"report#{report_id}", evidence_id)
-    media.update(actions=[Media.upload_expires_at.set(expires_at)])
 
 
 def evidence_view(client, who, report_id, path="/reports"):
@@ -105,7 +95,7 @@ def test_an_upload_after_its_ticket_expired_is_rejected_with_the_reason(client, 
         [item] = evidence_view(client, citizen, report_id)["evidence"]
         return item if item["status"] == "rejected" else None
 
-    item = wait_for(finished)
+    item = wait_until(finished)
     assert item and item["status"] == "rejected" and item["reject_reason"] == "ticket_expired"
     media = Media.get(f"report#{report_id}", issued["evidence_id"])
     assert media.status == "rejected" and media.reject_reason == "ticket_expired"
@@ -127,7 +117,7 @@ def test_a_reused_upload_url_after_processing_changes_nothing_officers_see(clien
         [item] = evidence_view(client, officer, report_id, "/admin/reports")["evidence"]
         return item if item["status"] == "ready" else None
 
-    before = wait_for(ready)
+    before = wait_until(ready)
     assert before, "the first upload was never processed"
     media = Media.get(f"report#{report_id}", issued["evidence_id"])
     assert media.sha256 == hashlib.sha256(first).hexdigest() and media.version_id
@@ -140,7 +130,7 @@ def test_a_reused_upload_url_after_processing_changes_nothing_officers_see(clien
     upload(issued["upload"], second, "image/jpeg")
     versions = s3.list_object_versions(Bucket=bucket, Prefix=media.object_key)["Versions"]
     assert len(versions) == 2  # the bucket kept both
-    assert wait_for(queue_drained), "the second upload's notification was never handled"
+    assert wait_until(queue_drained), "the second upload's notification was never handled"
 
     again = Media.get(f"report#{report_id}", issued["evidence_id"], consistent_read=True)
     assert (again.sha256, again.version_id, again.size) == (media.sha256, media.version_id,
@@ -189,7 +179,6 @@ def test_the_worker_reads_the_version_its_event_names(emulator):
 # --- the chain-of-custody record --------------------------------------------------------
 
 def test_the_custody_record_lists_each_item_and_every_access_and_is_audited(client, pump):
-    from test_reports_support import audit_of
 
     citizen, officer, other = caller(), caller("officer"), caller("officer")
     report_id = file_report(client, citizen)["report_id"]
@@ -203,7 +192,7 @@ def test_the_custody_record_lists_each_item_and_every_access_and_is_audited(clie
         items = evidence_view(client, officer, report_id, "/admin/reports")["evidence"]
         return all(item["status"] != "pending" for item in items) or None
 
-    assert wait_for(ready)
+    assert wait_until(ready)
     original = f"/admin/reports/{report_id}/evidence/{issued['evidence_id']}/original"
     for who in (officer, other):
         assert send(client, "get", original, who).status_code == 200

@@ -14,8 +14,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_reports_support import caller, error_code, file_report
-from test_reports_support import report_body as fresh_report_body
+from support.api import caller, error_code, file_report
+from support.api import report_body as fresh_report_body
 
 from chalicelib.api import idempotency
 from chalicelib.api.routes import CONTRACTS

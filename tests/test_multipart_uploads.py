@@ -11,10 +11,10 @@ from datetime import timedelta
 import boto3
 import pytest
 import requests
-from test_evidence_custody import age_ticket
-from test_evidence_end_to_end import wait_for
-from test_reports_support import caller, error_code, file_report, send
-from test_worker import video
+from support.api import caller, error_code, file_report, send
+from support.evidence import age_ticket
+from support.media_files import video
+from support.waiting import wait_until
 
 from chalicelib.media import uploads
 from chalicelib.settings import settings
@@ -101,7 +101,7 @@ def test_a_resumed_upload_ends_ready_and_officers_download_its_bytes(client, pum
         [item] = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
         return item if item["status"] != "pending" else None
 
-    item = wait_for(finished, timeout=60)
+    item = wait_until(finished, timeout=60)
     assert item and item["status"] == "ready", item
     assert item["kind"] == "video" and item["thumb_url"]
     media = Media.get(f"report#{report_id}", evidence_id)

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_reports_support import a_bulletin, caller, error_code, file_report, report_body, send
+from support.api import caller, error_code, file_report, report_body, send
+from support.bulletins import a_bulletin
 
 from chalicelib.settings import settings
 

@@ -5,8 +5,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_reports_support import (
-    a_bulletin,
+from support.api import (
     audit_of,
     caller,
     error_code,
@@ -14,6 +13,7 @@ from test_reports_support import (
     registered_citizen,
     send,
 )
+from support.bulletins import a_bulletin
 
 from chalicelib.errors import Conflict
 from chalicelib.reports import triage

@@ -16,13 +16,13 @@ from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
 from chalicelib.bulletins.fields import (
-    CATEGORIES,
+    BulletinCategory,
     BulletinDraft,
+    BulletinStatus,
     District,
     ImageUploadRequest,
     LifecycleMove,
 )
-from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
 
 bp = Blueprint(__name__)
@@ -37,8 +37,10 @@ CACHED = {200: ("ETag", "Cache-Control"), 304: ("ETag", "Cache-Control")}
 
 
 class BulletinQuery(Paging, kw_only=True):
-    status: Literal[STATUSES] = "published"
-    category: Literal[CATEGORIES] | None = None
+    # The enumeration's values, not the enum: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in BulletinStatus)] = (
+        BulletinStatus.PUBLISHED.value)
+    category: BulletinCategory | None = None
     district: District | None = None
     include_expired: bool = False
 

@@ -49,8 +49,10 @@ import msgspec
 from botocore.exceptions import ClientError
 from chalice import Response
 
+from chalicelib import deadlines
 from chalicelib.api.faults import RETRY_AFTER_SECONDS, THROTTLING_CODES
-from chalicelib.errors import ApiError, Conflict, ServiceUnavailable
+from chalicelib.errors import ApiError, Conflict, ErrorCode, ServiceUnavailable
+from chalicelib.patterns import whole
 from chalicelib.settings import resource_name
 
 HEADER = "Idempotency-Key"
@@ -62,7 +64,7 @@ IN_PROGRESS_RETRY_SECONDS = 2
 KEY_PREFIX = "idempotency"
 
 IdempotencyKey = Annotated[str, msgspec.Meta(
-    pattern=r"^[\x21-\x7e]{1,128}$",
+    pattern=whole(r"[\x21-\x7e]{1,128}"),
     description="Any 1 to 128 visible ASCII characters, new for each item the client "
                 "creates. A retry with the same key and request answers what the first "
                 "attempt answered (with Idempotency-Replayed: true) and creates nothing; "
@@ -71,20 +73,23 @@ IdempotencyKey = Annotated[str, msgspec.Meta(
 
 
 class KeyReused(ApiError):
-    status, code = 422, "idempotency_key_reused"
+    status, code = 422, ErrorCode.IDEMPOTENCY_KEY_REUSED
 
 
 # Powertools is imported at the first idempotent request, not at the API's cold start.
 
 @functools.cache
 def persistence():
-    """Made at the first idempotent request (its boto3 client)."""
+    """Made at the first idempotent request, with a boto3 client whose timeouts and
+    tries are DynamoDB's and whose retries the request's budget runs
+    (chalicelib/deadlines.py), like the models' in chalicelib/tables.py."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(
         table_name=resource_name("idempotency"), key_attr="id", expiry_attr="ttl",
         in_progress_expiry_attr="in_progress_expiration", status_attr="status",
-        data_attr="data", validation_key_attr="validation")
+        data_attr="data", validation_key_attr="validation",
+        boto3_client=deadlines.aws_client("dynamodb"))
 
 
 def record_id(user_id: str, key: str) -> str:
@@ -150,14 +155,16 @@ def run(user_id: str, key: str | None, request: dict, act: Callable[[], Response
                         "for a new item.") from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict(f"A request with this {HEADER} is still being answered; retry "
-                       "shortly for its answer.", code="request_in_progress",
+                       "shortly for its answer.", code=ErrorCode.REQUEST_IN_PROGRESS,
                        headers={"Retry-After": str(IN_PROGRESS_RETRY_SECONDS)}) from None
     except IdempotencyPersistenceLayerError as error:
         cause = error.args[1] if len(error.args) > 1 else error.__cause__
+        if isinstance(cause, deadlines.DeadlineExceeded):
+            raise cause from error   # the budget ran out: 503 dependency_timeout
         if (isinstance(cause, ClientError)
                 and cause.response.get("Error", {}).get("Code") in THROTTLING_CODES):
             raise ServiceUnavailable("The service is busy; try again in a moment.",
-                                     code="throttled",
+                                     code=ErrorCode.THROTTLED,
                                      headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                                      ) from error
         raise

@@ -30,19 +30,20 @@ import chalice
 import msgspec
 import msgspec.inspect
 
+from chalicelib import roles
 from chalicelib.api import idempotency
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.tokens import Principal
 
 # Who may call a route: None is anyone, token or not; otherwise the roles allowed.
 Access = tuple[str, ...] | None
 ANYONE: Access = None
-SIGNED_IN: Access = ("citizen", "officer", "admin")
-STAFF: Access = ("officer", "admin")
-ADMINS: Access = ("admin",)
+SIGNED_IN: Access = roles.ANYONE_SIGNED_IN
+STAFF: Access = roles.STAFF
+ADMINS: Access = (roles.Role.ADMIN,)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Contract:
     more: dict[int, Any] = field(default_factory=dict)  # other successes → their struct
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
+    # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
+    # the rule. A body the schema accepts is refused with 400 for these alone.
+    rules: dict[str, str] = field(default_factory=dict)
     idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
     @property
@@ -90,7 +94,8 @@ class Blueprint(chalice.Blueprint):
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
-              errors: tuple[int, ...] = (), idempotent: bool = False) -> Callable:
+              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None,
+              idempotent: bool = False) -> Callable:
         (method,) = methods  # one contract per declaration
         request_headers, headers = dict(request_headers or {}), dict(headers or {})
         if idempotent:
@@ -107,7 +112,8 @@ class Blueprint(chalice.Blueprint):
             contract = Contract(
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
-                request_headers, ok, answer, more or {}, headers, errors, idempotent)
+                request_headers, ok, answer, more or {}, headers, errors, rules or {},
+                idempotent)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
@@ -159,7 +165,7 @@ class Paging(msgspec.Struct, kw_only=True):
 
 # The paging parameters have codes of their own: an app says "page size" or starts the
 # list again, rather than "bad filter".
-_QUERY_ERROR_CODES = {"limit": "invalid_limit", "cursor": "invalid_cursor"}
+_QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVALID_CURSOR}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")
@@ -168,6 +174,8 @@ _DIGITS = re.compile("-?[0-9]{1,18}")
 @functools.cache
 def _integer_fields(query_type: Any) -> frozenset[str]:
     def is_integer(kind) -> bool:
+        if isinstance(kind, msgspec.inspect.Metadata):  # Annotated with a description
+            kind = kind.type
         options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
         return any(isinstance(option, msgspec.inspect.IntType) for option in options)
 
@@ -179,16 +187,22 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     if query_type is None:
         return None
     # Integers are written in ASCII digits only: msgspec's lenient conversion would also
-    # take "1e2" and "5.0". What is not digits stays a string and fails as one.
-    whole_numbers = {name: int(value) for name, value in params.items()
-                     if name in _integer_fields(query_type) and _DIGITS.fullmatch(value)}
+    # take "1e2" and "5.0" (even as strings), so anything else is refused here.
+    integers = {name: value for name, value in params.items()
+                if name in _integer_fields(query_type)}
+    for name, value in integers.items():
+        if not _DIGITS.fullmatch(value):
+            raise ValidationFailed(f"Query parameter {name}: write a whole number in digits.",
+                                   code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
+                                   field=name)
+    whole_numbers = {name: int(value) for name, value in integers.items()}
     try:
         # Not strict otherwise: "true" and "false" are the declared booleans.
         return msgspec.convert({**params, **whole_numbers}, query_type, strict=False)
     except msgspec.ValidationError as error:
         name = field_of(error)
         raise ValidationFailed(f"Query parameter {name}: {error}",
-                               code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
+                               code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
                                field=name) from None
 
 

@@ -8,13 +8,16 @@ with all its evidence is one GetItem.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib import clock
+from chalicelib.clock import iso
+from chalicelib.errors import Conflict, ErrorCode, NotFound, ValidationFailed
+from chalicelib.media import MediaStatus, owner_key, owners
 from chalicelib.media.uploads import (
     IMAGE_TYPES,
     UPLOAD_GRACE,
@@ -22,27 +25,29 @@ from chalicelib.media.uploads import (
     abort_multipart,
     complete_multipart,
     multipart_plan,
-    s3_client,
     start_upload,
     uploaded_parts,
 )
-from chalicelib.reports.bodies import EvidenceRequest
-from chalicelib.reports.store import condition_failed, evidence_of, find, iso
+from chalicelib.reports.bodies import EvidenceRequest, ReportStatus
+from chalicelib.reports.store import evidence_of, find
 from chalicelib.settings import settings
+from chalicelib.storage import API_S3, condition_failed, s3_client
 from chalicelib.tables import Media, Report
 
 logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 10
+OWNER_TYPE = "report"
 ACCEPTED_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
-OPEN_STATUSES = ("submitted", "in_review")
+OPEN_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)
 VIEW_URL_SECONDS = 300
 EXPIRY_GRACE = UPLOAD_GRACE
 # Entries whose slot was given back: the ticket expired unused, or the upload was aborted.
-FREED = ("expired", "aborted")
+FREED = (MediaStatus.EXPIRED, MediaStatus.ABORTED)
+UPLOADED = "uploaded"   # what a completion answers (S3 holds the file; the worker is next)
 
 
-def start(report: Report, request: EvidenceRequest, now: datetime | None = None) -> dict:
+def start(report: Report, request: EvidenceRequest) -> dict:
     """An upload ticket for one more evidence item on the (owner's) report.
 
     The slot is taken with a conditional update on the report's counter, so eleven
@@ -50,14 +55,15 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
     ticket never handed out. Tickets whose URLs expired unused (see `expired`) give their
     slot back in the same update: they are marked `expired` and no longer counted.
     """
-    now = now or datetime.now(UTC)
+    now = clock.now()
     stale = [evidence_id for evidence_id, item in evidence_of(report).items()
              if _unused_past_expiry(item, now)]
     _check_takes_evidence(report, freed=len(stale))
-    ticket = start_upload("report", report.report_id, request.content_type, request.size,
+    ticket = start_upload(OWNER_TYPE, report.report_id, request.content_type, request.size,
                           ACCEPTED_TYPES, resumable=True)
     evidence_id = ticket["media_id"]
-    pending = {"status": "pending", "content_type": request.content_type,
+    # .value: PynamoDB takes only plain types into a map it has no schema for.
+    pending = {"status": MediaStatus.PENDING.value, "content_type": request.content_type,
                "object_key": ticket["object_key"],
                "created_at": iso(now),
                "upload_expires_at": iso(now + timedelta(seconds=ticket["expires_in"]))}
@@ -66,19 +72,20 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
     actions = [Report.evidence_count.add(1 - len(stale)),
                Report.evidence[evidence_id].set(pending)]
     for old in stale:
-        condition &= Report.evidence[old]["status"] == "pending"
-        actions.append(Report.evidence[old]["status"].set("expired"))
+        condition &= Report.evidence[old]["status"] == MediaStatus.PENDING.value
+        actions.append(Report.evidence[old]["status"].set(MediaStatus.EXPIRED.value))
     try:
         report.update(actions=actions, condition=condition)
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        loser = Media.get(f"report#{report.report_id}", evidence_id, consistent_read=True)
+        loser = _media(report, evidence_id)
         if loser.upload_id:
             abort_multipart(loser)
         loser.delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
-        raise Conflict("The report changed meanwhile; try again.", code="report_changed") from None
+        raise Conflict("The report changed meanwhile; try again.",
+                       code=ErrorCode.REPORT_CHANGED) from None
     if stale:
         logger.info("report %s: %d expired upload tickets freed their slots",
                     report.report_id, len(stale))
@@ -86,38 +93,38 @@ def start(report: Report, request: EvidenceRequest, now: datetime | None = None)
             "expires_in": ticket["expires_in"]}
 
 
-def resume_plan(report: Report, evidence_id: str, now: datetime | None = None) -> dict:
+def resume_plan(report: Report, evidence_id: str) -> dict:
     """Where a multipart upload stands: the parts S3 holds, fresh URLs for the rest."""
-    media = _open_multipart(report, evidence_id, now)
+    media = _open_multipart(report, evidence_id)
     held = uploaded_parts(media)
     return {"evidence_id": evidence_id, "upload": multipart_plan(media, held),
             "uploaded_parts": [{"part_number": number, "etag": part["etag"],
                                 "size": part["size"]} for number, part in sorted(held.items())],
-            "expires_in": _seconds_left(media, now)}
+            "expires_in": _seconds_left(media)}
 
 
-def complete(report: Report, evidence_id: str, parts: list[tuple[int, str]],
-             now: datetime | None = None) -> dict:
+def complete(report: Report, evidence_id: str, parts: list[tuple[int, str]]) -> dict:
     """Completes a multipart upload; S3 then notifies the worker as for any upload. A
     repeated completion (the answer was lost) answers the same once S3 has the object."""
     media = _multipart_of(report, evidence_id)
-    if media.status != "pending" or _object_exists(media):
-        return {"evidence_id": evidence_id, "status": "uploaded"}
-    _open_multipart(report, evidence_id, now, media)
+    uploaded = {"evidence_id": evidence_id, "status": UPLOADED}
+    if media.status != MediaStatus.PENDING or _object_exists(media):
+        return uploaded
+    _open_multipart(report, evidence_id, media)
     try:
         complete_multipart(media, parts)
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code == "NoSuchUpload" and _object_exists(media):
-            return {"evidence_id": evidence_id, "status": "uploaded"}
+            return uploaded
         if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall"):
-            raise ValidationFailed(f"S3 refused the parts: {error.response['Error']['Code']}",
-                                   code="invalid_parts", field="parts") from None
+            raise ValidationFailed(f"S3 refused the parts: {code}",
+                                   code=ErrorCode.INVALID_PARTS, field="parts") from None
         if code in ("NoSuchUpload", "PreconditionFailed"):
             raise Conflict("This upload was aborted, or the file is already there.",
-                           code="upload_not_in_progress") from None
+                           code=ErrorCode.UPLOAD_NOT_IN_PROGRESS) from None
         raise
-    return {"evidence_id": evidence_id, "status": "uploaded"}
+    return uploaded
 
 
 def abort(report: Report, evidence_id: str) -> None:
@@ -125,54 +132,61 @@ def abort(report: Report, evidence_id: str) -> None:
     (the item shows `aborted`). Aborting again is a no-op."""
     media = _multipart_of(report, evidence_id)
     entry = Report.evidence[evidence_id]
-    if media.status == "aborted":
+    if media.status == MediaStatus.ABORTED:
         return
-    if media.status != "pending" or _object_exists(media):
+    if media.status != MediaStatus.PENDING or _object_exists(media):
         raise Conflict("The upload is complete; it can no longer be aborted.",
-                       code="upload_not_in_progress")
+                       code=ErrorCode.UPLOAD_NOT_IN_PROGRESS)
     try:
         abort_multipart(media)
     except ClientError as error:
         if error.response["Error"]["Code"] != "NoSuchUpload":
             raise
     try:
-        media.update(actions=[Media.status.set("aborted")], condition=Media.status == "pending")
-        report.update(actions=[entry["status"].set("aborted"),
+        media.update(actions=[Media.status.set(MediaStatus.ABORTED)],
+                     condition=Media.status == MediaStatus.PENDING)
+        report.update(actions=[entry["status"].set(MediaStatus.ABORTED.value),
                                Report.evidence_count.add(-1)],
-                      condition=entry["status"] == "pending")
+                      condition=entry["status"] == MediaStatus.PENDING.value)
     except UpdateError as error:
         if not condition_failed(error):
             raise
 
 
+def _media(report: Report, evidence_id: str) -> Media:
+    return Media.get(owner_key(OWNER_TYPE, report.report_id), evidence_id,
+                     consistent_read=True)
+
+
 def _multipart_of(report: Report, evidence_id: str) -> Media:
     if evidence_id not in evidence_of(report):
-        raise NotFound("No such evidence on this report.", code="evidence_not_found")
-    media = Media.get(f"report#{report.report_id}", evidence_id, consistent_read=True)
+        raise NotFound("No such evidence on this report.", code=ErrorCode.EVIDENCE_NOT_FOUND)
+    media = _media(report, evidence_id)
     if not media.upload_id:
         raise Conflict("This evidence goes up in one POST; only multipart uploads resume.",
-                       code="not_multipart")
+                       code=ErrorCode.NOT_MULTIPART)
     return media
 
 
-def _open_multipart(report: Report, evidence_id: str, now: datetime | None,
-                    media: Media | None = None) -> Media:
+def _open_multipart(report: Report, evidence_id: str, media: Media | None = None) -> Media:
     media = media or _multipart_of(report, evidence_id)
-    if media.status != "pending" or _object_exists(media):
-        raise Conflict(f"The upload is {'complete' if media.status != 'aborted' else 'aborted'}"
-                       "; there is nothing to resume.", code="upload_not_in_progress")
-    if _seconds_left(media, now) <= 0:
-        raise Conflict("The upload ticket expired; ask for a new one.", code="ticket_expired")
+    if media.status != MediaStatus.PENDING or _object_exists(media):
+        state = "aborted" if media.status == MediaStatus.ABORTED else "complete"
+        raise Conflict(f"The upload is {state}; there is nothing to resume.",
+                       code=ErrorCode.UPLOAD_NOT_IN_PROGRESS)
+    if _seconds_left(media) <= 0:
+        raise Conflict("The upload ticket expired; ask for a new one.",
+                       code=ErrorCode.TICKET_EXPIRED)
     return media
 
 
-def _seconds_left(media: Media, now: datetime | None) -> int:
-    return int((media.upload_expires_at - (now or datetime.now(UTC))).total_seconds())
+def _seconds_left(media: Media) -> int:
+    return int((media.upload_expires_at - clock.now()).total_seconds())
 
 
 def _object_exists(media: Media) -> bool:
     try:
-        s3_client().head_object(Bucket=settings().evidence_bucket, Key=media.object_key)
+        s3_client(API_S3).head_object(Bucket=settings().evidence_bucket, Key=media.object_key)
     except ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             return False
@@ -188,7 +202,7 @@ def is_expired(item: dict, now: datetime) -> bool:
 
 def shown_status(item: dict, now: datetime) -> str:
     """An entry's status as readers see it: `expired` once its URLs expired unused."""
-    return "expired" if _unused_past_expiry(item, now) else item["status"]
+    return MediaStatus.EXPIRED if _unused_past_expiry(item, now) else item["status"]
 
 
 def _unused_past_expiry(item: dict, now: datetime) -> bool:
@@ -196,19 +210,20 @@ def _unused_past_expiry(item: dict, now: datetime) -> bool:
     `expired`. The grace lets an upload that began just before the URLs expired arrive
     and be processed."""
     expires_at = item.get("upload_expires_at")
-    return (item.get("status") == "pending" and expires_at is not None
+    return (item.get("status") == MediaStatus.PENDING and expires_at is not None
             and datetime.fromisoformat(expires_at) + EXPIRY_GRACE < now)
 
 
 def _check_takes_evidence(report: Report, freed: int = 0) -> None:
     if report.status not in OPEN_STATUSES:
         raise Conflict(f"The report is {report.status}; it takes no more evidence.",
-                       code="report_closed")
+                       code=ErrorCode.REPORT_CLOSED)
     if report.evidence_count - freed >= MAX_EVIDENCE:
         raise Conflict(f"A report takes at most {MAX_EVIDENCE} evidence items.",
-                       code="evidence_limit_reached")
+                       code=ErrorCode.EVIDENCE_LIMIT_REACHED)
 
 
+@owners.register(OWNER_TYPE)
 def on_media_processed(report_id: str, media: Media) -> None:
     """The evidence worker finished `media`: keep its summary on the report item.
 
@@ -219,24 +234,26 @@ def on_media_processed(report_id: str, media: Media) -> None:
     taken again if the report has room; otherwise the summary stays off the report and
     the item is still in the custody record (chalicelib/reports/custody.py).
     """
-    if media.status not in ("ready", "rejected"):
+    if media.status not in (MediaStatus.READY, MediaStatus.REJECTED):
         raise ValueError(f"media {media.media_id} is {media.status}, not processed")
     entry = Report.evidence[media.media_id]
+    freed = [status.value for status in FREED]
     try:
         Report(report_id).update(actions=[entry.set(summary(media))],
-                                 condition=entry.exists() & ~entry["status"].is_in(*FREED))
+                                 condition=entry.exists() & ~entry["status"].is_in(*freed))
         return
     except UpdateError as error:
         if not condition_failed(error):
             raise
-    if media.status != "ready":  # a late upload, rejected: its slot stays given back
+    if media.status != MediaStatus.READY:  # a late upload, rejected: its slot stays free
         logger.info("report %s evidence %s: %s, its slot had expired", report_id,
                     media.media_id, media.reject_reason)
         return
     try:
         Report(report_id).update(
             actions=[entry.set(summary(media)), Report.evidence_count.add(1)],
-            condition=(entry["status"] == "expired") & (Report.evidence_count < MAX_EVIDENCE))
+            condition=(entry["status"] == MediaStatus.EXPIRED.value)
+            & (Report.evidence_count < MAX_EVIDENCE))
     except UpdateError as error:
         if not condition_failed(error):
             raise
@@ -254,13 +271,12 @@ def summary(media: Media) -> dict:
         "status": media.status, "content_type": media.content_type,
         "object_key": media.object_key, "created_at": iso(media.created_at),
         "kind": media.kind, "size": media.size, "sha256": media.sha256,
-        "version_id": media.version_id,
-        "uploaded_at": iso(media.uploaded_at) if media.uploaded_at else None,
+        "version_id": media.version_id, "uploaded_at": iso(media.uploaded_at),
         "width": media.width, "height": media.height,
         "duration_seconds": media.duration_seconds, "derivatives": derivatives,
         "captured_at": media.captured_at, "gps": media.gps,
         "reject_reason": media.reject_reason,
-        "processed_at": iso(media.processed_at) if media.processed_at else None,
+        "processed_at": iso(media.processed_at),
     }
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -275,5 +291,5 @@ def presigned_get(key: str, *, download_as: str | None = None,
     if download_as:
         # Originals are untrusted bytes: download them, never render them in a page.
         params["ResponseContentDisposition"] = f'attachment; filename="{download_as}"'
-    return s3_client().generate_presigned_url("get_object", Params=params,
+    return s3_client(API_S3).generate_presigned_url("get_object", Params=params,
                                               ExpiresIn=VIEW_URL_SECONDS)

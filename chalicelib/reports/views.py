@@ -3,15 +3,17 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
-from datetime import UTC, datetime
-
+from chalicelib import clock
+from chalicelib.clock import iso
+from chalicelib.media import MediaStatus
+from chalicelib.reports.bodies import NoteVisibility
 from chalicelib.reports.evidence import (
     VIEW_URL_SECONDS,
     is_expired,
     presigned_get,
     shown_status,
 )
-from chalicelib.reports.store import evidence_of, iso
+from chalicelib.reports.store import evidence_of
 from chalicelib.tables import Report
 
 
@@ -26,7 +28,7 @@ def _common(report: Report) -> dict:
         "updated_at": iso(report.updated_at),
         "bulletin_id": report.bulletin_id,
         # Tickets that expired unused are listed (as `expired`) but not counted.
-        "evidence_count": sum(not is_expired(item, datetime.now(UTC))
+        "evidence_count": sum(not is_expired(item, clock.now())
                               for item in evidence_of(report).values()),
     }
 
@@ -38,11 +40,11 @@ def _location(report: Report) -> dict:
 
 
 def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
-    items, now = [], datetime.now(UTC)
+    items, now = [], clock.now()
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
         view["status"] = shown_status(item, now)
-        if item["status"] == "ready":
+        if item["status"] == MediaStatus.READY:
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})
         items.append(view)
@@ -64,7 +66,7 @@ def citizen_view(report: Report) -> dict:
         **_common(report),
         "location": _location(report),
         "notes": [{"text": note.text, "created_at": iso(note.created_at)}
-                  for note in report.notes if note.visibility == "reporter"],
+                  for note in report.notes if note.visibility == NoteVisibility.REPORTER],
         "evidence": _evidence(report, CITIZEN_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
     }

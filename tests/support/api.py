@@ -1,16 +1,12 @@
-"""What the report tests share: signed-in callers, a valid report body, JSON requests,
-the audit trail of a report, and a count of DynamoDB calls. (No tests here.)"""
+"""Callers and requests through the chalice test client: signed-in callers (a token, no
+sign-in), JSON requests, a valid report body and a filed report, the audit trail of a
+report, and the error code of an answer."""
 
-import contextlib
 import json
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.signals import pre_dynamodb_send
-
-from chalicelib.settings import resource_name
 from chalicelib.tables import AuditEvent, User
 from chalicelib.tokens import Principal, issue_access_token
 
@@ -36,26 +32,6 @@ def registered_citizen() -> tuple[Caller, str]:
     phone = f"+86139{uuid.uuid4().int % 10**8:08d}"
     User(who.user_id, phone=phone, role="citizen", created_at=datetime.now(UTC)).save()
     return who, phone
-
-
-def a_bulletin(status: str = "published") -> str:
-    """The id of a bulletin (a found wallet) in this status, for clues to name."""
-    import msgspec
-
-    from chalicelib import bulletins
-    from chalicelib.bulletins.fields import BulletinDraft, Retract
-
-    officer = Principal(uuid.uuid4().hex, "officer")
-    draft = msgspec.convert({
-        "category": "lost_and_found", "title": "A found wallet", "body": "Brown leather.",
-        "district": "chaoyang", "contact": "110", "lost_or_found": "found",
-        "item_type": "wallet", "description": "Brown leather wallet.",
-        "place": "Hujialou station", "occurred_on": "2026-03-03",
-        "claim_at": "Hujialou police station"}, BulletinDraft)
-    bulletin = bulletins.publish(officer, draft)
-    if status == "retracted":
-        bulletins.close(officer, bulletin, Retract(reason="Published by mistake."))
-    return bulletin.bulletin_id
 
 
 def report_body(**overrides) -> dict:
@@ -91,19 +67,3 @@ def audit_of(report_id: str) -> list[AuditEvent]:
 
 def error_code(response) -> str:
     return response.json_body["error"]["code"]
-
-
-@contextlib.contextmanager
-def dynamodb_calls():
-    """Every DynamoDB API call PynamoDB makes inside the block from this thread (not the
-    pump's), as (operation, table)."""
-    calls: list[tuple[str, str | None]] = []
-    prefix = resource_name("")
-    thread = threading.get_ident()
-
-    def count(_connection, operation_name, table_name, **_):
-        if threading.get_ident() == thread:
-            calls.append((operation_name, table_name and table_name.removeprefix(prefix)))
-
-    with pre_dynamodb_send.connected_to(count):
-        yield calls
