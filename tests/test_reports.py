@@ -36,6 +36,18 @@ def test_a_location_is_coordinates_or_an_address(client, location):
     assert {k: v for k, v in report["location"].items() if v is not None} == location
 
 
+def test_numbers_too_small_for_dynamodb_are_stored_rounded(client):
+    """DynamoDB refuses magnitudes below 1e-130; a float may be 5e-324 (found by the fuzz
+    test). Coordinates keep 7 decimals; the accuracy is rounded up to the centimetre."""
+    report = file_report(client, caller(), location={
+        "latitude": 1e-200, "longitude": 116.44361234567, "accuracy_m": 5e-324})
+    assert report["location"]["latitude"] == 0
+    assert report["location"]["longitude"] == 116.4436123
+    assert report["location"]["accuracy_m"] == 0.01
+    assert file_report(client, caller(), location={
+        "latitude": 1, "longitude": 1, "accuracy_m": 1.1})["location"]["accuracy_m"] == 1.1
+
+
 def test_an_occurred_at_in_another_zone_is_kept_in_utc(client):
     report = file_report(client, caller(), occurred_at="2026-01-02T08:30:00+08:00")
     assert report["occurred_at"] == "2026-01-02T00:30:00Z"

@@ -42,7 +42,7 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     report = Report(
         new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
-        location=ReportLocation(**msgspec.structs.asdict(body.location)),
+        location=ReportLocation(**stored_location(body.location)),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status=ReportStatus.SUBMITTED,
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
@@ -53,6 +53,21 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def stored_location(location) -> dict:
+    """The location as DynamoDB can hold it: it refuses numbers of a magnitude below
+    1e-130, which a float may have (5e-324). Coordinates are kept to 7 decimals (about
+    a centimetre); the accuracy is rounded up to the centimetre, so the stored radius is
+    never tighter than the phone's."""
+    fields = msgspec.structs.asdict(location)
+    for name in ("latitude", "longitude"):
+        if fields[name] is not None:
+            fields[name] = round(fields[name], 7)
+    if fields["accuracy_m"] is not None:
+        centimetres = math.ceil(round(fields["accuracy_m"] * 100, 6))  # 1.1 stays 1.1
+        fields["accuracy_m"] = max(centimetres, 1) / 100
+    return fields
 
 
 def _check_bulletin(bulletin_id: str) -> None:
