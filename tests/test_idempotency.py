@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from support.api import caller, error_code, file_report
 from support.api import report_body as fresh_report_body
+from support.aws_calls import counting_aws_calls
 
 from chalicelib.api import idempotency
 from chalicelib.api.routes import CONTRACTS
@@ -179,20 +180,11 @@ def test_every_creating_route_is_idempotent():
 
 @contextlib.contextmanager
 def dynamodb_calls_to_idempotency():
-    """The DynamoDB operations Powertools' client sends (it is boto3, not PynamoDB)."""
-    calls: list[str] = []
-    events = idempotency.persistence().client.meta.events
-    thread = threading.get_ident()
-
-    def count(model, **_):
-        if threading.get_ident() == thread:
-            calls.append(model.name)
-
-    events.register("before-call.dynamodb", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", count)
+    """The operations sent to the idempotency table (by Powertools' boto3 client)."""
+    with counting_aws_calls() as calls:
+        operations: list[str] = []
+        yield operations
+    operations.extend(call.operation for call in calls if call.table == "idempotency")
 
 
 def test_what_a_key_costs_in_dynamodb_calls(client):
