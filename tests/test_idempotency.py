@@ -18,6 +18,7 @@ from support.api import caller, error_code, file_report
 from support.api import report_body as fresh_report_body
 from support.aws_calls import counting_aws_calls
 
+from chalicelib import deadlines
 from chalicelib.api import idempotency
 from chalicelib.api.routes import CONTRACTS
 from chalicelib.tables import IdempotencyRecord, Media, Report
@@ -185,6 +186,24 @@ def dynamodb_calls_to_idempotency():
         operations: list[str] = []
         yield operations
     operations.extend(call.operation for call in calls if call.table == "idempotency")
+
+
+def test_the_idempotency_table_keeps_to_the_request_budget(client, monkeypatch):
+    """Powertools' client is bound to the budget (deadlines.aws_client): a store that does
+    not answer is the API's 503 dependency_timeout, and nothing is filed."""
+    citizen = caller()
+    post(client, "/reports", citizen, report_body(), uuid.uuid4().hex)  # makes the client
+    store = idempotency.persistence().client
+    assert getattr(store, "_masses_budgeted", False)
+
+    def hangs(**_):
+        raise deadlines.timed_out("dynamodb")
+
+    monkeypatch.setattr(store, "put_item", hangs)
+    before = len(reports_of(citizen))
+    response = post(client, "/reports", citizen, report_body(), uuid.uuid4().hex)
+    assert response.status_code == 503 and error_code(response) == "dependency_timeout"
+    assert len(reports_of(citizen)) == before
 
 
 def test_what_a_key_costs_in_dynamodb_calls(client):
