@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     REPORT_IDENTITY_REVEALED = "report.identity_revealed"
     REPORT_EVIDENCE_ORIGINAL_DOWNLOADED = "report.evidence_original_downloaded"
     REPORT_MESSAGE_SENT = "report.message_sent"
+    REPORT_CUSTODY_RECORD_OPENED = "report.custody_record_opened"
     BULLETIN_PUBLISH = "bulletin.publish"
     BULLETIN_EDIT = "bulletin.edit"
     BULLETIN_RESOLVE = "bulletin.resolve"
@@ -51,6 +52,12 @@ def event(actor: Principal, action: AuditAction, target: str,
 def record(actor: Principal, action: AuditAction, target: str,
            details: dict | None = None) -> None:
     event(actor, action, target, details).save(condition=APPEND_ONLY)
+
+
+def identity(event: AuditEvent) -> tuple[datetime, str]:
+    """When an event happened and its id, from its sort key ("<iso time>#<id>")."""
+    at, _, event_id = event.at_event.partition("#")
+    return datetime.fromisoformat(at), event_id
 
 
 # --- reading the trail -------------------------------------------------------------------

@@ -247,14 +247,16 @@ def botocore_config(limits: CallLimits, **options):
                   **options)
 
 
-def aws_client(service: str, dependency: str | None = None, **options):
-    """A boto3 client whose timeouts and tries are the stage's for `dependency`
-    (chalicelib/settings.py), bound to the budget. The notification worker's SNS
-    client is meant to come from here: aws_client("sns")."""
+def aws_client(service: str, dependency: str | None = None, *, limits: str | None = None,
+               **options):
+    """A boto3 client whose timeouts and tries are the stage's for `limits` (by default
+    `dependency`'s; chalicelib/settings.py), bound to the budget and counted under
+    `dependency`. The notification worker's SNS client is meant to come from here:
+    aws_client("sns")."""
     import boto3
 
     from chalicelib.settings import call_limits
 
-    limits = call_limits(dependency or service)
+    limits = call_limits(limits or dependency or service)
     return bound(boto3.client(service, config=botocore_config(limits, **options)),
                  dependency or service, limits)

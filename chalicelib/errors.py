@@ -76,20 +76,28 @@ class ErrorCode(StrEnum):
     EVIDENCE_NOT_FOUND = "evidence_not_found"
     EVIDENCE_NOT_READY = "evidence_not_ready"
     EVIDENCE_LIMIT_REACHED = "evidence_limit_reached"
+    UNKNOWN_BULLETIN = "unknown_bulletin"        # a clue's bulletin_id
     # Conversations about a report.
     CONVERSATION_CLOSED = "conversation_closed"
     CONVERSATION_BUSY = "conversation_busy"
     ATTACHMENT_NOT_FOUND = "attachment_not_found"
     MESSAGE_RATE_LIMITED = "message_rate_limited"
-    # Uploads (evidence and bulletin images).
+    # Uploads (evidence and bulletin images), and resumable (multipart) ones.
     FILE_TOO_LARGE = "file_too_large"
     INVALID_SIZE = "invalid_size"
+    TICKET_EXPIRED = "ticket_expired"
+    NOT_MULTIPART = "not_multipart"
+    UPLOAD_NOT_IN_PROGRESS = "upload_not_in_progress"
+    INVALID_PARTS = "invalid_parts"
+    UPLOAD_TOO_LARGE = "upload_too_large"
     # Bulletins.
     BULLETIN_CLOSED = "bulletin_closed"
     EXPIRES_IN_PAST = "expires_in_past"
     EDIT_CONFLICT = "edit_conflict"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     TOO_MANY_IMAGES = "too_many_images"
+    # Idempotency-Key on creating routes (chalicelib/api/idempotency.py).
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"   # 422
+    REQUEST_IN_PROGRESS = "request_in_progress"         # 409, with Retry-After
 
 
 class ApiError(Exception):

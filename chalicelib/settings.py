@@ -44,6 +44,10 @@ CALL_LIMITS = {
     # The worker's GetObject (streamed; the read timeout is per socket read, not for the
     # whole 500 MB) and PutObject of derivatives. A presign makes no call at all.
     "s3": CallLimits(connect=2, read=10, attempts=3),
+    # The API's own S3 calls (multipart uploads: create, list parts, complete, abort;
+    # HeadObject): small answers, so a try is short enough that two fit a request's
+    # budget. Counted as s3 (storage.s3_client(API_S3)).
+    "s3-api": CallLimits(connect=1, read=3, attempts=2),
     # Publish (the notification worker, once it exists: deadlines.aws_client("sns")).
     "sns": CallLimits(connect=1, read=2, attempts=3),
     # Twilio's Messages API: a second try only when the connection was never made (a

@@ -32,8 +32,14 @@ def condition_failed(error: PynamoDBException) -> bool:
     return error.cause_response_code == CONDITIONAL_CHECK_FAILED
 
 
+# The limits of the API's S3 calls (chalicelib/settings.py); the worker's are "s3".
+API_S3 = "s3-api"
+
+
 @functools.cache
-def s3_client():
-    # Signature V4: presigned POSTs and GETs need it in every region. Presigning makes
-    # no call; the worker's reads and writes keep to the job's budget.
-    return deadlines.aws_client("s3", signature_version="s3v4")
+def s3_client(limits: str = "s3"):
+    """The S3 client, with the timeouts and tries of `limits`: "s3" (the worker's long
+    reads and writes, within the job's budget) or API_S3 (the API's multipart calls,
+    within a request's). Signature V4: presigned POSTs and GETs need it in every region.
+    Presigning makes no call."""
+    return deadlines.aws_client("s3", limits=limits, signature_version="s3v4")

@@ -77,6 +77,18 @@ class PhoneClaim(BudgetedModel):
     role = UnicodeAttribute(default=Role.CITIZEN)
 
 
+class AuditByTarget(GlobalSecondaryIndex):
+    """One item's events (a report's downloads, views of its custody record), oldest
+    first: one Query, however busy the month."""
+
+    class Meta:
+        index_name = "by-target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    at_event = UnicodeAttribute(range_key=True)
+
+
 class AuditEvent(BudgetedModel):
     """Append-only trail of officer actions. Partitioned by month so the trail reads
     newest first with one Query, and no partition grows without bound."""
@@ -89,6 +101,7 @@ class AuditEvent(BudgetedModel):
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     details = JSONAttribute(default=dict)
+    by_target = AuditByTarget()
 
 
 class Media(BudgetedModel):
@@ -104,10 +117,18 @@ class Media(BudgetedModel):
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # When the upload URLs stop working; an object that arrives later is rejected
+    # (ticket_expired). None on records made before tickets expired.
+    upload_expires_at = UTCDateTimeAttribute(null=True)
+    upload_id = UnicodeAttribute(null=True)          # an S3 multipart upload's; else a POST
+    part_size = NumberAttribute(null=True)           # its parts' size in bytes (last: less)
     # Set by the evidence worker:
     kind = UnicodeAttribute(null=True)               # a MediaKind, sniffed from the bytes
+    sniffed_type = UnicodeAttribute(null=True)       # image/jpeg …, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
+    version_id = UnicodeAttribute(null=True)         # the S3 version of the bytes hashed
+    uploaded_at = UTCDateTimeAttribute(null=True)    # that version's S3 LastModified
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     duration_seconds = NumberAttribute(null=True)    # videos
@@ -297,7 +318,6 @@ class Bulletin(BudgetedModel):
     version = NumberAttribute()                      # +1 on every change; makes the ETag
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
-    request_digest = UnicodeAttribute(null=True)     # of the publish request (idempotency)
     # Listing keys, rewritten whenever status or district changes:
     published_key = UnicodeAttribute()               # "<published_at>#<bulletin id>"
     status_key = UnicodeAttribute()
@@ -361,6 +381,20 @@ class RefreshToken(BudgetedModel):
     expires_at = NumberAttribute()                   # epoch seconds
     used_at = NumberAttribute(null=True)             # set when rotated
     ttl = NumberAttribute()
+
+
+class IdempotencyRecord(BudgetedModel):
+    """A creating request's Idempotency-Key and its answer, written and read by
+    Powertools' idempotency utility (chalicelib/api/idempotency.py explains the layout);
+    the model names the table for infra checks and tests, the code never writes it."""
+
+    Meta = _meta("idempotency")
+    id = UnicodeAttribute(hash_key=True)             # "idempotency#<sha256 of [user, key]>"
+    status = UnicodeAttribute()                      # INPROGRESS | COMPLETED
+    ttl = NumberAttribute()                          # epoch seconds, 24 h after the request
+    in_progress_expiration = NumberAttribute(null=True)  # epoch ms
+    validation = UnicodeAttribute(null=True)         # hash of the request
+    data = UnicodeAttribute(null=True)               # the answer, JSON
 
 
 @functools.cache

@@ -195,6 +195,21 @@ def test_the_officer_opens_a_citizens_report_and_sees_its_thumbnail(officer, rep
     expect(large).to_be_hidden()
 
 
+def test_the_report_links_to_its_printable_chain_of_custody_record(officer, report):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    expect(page.locator("figure[data-status=ready] img")).to_be_visible(
+        timeout=EVIDENCE_TIMEOUT_MS)
+    page.locator("a.custody-link").click()
+    expect(page).to_have_url(re.compile(f"#/reports/{report.report_id}/custody$"))
+    row = page.locator(".custody-evidence tbody tr[data-verdict=ready]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".hash")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+    expect(page.locator("h1")).to_contain_text("证据保管链")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "custody.png", full_page=True)
+
+
 def test_in_review_and_a_note_for_the_reporter_reach_the_citizen(officer, report, stack):
     page = officer.page
     officer.open(f"#/reports/{report.report_id}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from support.api import Caller, caller, file_report, report_body, send
 from support.auth import new_phone
 from support.bulletins import draft
@@ -22,6 +23,7 @@ from support.evidence import JPEG, processed
 
 from chalicelib import reports
 from chalicelib.api.routes import ANYONE, CONTRACTS, Contract
+from chalicelib.media import uploads
 from chalicelib.tables import PhoneClaim, User
 
 CALLERS = ("anonymous", "citizen_a", "citizen_b", "officer", "admin")
@@ -42,12 +44,14 @@ class World:
     callers: dict[str, Caller | None]
     report_id: str
     evidence_id: str
+    multipart_id: str   # a multipart upload of one part, uploaded, not completed
+    part_etag: str
     bulletin_id: str
     officer_phone: str
 
 
 @pytest.fixture
-def world(client) -> World:
+def world(client, monkeypatch) -> World:
     callers = {"anonymous": None, **{name: registered(name.split("_")[0])
                                      for name in CALLERS[1:]}}
     owner = callers["citizen_a"]
@@ -55,11 +59,16 @@ def world(client) -> World:
     evidence = send(client, "post", f"/reports/{report_id}/evidence", owner, JPEG)
     evidence_id = evidence.json_body["evidence_id"]
     reports.on_media_processed(report_id, processed(report_id, evidence_id))
+    monkeypatch.setattr(uploads, "MULTIPART_THRESHOLD_BYTES", 1024)
+    multipart = send(client, "post", f"/reports/{report_id}/evidence", owner, JPEG).json_body
+    [part] = multipart["upload"]["parts"]
+    etag = requests.put(part["url"], data=bytes(JPEG["size"]), timeout=10).headers["ETag"]
     bulletin = send(client, "post", "/bulletins", callers["officer"], draft("vehicle"))
     officer_phone = new_phone()
     granted = send(client, "put", f"/admin/officers/{officer_phone}", callers["admin"])
     assert (bulletin.status_code, granted.status_code) == (201, 200)
-    return World(callers, report_id, evidence_id, bulletin.json_body["id"], officer_phone)
+    return World(callers, report_id, evidence_id, multipart["evidence_id"], etag,
+                 bulletin.json_body["id"], officer_phone)
 
 
 def session_body(client, sms_sink) -> dict:
@@ -94,6 +103,13 @@ REQUESTS = {
     ("GET", "/reports/{report_id}"): lambda w: (f"/reports/{w.report_id}", None),
     ("POST", "/reports/{report_id}/evidence"): lambda w: (
         f"/reports/{w.report_id}/evidence", JPEG),
+    ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/upload", None),
+    ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/complete",
+        {"parts": [{"part_number": 1, "etag": w.part_etag}]}),
+    ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/complete", None),
     ("GET", "/admin/reports"): lambda w: ("/admin/reports?category=theft", None),
     ("GET", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", None),
     ("PATCH", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", NOTE),
@@ -102,6 +118,8 @@ REQUESTS = {
         {"reason": "Court order 2026-114 for the robbery case."}),
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): lambda w: (
         f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
+    ("GET", "/admin/reports/{report_id}/custody"): lambda w: (
+        f"/admin/reports/{w.report_id}/custody", None),
     ("PUT", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{new_phone()}", None),
     ("DELETE", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{w.officer_phone}",
                                                       None),
@@ -126,6 +144,9 @@ OBJECT_LEVEL = {
     ("POST", "/reports/{report_id}/evidence"): NOT_YOURS,
     ("GET", "/reports/{report_id}/messages"): NOT_YOURS,
     ("POST", "/reports/{report_id}/messages"): NOT_YOURS,
+    ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): NOT_YOURS,
+    ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
+    ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
 }
 
 

@@ -203,14 +203,15 @@ def test_a_retried_publish_with_the_same_idempotency_key_publishes_once(client):
                              headers=headers(user_id=officer, **key))
     again = client.http.post("/bulletins", body=json.dumps(body),
                              headers=headers(user_id=officer, **key))
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json_body["id"] == again.json_body["id"]
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert first.json_body == again.json_body
     assert listed_ids(client, district=body["district"]) == [first.json_body["id"]]
     assert audit_actions(first.json_body["id"]) == ["bulletin.publish"]
 
     different = client.http.post("/bulletins", body=json.dumps({**body, "title": "Other"}),
                                  headers=headers(user_id=officer, **key))
-    assert different.status_code == 409
+    assert different.status_code == 422
     assert error_of(different)["code"] == "idempotency_key_reused"
     another_officer = client.http.post("/bulletins", body=json.dumps(body), headers=headers(**key))
     assert another_officer.status_code == 201

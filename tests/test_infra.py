@@ -203,7 +203,7 @@ def test_packaged_timeouts_line_up(packaged, stage):
     # to answer) ends before its timeout, which ends before API Gateway's 29 s.
     assert api_budget + LAMBDA_MARGIN_SECONDS < api["Timeout"] < API_GATEWAY_LIMIT_SECONDS
     # Every call the API makes fits at least one whole try into the budget.
-    for name in ("dynamodb", "dynamodb-transaction", "ssm", "sns", "twilio"):
+    for name in ("dynamodb", "dynamodb-transaction", "ssm", "sns", "twilio", "s3-api"):
         assert call_limits(name).attempt_seconds < api_budget, name
     # Sign-in: a Twilio try and the take-back transaction's try, both within the budget.
     assert (CALL_LIMITS["twilio"].connect + 0.5

@@ -94,16 +94,6 @@ def test_report_fields_refuse_odd_values_naming_the_field(client, change, code, 
     assert_error(response, 400, code, field)
 
 
-def test_numbers_too_near_zero_for_dynamodb_are_filed_rounded(client):
-    """5e-324 is a valid float and a valid body; DynamoDB holds nothing nearer zero than
-    1e-130, so coordinates are kept to 7 places and the accuracy to a centimetre."""
-    location = {"latitude": 5e-324, "longitude": -1e-200, "accuracy_m": 5e-324}
-    response = send(client, "post", "/reports", caller(), report_body(location=location))
-    assert response.status_code == 201, response.body
-    kept = response.json_body["location"]
-    assert (kept["latitude"], kept["longitude"], kept["accuracy_m"]) == (0, 0, 0.01)
-
-
 def test_a_duplicate_key_is_refused_even_when_both_values_are_valid(client):
     body = json.dumps(report_body())[:-1] + ', "category": "fraud"}'
     assert_error(send(client, "post", "/reports", caller(), raw=body), 400, "duplicate_key",
@@ -224,11 +214,25 @@ def test_the_gateways_own_answers_are_in_our_shape_with_the_headers():
         body = answer["ResponseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"Limit Exceeded"')
         assert set(json.loads(body)["error"]) == {"code", "message"}
-        headers = {name.removeprefix("gatewayresponse.header."): value.strip("'")
-                   for name, value in answer["ResponseParameters"].items()}
+        condition, with_cors, without = answer["ResponseParameters"]["Fn::If"]
+        assert condition == "HasAdminOrigins"
         expected = {name: value for name, value in SECURITY_HEADERS.items()
                     if name != "Content-Security-Policy"}
-        assert headers == expected
+
+        def named(parameters):
+            return {name.removeprefix("gatewayresponse.header."): value
+                    for name, value in parameters.items()}
+
+        assert {name: value.strip("'") for name, value in named(without).items()} == expected
+        cors = named(with_cors)
+        # The admin site reads the gateway's errors (a 404, a 429, a 413) as errors, not
+        # as network failures: they carry its origin, as the app's answers do.
+        origin = cors.pop("Access-Control-Allow-Origin")["Fn::Sub"]
+        assert origin[0] == "'${origin}'"
+        assert origin[1]["origin"] == {"Fn::Select": [0, {"Fn::Split": [
+            ",", {"Ref": "AdminSiteOrigins"}]}]}
+        assert {name: value.strip("'") for name, value in cors.items()} == {
+            **expected, "Vary": "Origin", "Access-Control-Expose-Headers": "Retry-After"}
 
 
 # Faults behind the API: throttling is a 503 to retry, never a 500.
@@ -261,3 +265,13 @@ def test_a_transaction_cancelled_by_throttling_is_a_503(client, monkeypatch):
 
     monkeypatch.setattr(filing, "file_report", cancelled)
     assert_error(send(client, "post", "/reports", caller(), report_body()), 503, "throttled")
+
+
+@pytest.mark.parametrize(("size", "status"), [(2048.0, 201), (2.048e3, 201), (2048.5, 400)])
+def test_a_whole_number_with_a_fraction_is_an_integer_as_json_schema_says(client, size,
+                                                                         status):
+    citizen = caller()
+    report_id = file_report(client, citizen)["report_id"]
+    response = send(client, "post", f"/reports/{report_id}/evidence", citizen,
+                    {"content_type": "image/jpeg", "size": size})
+    assert response.status_code == status, response.body

@@ -2,7 +2,6 @@
 the admin-only reveal of the sealed reporter identity."""
 
 import json
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,6 +13,7 @@ from support.api import (
     registered_citizen,
     send,
 )
+from support.bulletins import a_bulletin
 
 from chalicelib.errors import Conflict
 from chalicelib.reports import triage
@@ -87,7 +87,7 @@ def test_the_queue_is_per_status_and_category_newest_first_in_pages(client):
 
 
 def test_a_bulletins_clues_are_listed_with_one_query(client):
-    officer, bulletin_id = caller("officer"), f"b-{uuid.uuid4().hex}"
+    officer, bulletin_id = caller("officer"), a_bulletin()
     clues = [file_report(client, caller(), bulletin_id=bulletin_id, category=category)
              for category in ("suspicious_activity", "other")]
     file_report(client, caller())

@@ -16,6 +16,7 @@ const ROUTES = [
   { path: "/reports", view: reports.queue, section: "reports" },
   { path: `/reports/${ID}`, view: reports.report, section: "reports" },
   { path: "/inbox", view: conversations.inbox, section: "inbox" },
+  { path: `/reports/${ID}/custody`, view: reports.custody, section: "reports" },
   { path: "/bulletins", view: bulletins.list, section: "bulletins" },
   { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
   { path: `/bulletins/${ID}`, view: bulletins.bulletin, section: "bulletins" },

@@ -6,7 +6,7 @@ from typing import Literal
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
 from chalicelib.errors import ErrorCode, ValidationFailed
-from chalicelib.reports import triage, views
+from chalicelib.reports import custody, triage, views
 from chalicelib.reports.bodies import (
     ForeignId,
     ReportCategory,
@@ -60,7 +60,8 @@ def get_report_for_triage(request, report_id):
 
 
 @bp.route("/admin/reports/{report_id}", methods=["PATCH"], allow=STAFF, body=ReportChange,
-          answer=r.OfficerReport, errors=(409,), summary="Change status, add a note (officers)")
+          answer=r.OfficerReport, errors=(409,), idempotent=True,
+          summary="Change status, add a note (officers)")
 def change_report(request, report_id):
     return views.officer_view(triage.change(request.caller, report_id, request.body))
 
@@ -77,3 +78,12 @@ def reveal_reporter(request, report_id):
           summary="Download an original (officers; audited)")
 def download_original(request, report_id, evidence_id):
     return triage.original_download(request.caller, report_id, evidence_id)
+
+
+@bp.route("/admin/reports/{report_id}/custody", methods=["GET"], allow=STAFF,
+          answer=r.CustodyRecord, summary="Chain-of-custody record (officers; audited)")
+def custody_record(request, report_id):
+    """Every evidence item with its SHA-256, S3 version, size, sniffed type, upload and
+    processing times and the worker's verdict; every access to an original and every
+    opening of this record (who, when). Opening it is audited."""
+    return custody.record(request.caller, report_id)

@@ -1,7 +1,5 @@
 """GET /admin/audit: the audit trail, newest first, paginated (admins only)."""
 
-from datetime import datetime
-
 from chalicelib import audit
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, Blueprint, Paging
@@ -20,7 +18,7 @@ def audit_trail(request):
 
 
 def event_body(event: AuditEvent) -> dict:
-    at, _, event_id = event.at_event.partition("#")
-    return {"id": event_id, "at": iso(datetime.fromisoformat(at)),
+    at, event_id = audit.identity(event)
+    return {"id": event_id, "at": iso(at),
             "actor": {"id": event.actor_id, "role": event.actor_role},
             "action": event.action, "target": event.target, "details": event.details}

@@ -38,23 +38,35 @@ def parse_body(request, body_type: type[T]) -> T:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    check_structure(raw)
     try:
-        return msgspec.json.decode(raw, type=body_type)
+        return msgspec.json.decode(checked(raw), type=body_type)
     except msgspec.ValidationError as error:
         raise _validation_failed(error) from None
     except msgspec.DecodeError:
         raise _malformed() from None
 
 
-def check_structure(raw: bytes) -> None:
-    """What msgspec lets through but we refuse: duplicate keys (which one would win
-    depends on the parser reading it), NUL characters and lone surrogates, nesting
-    deeper than MAX_DEPTH, and integers beyond 64 bits. A second, validation-only
-    parse of a body of at most 64 KiB costs well under a millisecond."""
+def checked(raw: bytes) -> bytes:
+    """The body for msgspec to read, once refused what msgspec lets through: duplicate
+    keys (which one would win depends on the parser reading it), NUL characters and
+    lone surrogates, nesting deeper than MAX_DEPTH, and integers beyond 64 bits. A
+    second parse of a body of at most 64 KiB costs well under a millisecond.
+
+    A number written with a zero fraction (44.0) is an integer to JSON Schema, so to the
+    OpenAPI document; msgspec would refuse it for an int field. Such a body is read
+    again with those numbers as integers (a float field takes an integer as well)."""
+    whole_floats = []
+
+    def parse_float(text: str) -> float | int:
+        number = float(text)
+        if number.is_integer() and MIN_INT <= number <= MAX_INT:
+            whole_floats.append(text)
+            return int(number)
+        return number
+
     try:
         decoded = json.loads(raw, object_pairs_hook=_object_without_duplicates,
-                             parse_constant=_not_json)
+                             parse_constant=_not_json, parse_float=parse_float)
     except RecursionError:
         raise _too_deep() from None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -62,6 +74,7 @@ def check_structure(raw: bytes) -> None:
     except ValueError:  # an integer of more than 4300 digits
         raise _out_of_range("") from None
     _check_value(decoded, "", 0)
+    return json.dumps(decoded, ensure_ascii=False).encode() if whole_floats else raw
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict:

@@ -2,7 +2,8 @@
 
 Public reads send an ETag and Cache-Control, and answer If-None-Match with 304 (see
 chalicelib/bulletins/views.py for why the ETag is not a hash of the body). A publish
-with an Idempotency-Key that was already used answers 200 with the bulletin it made.
+with an Idempotency-Key that was already used answers what the first attempt answered
+(chalicelib/api/idempotency.py), as every creating route does.
 """
 
 from typing import Annotated, Any, Literal
@@ -23,14 +24,9 @@ from chalicelib.bulletins.fields import (
     LifecycleMove,
 )
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
-from chalicelib.patterns import whole
 
 bp = Blueprint(__name__)
 
-IdempotencyKey = Annotated[str, msgspec.Meta(
-    pattern=whole(r"[\x21-\x7e]{1,128}"),
-    description="Any 1 to 128 visible ASCII characters, new for each bulletin: a retried "
-                "publish with the same key answers 200 with the bulletin it made.")]
 IfNoneMatch = Annotated[str, msgspec.Meta(max_length=1024, description=(
     "The ETag of the copy the client holds: 304 if it is still current."))]
 # A PATCH body is either a lifecycle move or an edit: some fields of the bulletin's
@@ -72,14 +68,11 @@ def get_bulletin(request, bulletin_id):
                    lambda: bulletin_view(bulletin))
 
 
-@bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft,
-          request_headers={"Idempotency-Key": IdempotencyKey}, ok=201, answer=r.Bulletin,
-          more={200: r.Bulletin}, errors=(409,), rules=bulletins.RULES,
+@bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft, ok=201,
+          answer=r.Bulletin, errors=(409,), rules=bulletins.RULES, idempotent=True,
           summary="Publish (officers)")
 def publish_bulletin(request):
-    bulletin, created = bulletins.publish(request.caller, request.body,
-                                          request.headers["Idempotency-Key"])
-    return _json(bulletin_view(bulletin), 201 if created else 200)
+    return _json(bulletin_view(bulletins.publish(request.caller, request.body)), 201)
 
 
 @bp.route("/bulletins/{bulletin_id}", methods=["PATCH"], allow=STAFF, body=dict[str, Any],
@@ -98,7 +91,7 @@ def change_bulletin(request, bulletin_id):
 
 @bp.route("/bulletins/{bulletin_id}/images", methods=["POST"], allow=STAFF,
           body=ImageUploadRequest, ok=201, answer=r.ImageTicket, errors=(409,),
-          summary="Upload an image (officers)")
+          idempotent=True, summary="Upload an image (officers)")
 def start_image_upload(request, bulletin_id):
     return bulletins.start_image_upload(request.caller, bulletin_id, request.body.content_type,
                                         request.body.size)

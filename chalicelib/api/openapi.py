@@ -31,6 +31,9 @@ RESPONSE_HEADERS = {
                       "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.",
                     "schema": {"type": "integer", "minimum": 1}},
+    "Idempotency-Replayed": {"description": "true when this is the stored answer to an "
+                             "earlier request with the same Idempotency-Key.",
+                             "schema": {"type": "string", "enum": ["true"]}},
 }
 # Error statuses and what they mean here; which apply to a route follows from its contract.
 ERROR_STATUSES = {
@@ -38,9 +41,11 @@ ERROR_STATUSES = {
     401: "Sign in first, or the token is invalid or expired.",
     403: "Your role may not do this.",
     404: "No such item, or not one you may see.",
-    409: "The item's state does not allow this, or it changed meanwhile.",
+    409: "The item's state does not allow this, or it changed meanwhile; or a request "
+         "with this Idempotency-Key is still being answered (request_in_progress).",
     413: "The body is too large.",
     415: "The body is not JSON.",
+    422: "This Idempotency-Key was used for a different request (idempotency_key_reused).",
     429: "Too many requests: wait for Retry-After seconds.",
     503: "A service behind the API is busy or down: retry after Retry-After seconds.",
 }

@@ -83,10 +83,43 @@ class AuditPage(Struct):
     next_cursor: str | None
 
 
-class UploadForm(Struct):
+class UploadForm(Struct, tag_field="type", tag="post"):
     """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
     url: str
     fields: dict[str, str]
+
+
+class PartUrl(Struct):
+    part_number: int
+    url: str
+
+
+class MultipartPlan(Struct, tag_field="type", tag="multipart"):
+    """An S3 multipart upload (files above 32 MiB): PUT bytes
+    [(n-1)·part_size, n·part_size) of the file to part n's URL, keep each answer's ETag,
+    then POST them to .../complete. GET .../upload lists what S3 holds, with fresh URLs."""
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    urls_expire_in: int
+
+
+class UploadedPart(Struct):
+    part_number: int
+    etag: str
+    size: int
+
+
+class ResumePlan(Struct):
+    evidence_id: str
+    upload: MultipartPlan
+    uploaded_parts: list[UploadedPart]
+    expires_in: int
+
+
+class UploadCompleted(Struct):
+    evidence_id: str
+    status: Literal["uploaded"]
 
 
 class ImageTicket(Struct):
@@ -97,8 +130,8 @@ class ImageTicket(Struct):
 
 class EvidenceTicket(Struct):
     evidence_id: str
-    upload: UploadForm
-    expires_in: int
+    upload: UploadForm | MultipartPlan
+    expires_in: int                 # seconds left to upload (multipart: to complete)
 
 
 class BulletinImage(Struct):
@@ -145,6 +178,8 @@ class LocationView(Struct):
 
 class EvidenceView(Struct, kw_only=True):
     evidence_id: str
+    # expired: the upload URLs expired with nothing uploaded; the item no longer counts
+    # toward the report's 10. aborted: the uploader abandoned a multipart upload.
     status: MediaStatus
     content_type: str
     created_at: datetime
@@ -265,3 +300,43 @@ class RevealedIdentity(Struct):
 class OriginalDownload(Struct):
     url: str
     expires_in: int
+
+
+class CustodyItem(Struct, kw_only=True):
+    evidence_id: str
+    # pending: nothing processed yet; expired: the ticket's URLs expired unused.
+    verdict: MediaStatus
+    reject_reason: RejectReason | None
+    on_report: bool
+    declared_content_type: str
+    declared_size: int
+    ticket_issued_at: datetime
+    ticket_expires_at: datetime | None
+    object_key: str
+    version_id: str | None          # the S3 version hashed; downloads serve this one
+    uploaded_at: datetime | None    # that version's S3 LastModified
+    size: int | None
+    sha256: str | None
+    sniffed_kind: MediaKind | None
+    sniffed_type: str | None
+    processed_at: datetime | None
+
+
+class CustodyAccess(Struct, kw_only=True):
+    event_id: str
+    at: datetime
+    actor: AuditActor
+    evidence_id: str | None = None
+
+
+class CustodyRecord(Struct, kw_only=True):
+    report_id: str
+    alias: str
+    category: ReportCategory
+    status: ReportStatus
+    filed_at: datetime
+    generated_at: datetime
+    generated_by: AuditActor
+    evidence: list[CustodyItem]
+    original_accesses: list[CustodyAccess]
+    record_openings: list[CustodyAccess]

@@ -12,6 +12,10 @@ operation is generated (chalicelib/api/openapi.py reads `CONTRACTS`). The view r
 a dict (sent with the declared `ok` status), None (an empty answer with `ok`) or a
 Chalice Response for anything else.
 
+A creating route says `idempotent=True`: it then takes an `Idempotency-Key` header and
+a retry with the same key answers the first attempt's answer without acting again
+(chalicelib/api/idempotency.py; the header, the 409 and the 422 are documented).
+
 Object-level rules (another citizen's report answers 404) stay in the domain.
 """
 
@@ -27,7 +31,7 @@ import msgspec
 import msgspec.inspect
 
 from chalicelib import roles
-from chalicelib.api import bodies
+from chalicelib.api import bodies, idempotency
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
 from chalicelib.errors import ErrorCode, ValidationFailed
@@ -64,6 +68,7 @@ class Contract:
     # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
     # the rule. A body the schema accepts is refused with 400 for these alone.
     rules: dict[str, str] = field(default_factory=dict)
+    idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
     @property
     def tag(self) -> str:
@@ -89,15 +94,26 @@ class Blueprint(chalice.Blueprint):
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
-              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None) -> Callable:
+              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None,
+              idempotent: bool = False) -> Callable:
         (method,) = methods  # one contract per declaration
+        request_headers, headers = dict(request_headers or {}), dict(headers or {})
+        if idempotent:
+            if allow is ANYONE:
+                raise ValueError("idempotency keys are per user: an idempotent route needs "
+                                 "a signed-in caller")
+            request_headers[idempotency.HEADER] = idempotency.IdempotencyKey
+            for status in (ok, *(more or {})):
+                headers[status] = (*headers.get(status, ()), idempotency.REPLAYED_HEADER)
+            headers[409] = (*headers.get(409, ()), "Retry-After")
+            errors = tuple(sorted({*errors, 409, 422}))
 
         def register(view: Callable) -> Callable:
             contract = Contract(
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
-                request_headers or {}, ok, answer, more or {}, headers or {}, errors,
-                {**_implied_rules(body, query), **(rules or {})})
+                request_headers, ok, answer, more or {}, headers, errors,
+                {**_implied_rules(body, query), **(rules or {})}, idempotent)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
@@ -105,11 +121,23 @@ class Blueprint(chalice.Blueprint):
 
             @functools.wraps(view)
             def handler(**path_parameters):
-                answer = view(_parsed(contract, self.current_request), **path_parameters)
-                if isinstance(answer, chalice.Response):
-                    return answer
-                return chalice.Response(body="" if answer is None else answer,
-                                        status_code=contract.ok)
+                request = _parsed(contract, self.current_request)
+
+                def act() -> chalice.Response:
+                    answer = view(request, **path_parameters)
+                    if isinstance(answer, chalice.Response):
+                        return answer
+                    return chalice.Response(body="" if answer is None else answer,
+                                            status_code=contract.ok)
+
+                if not contract.idempotent:
+                    return act()
+                # Authorized and parsed first: a refused or malformed request takes no key.
+                return idempotency.run(
+                    request.caller.user_id, request.headers[idempotency.HEADER],
+                    {"route": f"{method} {path}", "parameters": path_parameters,
+                     "body": msgspec.to_builtins(request.body)},
+                    act, self.lambda_context)
 
             super(Blueprint, self).route(path, methods=[method])(handler)
             return view

@@ -34,7 +34,8 @@ def start_image_upload(officer: Principal, bulletin_id: str, content_type: str,
     ticket = start_upload(OWNER_TYPE, bulletin_id, content_type, size_bytes, IMAGE_TYPES)
     audit.record(officer, AuditAction.BULLETIN_IMAGE_UPLOAD, audit_target(bulletin_id),
                  {"media_id": ticket["media_id"], "content_type": content_type})
-    return ticket
+    return {"media_id": ticket["media_id"], "upload": ticket["upload"],
+            "expires_in": ticket["expires_in"]}
 
 
 @owners.register(OWNER_TYPE)

@@ -6,13 +6,11 @@ is still the one read, so of two concurrent changes exactly one wins and the oth
 told to reload (409). Every change goes to the audit trail.
 """
 
-import hashlib
 import logging
-import uuid
 from datetime import UTC, datetime
 
 import msgspec
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib import audit, clock, observability
 from chalicelib.audit import AuditAction
@@ -34,45 +32,25 @@ from chalicelib.tokens import Principal
 
 logger = logging.getLogger(__name__)
 
-# Bulletin ids made from an officer's Idempotency-Key live in their own UUID namespace.
-_IDEMPOTENT_IDS = uuid.UUID("6f1d7c8e-3b0a-4f5e-9a51-2c7b9d4e8f10")
-
-
-def publish(officer: Principal, draft: BulletinDraft,
-            idempotency_key: str | None = None) -> tuple[Bulletin, bool]:
-    """Publish a bulletin; returns it and whether it is new.
-
-    With an idempotency key the bulletin's id comes from the officer and the key, so a
-    retried request finds the bulletin its first attempt made instead of publishing a
-    second one; the same key with a different draft is a 409.
-    """
+def publish(officer: Principal, draft: BulletinDraft) -> Bulletin:
+    """Publish a bulletin. A retried publish (same Idempotency-Key) never reaches here:
+    the route layer answers it (chalicelib/api/idempotency.py)."""
     _check(draft, expiry_given=True)
-    bulletin_id = (uuid.uuid5(_IDEMPOTENT_IDS, f"{officer.user_id}\n{idempotency_key}").hex
-                   if idempotency_key else new_id())
-    digest = hashlib.sha256(msgspec.json.encode(draft)).hexdigest()
+    bulletin_id = new_id()
     at = clock.now()
     status = BulletinStatus.PUBLISHED
     bulletin = Bulletin(
         bulletin_id, status=status, version=1, published_at=at, updated_at=at,
-        created_by=officer.user_id, updated_by=officer.user_id, request_digest=digest,
+        created_by=officer.user_id, updated_by=officer.user_id,
         published_key=published_key(at, bulletin_id), **_stored(draft),
         **listing_keys(status, draft.__struct_config__.tag, draft.district))
-    try:
-        bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise
-        first = Bulletin.get(bulletin_id)
-        if first.request_digest != digest:
-            raise Conflict("This Idempotency-Key was used to publish a different bulletin.",
-                           code=ErrorCode.IDEMPOTENCY_KEY_REUSED) from None
-        return first, False
+    bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
     audit.record(officer, AuditAction.BULLETIN_PUBLISH, audit_target(bulletin_id),
                  {"category": bulletin.category})
     logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
                                              "category": bulletin.category})
     observability.count(observability.Metric.BULLETINS_PUBLISHED)
-    return bulletin, True
+    return bulletin
 
 
 def edited_draft(current: Bulletin, changes: dict) -> dict:

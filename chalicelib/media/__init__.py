@@ -29,12 +29,15 @@ class MediaStatus(StrEnum):
     PENDING = "pending"     # a ticket was handed out; the worker has not finished it
     READY = "ready"         # checked, with its derivatives
     REJECTED = "rejected"   # refused, for a RejectReason
+    EXPIRED = "expired"     # the ticket's URLs expired unused; its slot is free again
+    ABORTED = "aborted"     # the uploader abandoned a multipart upload; its slot is free
 
 
 class RejectReason(StrEnum):
     """Why the worker refused a file. Shown to the uploader, so each is about the file."""
 
     MISSING = "missing"                          # nothing was uploaded under the key
+    TICKET_EXPIRED = "ticket_expired"            # uploaded after the ticket expired
     EMPTY = "empty"
     SIZE_MISMATCH = "size_mismatch"              # larger than the size declared
     NOT_AN_ALLOWED_TYPE = "not_an_allowed_type"  # the bytes are no image or video we take

@@ -61,7 +61,7 @@ def process_object(created: CreatedObject) -> None:
     if media is None:
         return
     if media.status == MediaStatus.PENDING:
-        _finish(media, **_examine(created.bucket, media))
+        _finish(media, **_examine(created.bucket, media, created.version_id))
     else:
         logger.info("media %s is already %s; nothing to redo", media.media_id, media.status)
     owners.notify(media)
@@ -90,38 +90,59 @@ def _media_of(created: CreatedObject) -> Media | None:
     return media
 
 
-def _examine(bucket: str, media: Media) -> dict:
-    """The fields that finish the record: read, check and analyse the original once."""
+def _examine(bucket: str, media: Media, version_id: str | None = None) -> dict:
+    """The fields that finish the record: read, check and analyse the original once.
+
+    The original is pinned: the record keeps the S3 VersionId of the very bytes hashed
+    (the event's version; the emulator's events carry none, and then the version read),
+    and officers' downloads serve that version. A later write to the same key (a reused
+    upload URL) makes a new version that nothing reads: the record is no longer pending.
+    """
     try:
-        response = s3_client().get_object(Bucket=bucket, Key=media.object_key)
+        response = s3_client().get_object(Bucket=bucket, Key=media.object_key,
+                                          **({"VersionId": version_id} if version_id else {}))
     except ClientError as error:
-        if error.response["Error"]["Code"] == "NoSuchKey":
+        if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion"):
             return {"reject_reason": RejectReason.MISSING}
         raise
     size = response["ContentLength"]
+    pinned = {"version_id": response.get("VersionId"), "uploaded_at": response["LastModified"]}
     with contextlib.closing(response["Body"]) as body:
-        if size == 0:
-            return {"reject_reason": RejectReason.EMPTY, "size": 0}
-        if size > media.declared_size:
-            return {"reject_reason": RejectReason.SIZE_MISMATCH, "size": size}
-        head = body.read(SNIFF_BYTES)
-        file_type = sniff(head)
-        known = {"size": size, "kind": file_type.kind if file_type else None}
-        if file_type is None:
-            return {"reject_reason": RejectReason.NOT_AN_ALLOWED_TYPE, **known}
-        if file_type.kind != media.content_type.split("/")[0]:
-            return {"reject_reason": RejectReason.TYPE_MISMATCH, **known}
-        if size > {**uploads.IMAGE_TYPES, **uploads.VIDEO_TYPES}[file_type.content_type]:
-            return {"reject_reason": RejectReason.TOO_LARGE, **known}
-        if file_type.kind == MediaKind.IMAGE:
-            original = io.BytesIO()
-            known["sha256"] = _copy(head, body, original)
-            return {**known, **_analysed(media, file_type, original)}
-        # Videos can be hundreds of MB: to local disk (Lambda's /tmp). The file has no
-        # name, so it is gone when closed, even if a timeout kills the run.
-        with tempfile.TemporaryFile(prefix="evidence-") as original:
-            known["sha256"] = _copy(head, body, original)
-            return {**known, **_analysed(media, file_type, original)}
+        # S3 refuses a presigned POST after its policy expired, but a multipart upload's
+        # object is dated when it began (its parts' URLs expire, a completion may not).
+        # The grace: a POST that began in time may finish a little after.
+        if (media.upload_expires_at is not None and response["LastModified"]
+                > media.upload_expires_at + uploads.UPLOAD_GRACE):
+            return {"reject_reason": RejectReason.TICKET_EXPIRED, "size": size, **pinned}
+        known = _examine_body(media, size, body)
+        return {**known, **pinned}
+
+
+def _examine_body(media: Media, size: int, body) -> dict:
+    """Size, type and content checks of the bytes; the SHA-256 of all of them."""
+    if size == 0:
+        return {"reject_reason": RejectReason.EMPTY, "size": 0}
+    if size > media.declared_size:
+        return {"reject_reason": RejectReason.SIZE_MISMATCH, "size": size}
+    head = body.read(SNIFF_BYTES)
+    file_type = sniff(head)
+    known = {"size": size, "kind": file_type.kind if file_type else None,
+             "sniffed_type": file_type.content_type if file_type else None}
+    if file_type is None:
+        return {"reject_reason": RejectReason.NOT_AN_ALLOWED_TYPE, **known}
+    if file_type.kind != media.content_type.split("/")[0]:
+        return {"reject_reason": RejectReason.TYPE_MISMATCH, **known}
+    if size > uploads.largest_size(file_type.content_type):
+        return {"reject_reason": RejectReason.TOO_LARGE, **known}
+    if file_type.kind == MediaKind.IMAGE:
+        original = io.BytesIO()
+        known["sha256"] = _copy(head, body, original)
+        return {**known, **_analysed(media, file_type, original)}
+    # Videos can be hundreds of MB: to local disk (Lambda's /tmp). The file has no
+    # name, so it is gone when closed, even if a timeout kills the run.
+    with tempfile.TemporaryFile(prefix="evidence-") as original:
+        known["sha256"] = _copy(head, body, original)
+        return {**known, **_analysed(media, file_type, original)}
 
 
 def _copy(head: bytes, body, sink) -> str:

@@ -93,6 +93,16 @@ class EvidenceRequest(msgspec.Struct, forbid_unknown_fields=True):
     size: int
 
 
+class CompletedPart(msgspec.Struct, forbid_unknown_fields=True):
+    part_number: Annotated[int, Meta(ge=1, le=10_000)]
+    etag: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class CompleteUpload(msgspec.Struct, forbid_unknown_fields=True):
+    """The parts as S3 answered each UploadPart (its ETag header), ascending."""
+    parts: Annotated[list[CompletedPart], Meta(min_length=1, max_length=10_000)]
+
+
 class NoteInput(msgspec.Struct, forbid_unknown_fields=True):
     text: nonblank(1, 2000)
     visibility: NoteVisibility

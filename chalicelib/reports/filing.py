@@ -11,6 +11,8 @@ import msgspec
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import clock, observability
+from chalicelib.bulletins.fields import BulletinStatus
+from chalicelib.bulletins.store import read as read_bulletin
 from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports import evidence
@@ -28,10 +30,6 @@ RULES = {ErrorCode.OCCURRED_IN_FUTURE: "occurred_at is at most 5 minutes ahead o
                                        "clock"}
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-# Places kept of coordinates (about 1 cm) and of their accuracy (1 cm): finer than any
-# phone's fix, and DynamoDB refuses numbers nearer zero than 1e-130 (5e-324 is a float).
-COORDINATE_PLACES = 7
-ACCURACY_PLACES = 2
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +39,13 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     if body.occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future.", code=ErrorCode.OCCURRED_IN_FUTURE,
                                field="occurred_at")
+    if body.bulletin_id is not None:
+        _check_bulletin(body.bulletin_id)
     _take_quota(reporter.user_id, now)
     report = Report(
         new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
-        location=_stored_location(body.location),
+        location=ReportLocation(**stored_location(body.location)),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status=ReportStatus.SUBMITTED,
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
@@ -58,15 +58,31 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     return report
 
 
-def _stored_location(location) -> ReportLocation:
+def stored_location(location) -> dict:
+    """The location as DynamoDB can hold it: it refuses numbers of a magnitude below
+    1e-130, which a float may have (5e-324). Coordinates are kept to 7 decimals (about
+    a centimetre); the accuracy is rounded up to the centimetre, so the stored radius is
+    never tighter than the phone's."""
     fields = msgspec.structs.asdict(location)
     for name in ("latitude", "longitude"):
         if fields[name] is not None:
-            fields[name] = round(fields[name], COORDINATE_PLACES)
-    if fields["accuracy_m"] is not None:  # stays above zero, as the body requires
-        fields["accuracy_m"] = max(round(fields["accuracy_m"], ACCURACY_PLACES),
-                                   10 ** -ACCURACY_PLACES)
-    return ReportLocation(**fields)
+            fields[name] = round(fields[name], 7)
+    if fields["accuracy_m"] is not None:
+        centimetres = math.ceil(round(fields["accuracy_m"] * 100, 6))  # 1.1 stays 1.1
+        fields["accuracy_m"] = max(centimetres, 1) / 100
+    return fields
+
+
+def _check_bulletin(bulletin_id: str) -> None:
+    """A clue names a bulletin that exists and was not retracted (resolved and expired
+    ones still take clues: a case may reopen). One GetItem."""
+    try:
+        takes_clues = read_bulletin(bulletin_id).status != BulletinStatus.RETRACTED
+    except NotFound:
+        takes_clues = False
+    if not takes_clues:
+        raise ValidationFailed("bulletin_id names no bulletin that takes clues.",
+                               code=ErrorCode.UNKNOWN_BULLETIN, field="bulletin_id")
 
 
 def new_alias() -> str:

@@ -135,5 +135,7 @@ def original_download(officer: Principal, report_id: str, evidence_id: str) -> d
                        "downloaded.", code=ErrorCode.EVIDENCE_NOT_READY)
     audit.record(officer, AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
                  {"evidence_id": evidence_id})
-    return {"url": presigned_get(item["object_key"], download_as=evidence_id),
+    # The version the worker hashed: a later write to the key changes nothing here.
+    return {"url": presigned_get(item["object_key"], download_as=evidence_id,
+                                 version_id=item.get("version_id")),
             "expires_in": VIEW_URL_SECONDS}

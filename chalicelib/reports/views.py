@@ -3,11 +3,17 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
+from chalicelib import clock
 from chalicelib.clock import iso
 from chalicelib.conversations.views import unread_for_officers, unread_for_reporter
 from chalicelib.media import MediaStatus
 from chalicelib.reports.bodies import NoteVisibility
-from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
+from chalicelib.reports.evidence import (
+    VIEW_URL_SECONDS,
+    is_expired,
+    presigned_get,
+    shown_status,
+)
 from chalicelib.reports.store import evidence_of
 from chalicelib.tables import Report
 
@@ -22,7 +28,9 @@ def _common(report: Report) -> dict:
         "created_at": iso(report.created_at),
         "updated_at": iso(report.updated_at),
         "bulletin_id": report.bulletin_id,
-        "evidence_count": len(evidence_of(report)),
+        # Tickets that expired unused are listed (as `expired`) but not counted.
+        "evidence_count": sum(not is_expired(item, clock.now())
+                              for item in evidence_of(report).values()),
     }
 
 
@@ -33,9 +41,10 @@ def _location(report: Report) -> dict:
 
 
 def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
-    items = []
+    items, now = [], clock.now()
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
+        view["status"] = shown_status(item, now)
         if item["status"] == MediaStatus.READY:
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})

@@ -103,3 +103,18 @@ def audit_actions(bulletin_id: str) -> list[str]:
     month = datetime.now(UTC).strftime("%Y-%m")
     return [event.action for event in AuditEvent.query(month)
             if event.target == f"bulletin#{bulletin_id}"]
+
+
+def a_bulletin(status: str = "published") -> str:
+    """The id of a bulletin (a found wallet) in this status, for clues to name."""
+    import msgspec
+
+    from chalicelib import bulletins
+    from chalicelib.bulletins.fields import BulletinDraft, Retract
+
+    officer = Principal(uuid.uuid4().hex, "officer")
+    bulletin = bulletins.publish(officer, msgspec.convert(draft("lost_and_found"),
+                                                          BulletinDraft))
+    if status == "retracted":
+        bulletins.close(officer, bulletin, Retract(reason="Published by mistake."))
+    return bulletin.bulletin_id

@@ -2,12 +2,12 @@
 bucket, as a phone sends it, and the Media record of a report as the worker leaves it."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from PIL import Image
 
-from chalicelib.tables import Media
+from chalicelib.tables import Media, Report
 
 JPEG = {"content_type": "image/jpeg", "size": 2048}
 
@@ -45,3 +45,14 @@ def upload(ticket: dict, content: bytes, content_type: str) -> None:
     posted = requests.post(ticket["url"], data=ticket["fields"],
                            files={"file": ("upload", content, content_type)}, timeout=10)
     assert posted.status_code == 204, posted.text
+
+
+def age_ticket(report_id: str, evidence_id: str, by: timedelta) -> None:
+    """Move a ticket's expiry into the past, on the report and its Media record."""
+    report = Report.get(report_id)
+    entry = report.evidence.as_dict()[evidence_id]
+    expires_at = datetime.fromisoformat(entry["upload_expires_at"]) - by
+    report.update(actions=[Report.evidence[evidence_id]["upload_expires_at"].set(
+        expires_at.isoformat().replace("+00:00", "Z"))])
+    media = Media.get(f"report#{report_id}", evidence_id)
+    media.update(actions=[Media.upload_expires_at.set(expires_at)])

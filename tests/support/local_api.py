@@ -18,17 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def local_api(emulator, sms_sink):
-    """The base URL of `chalice local`, running for the module's tests."""
+def local_api(emulator, sms_sink, tmp_path_factory):
+    """The base URL of `chalice local`, running for the module's tests. Its log goes to
+    a file: a pipe nobody reads fills up (a line per request, long URLs included) and
+    then blocks the server mid-answer."""
     port = free_port()
-    # To a file, never an unread pipe: chalice local logs every request line to stderr,
-    # and once a pipe's buffer is full (a few long fuzzed URLs) the server blocks.
-    log = ROOT / "test-artifacts" / f"chalice-local-{port}.log"
-    log.parent.mkdir(exist_ok=True)
-    server = subprocess.Popen(
-        [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
-         "--host", config.HOST, "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    log = tmp_path_factory.mktemp("chalice-local") / "stderr.log"
+    with log.open("wb") as stderr:
+        server = subprocess.Popen(
+            [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
+             "--host", config.HOST, "--port", str(port), "--no-autoreload"],
+            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://{config.HOST}:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -37,7 +37,8 @@ def local_api(emulator, sms_sink):
                 requests.get(f"{url}/health", timeout=1)
                 break
             except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "no chalice local"
+                assert time.monotonic() < deadline and server.poll() is None, (
+                    f"no chalice local: {log.read_text(errors='replace')[-2000:]}")
                 time.sleep(0.2)
         yield url
     finally:

@@ -270,7 +270,8 @@ async function uploadImages(bulletinId, files, message) {
       name: file.name }));
     try {
       const ticket = await api("POST", `/bulletins/${bulletinId}/images`,
-        { body: { content_type: file.type || "application/octet-stream", size: file.size } });
+        { body: { content_type: file.type || "application/octet-stream", size: file.size },
+          headers: { "Idempotency-Key": crypto.randomUUID() } });
       await upload(ticket, file);
       const pending = pendingImages(bulletinId);
       pending.push({ media_id: ticket.media_id, name: file.name, at: Date.now() });

@@ -75,6 +75,47 @@ export async function report(page, reportId) {
   return view.element;
 }
 
+/** A report's chain-of-custody record, laid out to print or attach to a case file.
+ * Opening it is audited by the API. */
+export async function custody(page, reportId) {
+  const data = await api("GET", `/admin/reports/${reportId}/custody`);
+  const cell = (value) => h("td", {}, value ?? "—");
+  const time = (iso) => (iso ? formatTime(iso) : null);
+  const accessRows = (accesses) => accesses.length
+    ? h("table", { class: "custody-table" },
+      h("thead", {}, h("tr", {}, ...["custody.at", "custody.who", "custody.role",
+        "custody.evidence_id"].map((key) => h("th", {}, t(key))))),
+      h("tbody", {}, ...accesses.map((access) => h("tr", {}, cell(time(access.at)),
+        h("td", { class: "mono" }, access.actor.id), cell(label("role", access.actor.role)),
+        h("td", { class: "mono" }, access.evidence_id ?? "—")))))
+    : h("p", { class: "muted" }, t("custody.none"));
+  return h("section", { class: "custody" },
+    h("a", { class: "back no-print", href: `#/reports/${reportId}` }, t("custody.back")),
+    h("h1", {}, t("custody.title"), " ", h("span", { class: "alias" }, data.alias)),
+    h("p", { class: "muted" }, label("report_category", data.category), " · ",
+      t("report.filed"), " ", formatTime(data.filed_at), " · ", t("custody.generated"), " ",
+      formatTime(data.generated_at), " · ", h("span", { class: "mono" }, data.report_id)),
+    h("button", { type: "button", class: "no-print", onclick: () => window.print() },
+      t("custody.print")),
+    h("h2", {}, t("report.evidence")),
+    data.evidence.length ? h("table", { class: "custody-table custody-evidence" },
+      h("thead", {}, h("tr", {}, ...["custody.evidence_id", "custody.verdict", "custody.sha256",
+        "custody.version", "custody.size", "custody.type", "custody.uploaded",
+        "custody.processed"].map((key) => h("th", {}, t(key))))),
+      h("tbody", {}, ...data.evidence.map((item) => h("tr", {
+        dataset: { evidenceId: item.evidence_id, verdict: item.verdict } },
+      h("td", { class: "mono" }, item.evidence_id),
+      cell(t(`custody.verdict.${item.verdict}`) + (item.reject_reason
+        ? ` (${label("evidence.reject", item.reject_reason)})` : "")),
+      h("td", { class: "mono hash" }, item.sha256 ?? "—"),
+      h("td", { class: "mono" }, item.version_id ?? "—"),
+      cell(item.size != null ? formatBytes(item.size) : null),
+      cell(item.sniffed_type ?? item.declared_content_type),
+      cell(time(item.uploaded_at)), cell(time(item.processed_at)))))) : empty(t("report.no_evidence")),
+    h("h2", {}, t("custody.accesses")), accessRows(data.original_accesses),
+    h("h2", {}, t("custody.openings")), accessRows(data.record_openings));
+}
+
 /** One report. Its sections are redrawn from each answer of the API, while the note
  * being typed stays untouched. */
 class ReportView {
@@ -96,7 +137,10 @@ class ReportView {
       this.head, this.message,
       h("div", { class: "report-columns" },
         h("div", { class: "report-main" }, this.facts,
-          h("h2", {}, t("report.evidence")), this.gallery, this.conversation.element),
+          h("h2", {}, t("report.evidence")), this.gallery,
+          h("p", {}, h("a", { class: "custody-link", href: `#/reports/${data.report_id}/custody` },
+            t("custody.open"))),
+          this.conversation.element),
         h("aside", { class: "report-side" },
           h("h2", {}, t("report.status")), this.statusBox,
           h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
@@ -142,7 +186,8 @@ class ReportView {
     if (item.status !== MediaStatus.READY) {
       const text = item.status === MediaStatus.REJECTED
         ? t("evidence.rejected", { reason: label("evidence.reject", item.reject_reason) })
-        : t("evidence.pending");
+        : t([MediaStatus.EXPIRED, MediaStatus.ABORTED].includes(item.status)
+          ? `evidence.${item.status}` : "evidence.pending");
       return h("figure", { class: `evidence evidence-${item.status}`,
         dataset: { evidenceId: item.evidence_id, status: item.status } },
       h("div", { class: "evidence-placeholder" }, text), h("figcaption", {}, meta));
@@ -220,7 +265,10 @@ class ReportView {
 
   async change(body) {
     try {
-      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body });
+      // One key per change: a retry of this request (api.js retries after refreshing
+      // the session) cannot add the note twice.
+      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body,
+        headers: { "Idempotency-Key": crypto.randomUUID() } });
       this.fetchedAt = Date.now();
       this.draw();
       this.message.show(body.status
