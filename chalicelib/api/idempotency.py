@@ -56,6 +56,9 @@ from chalicelib.patterns import whole
 from chalicelib.settings import resource_name
 
 HEADER = "Idempotency-Key"
+# What no schema can say: a key's meaning comes from its first request.
+RULES = {ErrorCode.IDEMPOTENCY_KEY_REUSED: "an Idempotency-Key is new for each new request "
+                                           "(422 when it was sent with another)"}
 REPLAYED_HEADER = "Idempotency-Replayed"
 KEEP_SECONDS = 24 * 3600
 # A first attempt that is still running takes a second or two; a retry after that sees

@@ -127,7 +127,7 @@ def _description(contract: Contract) -> str:
     if not contract.rules:
         return contract.description
     rules = "\n".join(f"- `{code}`: {rule}" for code, rule in sorted(contract.rules.items()))
-    return (f"{contract.description}\n\nBesides the schema, the server refuses with 400 "
+    return (f"{contract.description}\n\nBesides the schema, the server refuses (4xx) "
             f"(listed in x-server-rules):\n{rules}")
 
 

@@ -66,7 +66,7 @@ class Contract:
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
     # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
-    # the rule. A body the schema accepts is refused with 400 for these alone.
+    # the rule. A request the schema accepts is refused (4xx) for these alone.
     rules: dict[str, str] = field(default_factory=dict)
     idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
@@ -113,7 +113,7 @@ class Blueprint(chalice.Blueprint):
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
                 request_headers, ok, answer, more or {}, headers, errors,
-                {**_implied_rules(body, query), **(rules or {})}, idempotent)
+                {**_implied_rules(body, query, idempotent), **(rules or {})}, idempotent)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
@@ -170,10 +170,12 @@ _QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVA
 PAGING_RULES = {ErrorCode.INVALID_CURSOR: "cursor is a next_cursor this listing gave out"}
 
 
-def _implied_rules(body: Any, query: Any) -> dict[str, str]:
-    """The rules every body, and every paged list, has beyond its schema."""
+def _implied_rules(body: Any, query: Any, idempotent: bool) -> dict[str, str]:
+    """The rules every body, every paged list and every idempotent route has beyond its
+    schema."""
     paged = isinstance(query, type) and issubclass(query, Paging)
-    return {**(bodies.RULES if body is not None else {}), **(PAGING_RULES if paged else {})}
+    return {**(bodies.RULES if body is not None else {}), **(PAGING_RULES if paged else {}),
+            **(idempotency.RULES if idempotent else {})}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")

@@ -27,7 +27,9 @@ from chalicelib.tokens import Principal
 CLOCK_SKEW = timedelta(minutes=5)
 # What JSON Schema cannot say of a new report (the route declares it).
 RULES = {ErrorCode.OCCURRED_IN_FUTURE: "occurred_at is at most 5 minutes ahead of the server's "
-                                       "clock"}
+                                       "clock",
+         ErrorCode.UNKNOWN_BULLETIN: "bulletin_id, when given, names a bulletin that exists "
+                                     "and was not retracted"}
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
