@@ -43,6 +43,10 @@ READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 TARGETS: dict[str, tuple[int, int] | None] = {
     "no data": (0, 0), "item read": (1, 0), "page read": (1, 0), "audited read": (1, 1),
     "write": None, "sign-in": None,
+    # A thread: the report (who may read it, its counters) and the page of messages;
+    # officers' also read whether the reporter's account still exists. Marking read is
+    # a write only when something was unread (not on this warm, second run).
+    "thread read": (2, 0), "officers' thread read": (3, 0),
 }
 
 
@@ -148,6 +152,21 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): Scenario(
         "audited read", lambda c, w: Call(
             "/admin/reports/{}/evidence/{}/original".format(*first_evidence(w)), 200, w.officer)),
+    # Conversations
+    ("GET", "/reports/{report_id}/messages"): Scenario(
+        "thread read", lambda c, w: Call(f"/reports/{first_evidence(w)[0]}/messages", 200,
+                                         w.citizen)),
+    ("POST", "/reports/{report_id}/messages"): Scenario(
+        "write", lambda c, w: Call(f"/reports/{first_evidence(w)[0]}/messages", 201, w.citizen,
+                                   {"body": "The van turned north at the Third Ring Road."})),
+    ("GET", "/admin/reports/{report_id}/messages"): Scenario(
+        "officers' thread read", lambda c, w: Call(
+            f"/admin/reports/{first_evidence(w)[0]}/messages", 200, w.officer)),
+    ("POST", "/admin/reports/{report_id}/messages"): Scenario(
+        "write", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}/messages", 201,
+                                   w.officer, {"body": "Which lane was it in?"})),
+    ("GET", "/admin/inbox"): Scenario("page read", lambda c, w: Call("/admin/inbox", 200,
+                                                                     w.officer)),
     # Sign-in and accounts
     ("POST", "/auth/otp"): Scenario(
         "sign-in", lambda c, w: Call("/auth/otp", 202, body={"phone": new_phone()})),

@@ -23,6 +23,7 @@ Boxes are not wrapped across the antimeridian (pygeohash does not support it): a
 search there is cut at ±180°, which no point in China comes near.
 """
 
+import contextvars
 import logging
 import math
 import re
@@ -110,9 +111,18 @@ def covering_cells(center: Point, radius_m: float, precision: int) -> list[str]:
 
 def query_concurrently(query: Callable[[str], Iterable[T]], keys: list[str]) -> list[T]:
     """`query(key)` for every key (a cell, a digest), at most MAX_CONCURRENT_QUERIES at
-    a time; all their items in one list. botocore clients are thread-safe."""
+    a time; all their items in one list. botocore clients are thread-safe.
+
+    Each Query runs in a copy of the caller's context: the request's budget
+    (chalicelib/deadlines.py) is a contextvar, which a pool's threads would not see
+    otherwise, and their Queries would run unbounded."""
     if len(keys) <= 1:
         return [item for key in keys for item in query(key)]
+
+    def in_context(key: str, context: contextvars.Context) -> list[T]:
+        return context.run(lambda: list(query(key)))
+
     with ThreadPoolExecutor(max_workers=min(len(keys), MAX_CONCURRENT_QUERIES)) as pool:
-        return [item for items in pool.map(lambda one: list(query(one)), keys)
-                for item in items]
+        # One copy per task: a Context can be entered by one thread at a time.
+        futures = [pool.submit(in_context, key, contextvars.copy_context()) for key in keys]
+        return [item for future in futures for item in future.result()]

@@ -28,27 +28,50 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.settings import resource_name
+from chalicelib import deadlines
+from chalicelib.media import MediaStatus
+from chalicelib.roles import Role
+from chalicelib.settings import call_limits, resource_name
+
+# PynamoDB's defaults would wait 15 s to connect and 30 s to read, 4 tries: about two
+# minutes per call. These are the stage's (chalicelib/settings.py, CALL_LIMITS).
+ITEM_CALLS = call_limits("dynamodb")
+TRANSACTION_CALLS = call_limits("dynamodb-transaction")
 
 
 def _meta(short_name: str) -> type:
     class Meta:
         table_name = resource_name(short_name)
+        connect_timeout_seconds = ITEM_CALLS.connect
+        read_timeout_seconds = ITEM_CALLS.read
+        max_retry_attempts = ITEM_CALLS.attempts - 1
     return Meta
 
 
-class User(Model):
+class BudgetedModel(Model):
+    """PynamoDB's Model, its client's retries run by the request's budget
+    (chalicelib/deadlines.py)."""
+
+    @classmethod
+    def _get_connection(cls):
+        connection = super()._get_connection()
+        # Cheap once bound; PynamoDB may make a new client (lost credentials), so every time.
+        deadlines.bound(connection.connection.client, "dynamodb", ITEM_CALLS)
+        return connection
+
+
+class User(BudgetedModel):
     """A registered person. The phone number is removed when the account is deleted;
     the user id lives on, unlinked, in the reports they filed."""
 
     Meta = _meta("users")
     user_id = UnicodeAttribute(hash_key=True)
     phone = UnicodeAttribute(null=True)              # E.164
-    role = UnicodeAttribute(default="citizen")       # citizen | officer | admin
+    role = UnicodeAttribute(default=Role.CITIZEN)
     created_at = UTCDateTimeAttribute()
 
 
-class PhoneClaim(Model):
+class PhoneClaim(BudgetedModel):
     """Which user holds a phone number. Written in one transaction with the User, so
     two sign-ups of one number can never make two users."""
 
@@ -57,10 +80,22 @@ class PhoneClaim(Model):
     user_id = UnicodeAttribute()
     # A copy of User.role, always written in the same transaction, so that signing in
     # learns who and what the caller is from one GetItem.
-    role = UnicodeAttribute(default="citizen")
+    role = UnicodeAttribute(default=Role.CITIZEN)
 
 
-class AuditEvent(Model):
+class AuditByTarget(GlobalSecondaryIndex):
+    """One item's events (a report's downloads, views of its custody record), oldest
+    first: one Query, however busy the month."""
+
+    class Meta:
+        index_name = "by-target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    at_event = UnicodeAttribute(range_key=True)
+
+
+class AuditEvent(BudgetedModel):
     """Append-only trail of officer actions. Partitioned by month so the trail reads
     newest first with one Query, and no partition grows without bound."""
 
@@ -72,6 +107,7 @@ class AuditEvent(Model):
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     details = JSONAttribute(default=dict)
+    by_target = AuditByTarget()
 
 
 class MediaBySha256(GlobalSecondaryIndex):
@@ -85,7 +121,7 @@ class MediaBySha256(GlobalSecondaryIndex):
     sha256 = UnicodeAttribute(hash_key=True)
 
 
-class Media(Model):
+class Media(BudgetedModel):
     """One uploaded file (report evidence or a bulletin image) and what the evidence
     worker made of it. The owner ("report#<id>" / "bulletin#<id>") is the partition,
     so listing an owner's media is one Query."""
@@ -93,23 +129,31 @@ class Media(Model):
     Meta = _meta("media")
     owner = UnicodeAttribute(hash_key=True)
     media_id = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute(default="pending")     # pending | ready | rejected
+    status = UnicodeAttribute(default=MediaStatus.PENDING)
     content_type = UnicodeAttribute()                # as declared by the client
     declared_size = NumberAttribute()
     object_key = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    # When the upload URLs stop working; an object that arrives later is rejected
+    # (ticket_expired). None on records made before tickets expired.
+    upload_expires_at = UTCDateTimeAttribute(null=True)
+    upload_id = UnicodeAttribute(null=True)          # an S3 multipart upload's; else a POST
+    part_size = NumberAttribute(null=True)           # its parts' size in bytes (last: less)
     # Set by the evidence worker:
-    kind = UnicodeAttribute(null=True)               # image | video, sniffed from the bytes
+    kind = UnicodeAttribute(null=True)               # a MediaKind, sniffed from the bytes
+    sniffed_type = UnicodeAttribute(null=True)       # image/jpeg …, sniffed from the bytes
     size = NumberAttribute(null=True)                # the real size in bytes
     sha256 = UnicodeAttribute(null=True)             # of the original
     perceptual_hash = UnicodeAttribute(null=True)    # 64-bit dHash, 16 hex (media.similarity)
+    version_id = UnicodeAttribute(null=True)         # the S3 version of the bytes hashed
+    uploaded_at = UTCDateTimeAttribute(null=True)    # that version's S3 LastModified
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
     duration_seconds = NumberAttribute(null=True)    # videos
     derivatives = MapAttribute(null=True)            # {"large": 1280 px key, "thumb": 320 px}
     captured_at = UnicodeAttribute(null=True)        # from the original's metadata; officers only
     gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
-    reject_reason = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)      # a RejectReason
     processed_at = UTCDateTimeAttribute(null=True)
     by_sha256 = MediaBySha256()
 
@@ -119,7 +163,7 @@ class ReportNote(MapAttribute):
 
     note_id = UnicodeAttribute()
     text = UnicodeAttribute()
-    visibility = UnicodeAttribute()                  # internal | reporter
+    visibility = UnicodeAttribute()                  # a NoteVisibility
     author_id = UnicodeAttribute()                   # the officer; never shown to the reporter
     created_at = UTCDateTimeAttribute()
 
@@ -169,6 +213,26 @@ class ReportsByBulletin(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ReportsAwaitingAnswer(GlobalSecondaryIndex):
+    """The officers' inbox: reports whose latest message is the reporter's and has had
+    no answer, oldest wait first. Sparse: only a waiting report carries `inbox`.
+
+    One partition ("waiting") on purpose, so a page is one Query in true wait order.
+    Ten thousand waiting threads are a few MB, far inside one partition; what could
+    make it hot is writes, and a report is written here only when its wait starts and
+    when it is answered. The projection is INCLUDE, not ALL, so the other changes to a
+    report (evidence, notes, status, every further message while it waits) cost the
+    index nothing."""
+
+    class Meta:
+        index_name = "inbox"
+        projection = IncludeProjection(["alias", "category", "status", "last_message_at",
+                                        "reporter_messages", "officers_read"])
+
+    inbox = UnicodeAttribute(hash_key=True)          # "waiting"
+    waiting_since = UTCDateTimeAttribute(range_key=True)
+
+
 class ReportsByPlace(GlobalSecondaryIndex):
     """Reports near a place and time (chalicelib/geo.py): one partition per geohash-6
     cell, sorted by when it happened. Sparse: reports without coordinates are not in it.
@@ -183,7 +247,7 @@ class ReportsByPlace(GlobalSecondaryIndex):
     occurred_at = UTCDateTimeAttribute(range_key=True)
 
 
-class Report(Model):
+class Report(BudgetedModel):
     """A citizen's report. Notes and a summary of each evidence item live on the item
     itself, so opening a report (with its evidence) is one GetItem; their counts are
     capped so the item stays far below DynamoDB's 400 KB.
@@ -194,18 +258,29 @@ class Report(Model):
     report_id = UnicodeAttribute(hash_key=True)
     reporter_id = UnicodeAttribute()
     alias = UnicodeAttribute()                       # "Reporter-7F3K", random per report
-    category = UnicodeAttribute()
+    category = UnicodeAttribute()                    # a ReportCategory
     description = UnicodeAttribute()
     location = ReportLocation()
     occurred_at = UTCDateTimeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    status = UnicodeAttribute()                      # submitted | in_review | actioned | dismissed
+    status = UnicodeAttribute()                      # a ReportStatus
     queue_key = UnicodeAttribute()                   # "<status>#<category>"
     bulletin_id = UnicodeAttribute(null=True)        # set when the report is a clue on a bulletin
     notes = ListAttribute(of=ReportNote, default=list)
     evidence = MapAttribute(default=dict)            # evidence id → summary (chalicelib.reports)
     evidence_count = NumberAttribute(default=0)      # upload tickets given out, capped
+    closed_at = UTCDateTimeAttribute(null=True)      # when it became actioned or dismissed
+    # The conversation (chalicelib/conversations), changed in one transaction with each
+    # message. Unread counts are totals minus what the other side has read, so marking
+    # read never races a message arriving meanwhile.
+    reporter_messages = NumberAttribute(default=0)
+    officer_messages = NumberAttribute(default=0)
+    officers_read = NumberAttribute(default=0)       # reporter messages officers have seen
+    reporter_read = NumberAttribute(default=0)       # officer messages the reporter has seen
+    last_message_at = UTCDateTimeAttribute(null=True)
+    inbox = UnicodeAttribute(null=True)              # "waiting" while the reporter awaits
+    waiting_since = UTCDateTimeAttribute(null=True)  # an answer: the first unanswered message
     place_cell = UnicodeAttribute(null=True)         # geohash 6 of the coordinates (by-place)
     # Duplicates (chalicelib/reports/linking.py): a duplicate names its primary and
     # leaves the queue; the primary lists its duplicates, and `links` counts every link
@@ -217,10 +292,26 @@ class Report(Model):
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
+    awaiting_answer = ReportsAwaitingAnswer()
     by_place = ReportsByPlace()
 
 
-class ReportQuota(Model):
+class Message(BudgetedModel):
+    """One message of the conversation about a report. The report is the partition, so
+    a thread of thousands of messages reads page by page with one Query each; the
+    message id begins with its UTC time, so the sort key is time order and "what came
+    after message X" is a key condition, not a filter."""
+
+    Meta = _meta("messages")
+    report_id = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)    # "20261201T184114123456Z-1a2b3c4d"
+    author = UnicodeAttribute()                      # a MessageAuthor; never which officer
+    body = UnicodeAttribute()
+    attachments = ListAttribute(of=UnicodeAttribute, default=list)  # the report's evidence ids
+    created_at = UTCDateTimeAttribute()
+
+
+class ReportQuota(BudgetedModel):
     """How many reports one user filed in one clock hour. The window is part of the
     key, so a past hour's counter is never read again; `ttl` only tidies it away."""
 
@@ -243,22 +334,22 @@ def _bulletin_listing(index_name: str, partition: str) -> GlobalSecondaryIndex:
     return index_class()
 
 
-class Bulletin(Model):
+class Bulletin(BudgetedModel):
     """A police bulletin, read by id with one GetItem and listed with one Query on the
     index its filters choose (see chalicelib/bulletins/listing.py for the key design).
     The ready images are embedded, so a detail read needs nothing else."""
 
     Meta = _meta("bulletins")
     bulletin_id = UnicodeAttribute(hash_key=True)
-    category = UnicodeAttribute()                    # key_case | missing_person | …
-    status = UnicodeAttribute()                      # published | resolved | retracted
+    category = UnicodeAttribute()                    # a bulletin draft's tag
+    status = UnicodeAttribute()                      # a BulletinStatus
     title = UnicodeAttribute()
     body = UnicodeAttribute()
     district = UnicodeAttribute()
     contact = UnicodeAttribute()
     details = JSONAttribute()                        # the category's own typed fields
     images = MapAttribute(default=dict)              # media id → {large, thumb, width, …}
-    outcome = UnicodeAttribute(null=True)            # found | arrested | … once resolved
+    outcome = UnicodeAttribute(null=True)            # an Outcome, once resolved
     note = UnicodeAttribute(null=True)               # public note with the outcome
     reason = UnicodeAttribute(null=True)             # public reason for a retraction
     published_at = UTCDateTimeAttribute()
@@ -269,7 +360,6 @@ class Bulletin(Model):
     version = NumberAttribute()                      # +1 on every change; makes the ETag
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
-    request_digest = UnicodeAttribute(null=True)     # of the publish request (idempotency)
     location = JSONAttribute(null=True)              # {"latitude", "longitude"}: e.g. last seen
     # Listing keys, rewritten whenever status or district changes:
     published_key = UnicodeAttribute()               # "<published_at>#<bulletin id>"
@@ -286,7 +376,7 @@ class Bulletin(Model):
     by_place = _bulletin_listing("by_place", "place_key")
 
 
-class OtpCode(Model):
+class OtpCode(BudgetedModel):
     """A number's current sign-in code and its recent sends. A new code replaces the
     old one; the send times stay, because the per-number limits are counted on them."""
 
@@ -300,9 +390,10 @@ class OtpCode(Model):
     ttl = NumberAttribute()
 
 
-class RateWindow(Model):
-    """A fixed-window send counter for a client IP or a number prefix (both keyed by
-    their HMAC, not in the clear): "<scope>#<subject hmac>#<window start>"."""
+class RateWindow(BudgetedModel):
+    """A fixed-window counter: "<scope>#<subject>#<window start>". Sign-in counts sends
+    per client IP and number prefix (keyed by their HMAC, not in the clear);
+    conversations count messages per report and per officer (random ids)."""
 
     Meta = _meta("rate-limits")
     key = UnicodeAttribute(hash_key=True)
@@ -310,7 +401,7 @@ class RateWindow(Model):
     ttl = NumberAttribute()
 
 
-class SessionFamily(Model):
+class SessionFamily(BudgetedModel):
     """One sign-in on one device: every refresh token rotated from it belongs to the
     family, so revoking the family (logout, a reused token) ends them all at once."""
 
@@ -324,7 +415,7 @@ class SessionFamily(Model):
     ttl = NumberAttribute()
 
 
-class RefreshToken(Model):
+class RefreshToken(BudgetedModel):
     """A refresh token, stored as its SHA-256 only. Kept after use until it expires, so
     that presenting it again is recognised as reuse."""
 
@@ -337,10 +428,32 @@ class RefreshToken(Model):
     ttl = NumberAttribute()
 
 
+class IdempotencyRecord(BudgetedModel):
+    """A creating request's Idempotency-Key and its answer, written and read by
+    Powertools' idempotency utility (chalicelib/api/idempotency.py explains the layout);
+    the model names the table for infra checks and tests, the code never writes it."""
+
+    Meta = _meta("idempotency")
+    id = UnicodeAttribute(hash_key=True)             # "idempotency#<sha256 of [user, key]>"
+    status = UnicodeAttribute()                      # INPROGRESS | COMPLETED
+    ttl = NumberAttribute()                          # epoch seconds, 24 h after the request
+    in_progress_expiration = NumberAttribute(null=True)  # epoch ms
+    validation = UnicodeAttribute(null=True)         # hash of the request
+    data = UnicodeAttribute(null=True)               # the answer, JSON
+
+
 @functools.cache
+def _transaction_connection() -> Connection:
+    return Connection(connect_timeout_seconds=TRANSACTION_CALLS.connect,
+                      read_timeout_seconds=TRANSACTION_CALLS.read,
+                      max_retry_attempts=TRANSACTION_CALLS.attempts - 1)
+
+
 def transaction_connection() -> Connection:
     """The connection transactions go through (models each have their own)."""
-    return Connection()
+    connection = _transaction_connection()
+    deadlines.bound(connection.client, "dynamodb", TRANSACTION_CALLS)
+    return connection
 
 
 def write_transaction() -> TransactWrite:

@@ -144,12 +144,47 @@ def create_bucket(properties: dict) -> None:
         s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
             {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": rule["AllowedOrigins"],
              "AllowedHeaders": rule.get("AllowedHeaders", []),
+             "ExposeHeaders": rule.get("ExposedHeaders", []),
              "MaxAgeSeconds": rule.get("MaxAge", 0)}
             for rule in properties["CorsConfiguration"]["CorsRules"]]})
+    if "LifecycleConfiguration" in properties:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+            _lifecycle_rule(rule) for rule in properties["LifecycleConfiguration"]["Rules"]]})
     if "NotificationConfiguration" in properties:
         s3.put_bucket_notification_configuration(
             Bucket=bucket,
             NotificationConfiguration=_notification(properties["NotificationConfiguration"]))
+
+
+def set_bucket_policy(properties: dict) -> None:
+    """Without the statements that refuse plain HTTP: the emulator speaks nothing else,
+    and its S3 enforces a bucket policy's Deny (it would refuse every request)."""
+    document = properties["PolicyDocument"]
+    statements = [statement for statement in document["Statement"]
+                  if "aws:SecureTransport" not in json.dumps(statement.get("Condition", {}))]
+    if statements:
+        boto3.client("s3").put_bucket_policy(Bucket=properties["Bucket"], Policy=json.dumps(
+            {**document, "Statement": statements}))
+
+
+def set_bucket_logging(properties: dict) -> None:
+    """After the bucket policies: S3 checks that the log bucket lets its logger write."""
+    logging = properties["LoggingConfiguration"]
+    boto3.client("s3").put_bucket_logging(
+        Bucket=properties["BucketName"], BucketLoggingStatus={"LoggingEnabled": {
+            "TargetBucket": logging["DestinationBucketName"],
+            "TargetPrefix": logging.get("LogFilePrefix", "")}})
+
+
+def _lifecycle_rule(rule: dict) -> dict:
+    translated = {"ID": rule["Id"], "Status": rule["Status"],
+                  "Filter": {"Prefix": rule["Prefix"]} if "Prefix" in rule else {}}
+    if "ExpirationInDays" in rule:
+        translated["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    for name in ("AbortIncompleteMultipartUpload", "NoncurrentVersionExpiration"):
+        if name in rule:
+            translated[name] = rule[name]
+    return translated
 
 
 def _notification(cfn_notification: dict) -> dict:
@@ -186,6 +221,18 @@ def bootstrap(stage: str = config.STAGE) -> None:
         create_queue(resolve(resource["Properties"]))
     for resource in resources_of_type(template, "AWS::SQS::QueuePolicy").values():
         set_queue_policy(resolve(resource["Properties"]))
-    for resource in resources_of_type(template, "AWS::S3::Bucket").values():
+    buckets = resources_of_type(template, "AWS::S3::Bucket").values()
+    for resource in buckets:
         create_bucket(resolve(resource["Properties"]))
+    # Bucket policies, but those naming what the emulator does not have (the admin site's
+    # names its CloudFront distribution).
+    for resource in resources_of_type(template, "AWS::S3::BucketPolicy").values():
+        try:
+            properties = resolve(resource["Properties"])
+        except KeyError:
+            continue
+        set_bucket_policy(properties)
+    for resource in buckets:
+        if "LoggingConfiguration" in resource["Properties"]:
+            set_bucket_logging(resolve(resource["Properties"]))
     put_secrets(f"/masses/{stage}")

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-from admin_site_support import (
+from support.admin_site import (
     ARTIFACTS,
     BOOTSTRAP_ADMIN,
     CHROMIUM,
@@ -21,8 +21,9 @@ from admin_site_support import (
     jpeg,
     new_phone,
     session_storage,
-    wait_for,
+    wait_until,
 )
+from support.evidence import upload
 
 if not CHROMIUM.exists():
     message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
@@ -32,6 +33,8 @@ if not CHROMIUM.exists():
     pytest.skip(message, allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
 UI_TIMEOUT_MS = 10_000
@@ -149,7 +152,7 @@ def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):
     page = officer.page
     expect(page.locator(".who-phone")).to_have_text(officer.phone)
     expect(page.locator(".who-role")).to_have_text("警员")
-    expect(page.locator(".nav a")).to_have_text(["举报", "通报"])   # no admin pages
+    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报"])   # no admin pages
     expect(page.locator("h1")).to_have_text("举报队列")
     stored = session_storage(page)
     assert stored["user"]["role"] == "officer" and stored["refresh_token"]
@@ -180,16 +183,31 @@ def test_the_officer_opens_a_citizens_report_and_sees_its_thumbnail(officer, rep
     # The worker makes the thumbnail after the upload; the page shows it once ready.
     thumbnail = page.locator("figure[data-status=ready] img")
     expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
         == 320
     page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
 
     thumbnail.click()
     large = page.locator("#image-dialog img")
     expect(large).to_be_visible()
-    assert wait_for(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
+    assert wait_until(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
     page.locator("#image-dialog").get_by_role("button", name="关闭").click()
     expect(large).to_be_hidden()
+
+
+def test_the_report_links_to_its_printable_chain_of_custody_record(officer, report):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    expect(page.locator("figure[data-status=ready] img")).to_be_visible(
+        timeout=EVIDENCE_TIMEOUT_MS)
+    page.locator("a.custody-link").click()
+    expect(page).to_have_url(re.compile(f"#/reports/{report.report_id}/custody$"))
+    row = page.locator(".custody-evidence tbody tr[data-verdict=ready]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".hash")).to_have_text(re.compile("^[0-9a-f]{64}$"))
+    expect(page.locator("h1")).to_contain_text("证据保管链")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "custody.png", full_page=True)
 
 
 def test_in_review_and_a_note_for_the_reporter_reach_the_citizen(officer, report, stack):
@@ -211,6 +229,63 @@ def test_in_review_and_a_note_for_the_reporter_reach_the_citizen(officer, report
     seen = stack.call("GET", f"/reports/{report.report_id}", report.citizen_token).json()
     assert seen["status"] == "in_review"
     assert [note["text"] for note in seen["notes"]] == [for_reporter]
+
+
+def test_an_officer_asks_the_citizen_answers_with_a_photo_and_the_inbox_empties(
+        officer, stack, citizen):
+    filed = file_report_with_photo(stack, citizen)
+    report_id, token = filed.report_id, filed.citizen_token
+    page = officer.page
+    officer.open(f"#/reports/{report_id}")
+    expect(page.locator(".conversation .state-empty")).to_be_visible()
+    question = f"车往哪个方向开了？({uuid.uuid4().hex[:6]})"
+    page.locator("textarea[name=reply]").fill(question)
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(page.locator(".message-police")).to_contain_text(question)
+    expect(page.locator(".message-police")).to_contain_text("朝阳分局")
+    expect(page.locator("textarea[name=reply]")).to_have_value("")
+
+    # The citizen's app: one unread message from the unit, answered with a photo.
+    assert stack.call("GET", f"/reports/{report_id}", token).json()["unread_messages"] == 1
+    thread = stack.call("GET", f"/reports/{report_id}/messages", token)
+    assert officer.phone.removeprefix("+86") not in thread.text
+    [asked] = thread.json()["items"]
+    assert (asked["author"], asked["unit"], asked["body"]) == ("police", "朝阳分局", question)
+    photo = jpeg(1200, 900, (40, 160, 40))
+    ticket = stack.call("POST", f"/reports/{report_id}/evidence", token,
+                        {"content_type": "image/jpeg", "size": len(photo)}).json()
+    upload(ticket["upload"], photo, "image/jpeg")
+    answer = f"往北开了，这是我拍的照片。({uuid.uuid4().hex[:6]})"
+    sent = stack.call("POST", f"/reports/{report_id}/messages", token,
+                      {"body": answer, "attachments": [ticket["evidence_id"]]})
+    assert sent.status_code == 201, sent.text
+
+    officer.open("#/reports?category=theft&status=submitted")
+    card = page.locator(f".queue [data-report-id='{report_id}']")
+    expect(card.locator(".badge-unread")).to_have_text("1 条未读")
+    officer.open("#/inbox")
+    waiting = page.locator(f".inbox [data-report-id='{report_id}']")
+    expect(waiting).to_contain_text("已等待")
+    expect(waiting.locator(".badge-unread")).to_have_text("1 条未读")
+    page.screenshot(path=SCREENSHOTS / "inbox.png", full_page=True)
+
+    waiting.click()
+    reply = page.locator(".message-reporter")
+    expect(reply).to_contain_text(answer)
+    expect(reply.locator(".alias, strong").first).to_have_text(re.compile(r"^Reporter-"))
+    # The panel shows the photo with the evidence gallery, once the worker made it.
+    thumbnail = reply.locator("figure[data-status=ready] img")
+    expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"),
+                      10) == 320
+    page.screenshot(path=SCREENSHOTS / "conversation.png", full_page=True)
+
+    page.locator("textarea[name=reply]").fill("谢谢，照片已收到。")
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(page.locator(".message-police")).to_have_count(2)
+    officer.open("#/inbox")
+    expect(page.locator(".inbox .state-empty")).to_be_visible()
+    expect(page.locator(f".inbox [data-report-id='{report_id}']")).to_have_count(0)
 
 
 def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
@@ -244,7 +319,7 @@ def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
     expect(page.locator(".facts")).to_contain_text("王建国")
     image = page.locator("figure.evidence-ready img")
     expect(image).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
+    assert wait_until(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
 
     listing = stack.call("GET", "/bulletins?category=missing_person&limit=100").json()
     [listed] = [item for item in listing["items"] if item["id"] == bulletin_id]
@@ -333,7 +408,7 @@ def test_the_english_switch_works_and_is_remembered(officer):
     try:
         page.get_by_role("button", name="English").click()
         expect(page.locator("h1")).to_have_text("Report queue")
-        expect(page.locator(".nav a")).to_have_text(["Reports", "Bulletins"])
+        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins"])
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("select[name=category] option").first).to_have_text("Theft")
         page.reload()
@@ -456,7 +531,7 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
     def processed(filed):
         seen = stack.call("GET", f"/reports/{filed.report_id}", filed.citizen_token).json()
         return all(item["status"] == "ready" for item in seen["evidence"])
-    assert wait_for(lambda: processed(first) and processed(second), 30)
+    assert wait_until(lambda: processed(first) and processed(second), 30)
 
     officer.open(f"#/reports/{first.report_id}")
     expect(page.locator("#duplicates-title")).to_have_text("可能重复的举报")
@@ -466,7 +541,7 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
     thumbs = item.locator(".side-by-side img")
     expect(thumbs).to_have_count(2)                       # this report's, and that one's
     for thumb in (thumbs.nth(0), thumbs.nth(1)):
-        assert wait_for(lambda thumb=thumb: thumb.evaluate(
+        assert wait_until(lambda thumb=thumb: thumb.evaluate(
             "img => img.complete && img.naturalWidth"), 10) == 320
     page.screenshot(path=SCREENSHOTS / "nearby.png", full_page=True)
 

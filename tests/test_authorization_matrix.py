@@ -11,25 +11,23 @@ A's objects (A's report id, A's evidence).
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from test_bulletins import draft
-from test_reports_evidence import JPEG, processed
-from test_reports_support import Caller, caller, file_report, report_body, send
+import requests
+from support.api import Caller, caller, file_report, report_body, send
+from support.auth import new_phone
+from support.bulletins import draft
+from support.evidence import JPEG, processed
 
 from chalicelib import reports
 from chalicelib.api.routes import ANYONE, CONTRACTS, Contract
+from chalicelib.media import uploads
 from chalicelib.tables import PhoneClaim, User
 
 CALLERS = ("anonymous", "citizen_a", "citizen_b", "officer", "admin")
 NOTE = {"note": {"text": "Checked the CCTV request.", "visibility": "internal"}}
-
-
-def new_phone() -> str:
-    return f"+86139{uuid.uuid4().int % 10**8:08d}"
 
 
 def registered(role: str) -> Caller:
@@ -46,13 +44,15 @@ class World:
     callers: dict[str, Caller | None]
     report_id: str
     evidence_id: str
+    multipart_id: str   # a multipart upload of one part, uploaded, not completed
+    part_etag: str
     bulletin_id: str
     officer_phone: str
     other_report_id: str        # another of A's reports, to link A's report to
 
 
 @pytest.fixture
-def world(client) -> World:
+def world(client, monkeypatch) -> World:
     callers = {"anonymous": None, **{name: registered(name.split("_")[0])
                                      for name in CALLERS[1:]}}
     owner = callers["citizen_a"]
@@ -60,13 +60,17 @@ def world(client) -> World:
     evidence = send(client, "post", f"/reports/{report_id}/evidence", owner, JPEG)
     evidence_id = evidence.json_body["evidence_id"]
     reports.on_media_processed(report_id, processed(report_id, evidence_id))
+    monkeypatch.setattr(uploads, "MULTIPART_THRESHOLD_BYTES", 1024)
+    multipart = send(client, "post", f"/reports/{report_id}/evidence", owner, JPEG).json_body
+    [part] = multipart["upload"]["parts"]
+    etag = requests.put(part["url"], data=bytes(JPEG["size"]), timeout=10).headers["ETag"]
     bulletin = send(client, "post", "/bulletins", callers["officer"], draft("vehicle"))
     officer_phone = new_phone()
     granted = send(client, "put", f"/admin/officers/{officer_phone}", callers["admin"])
     assert (bulletin.status_code, granted.status_code) == (201, 200)
     other_report_id = file_report(client, owner)["report_id"]
-    return World(callers, report_id, evidence_id, bulletin.json_body["id"], officer_phone,
-                 other_report_id)
+    return World(callers, report_id, evidence_id, multipart["evidence_id"], etag,
+                 bulletin.json_body["id"], officer_phone, other_report_id)
 
 
 def session_body(client, sms_sink) -> dict:
@@ -101,6 +105,13 @@ REQUESTS = {
     ("GET", "/reports/{report_id}"): lambda w: (f"/reports/{w.report_id}", None),
     ("POST", "/reports/{report_id}/evidence"): lambda w: (
         f"/reports/{w.report_id}/evidence", JPEG),
+    ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/upload", None),
+    ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/complete",
+        {"parts": [{"part_number": 1, "etag": w.part_etag}]}),
+    ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): lambda w: (
+        f"/reports/{w.report_id}/evidence/{w.multipart_id}/complete", None),
     ("GET", "/admin/reports"): lambda w: ("/admin/reports?category=theft", None),
     ("GET", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", None),
     ("PATCH", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", NOTE),
@@ -117,10 +128,21 @@ REQUESTS = {
         f"/admin/reports/{w.report_id}/duplicate-of", None),
     ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): lambda w: (
         f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
+    ("GET", "/admin/reports/{report_id}/custody"): lambda w: (
+        f"/admin/reports/{w.report_id}/custody", None),
     ("PUT", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{new_phone()}", None),
     ("DELETE", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{w.officer_phone}",
                                                       None),
     ("GET", "/admin/audit"): lambda w: ("/admin/audit", None),
+    ("GET", "/reports/{report_id}/messages"): lambda w: (
+        f"/reports/{w.report_id}/messages", None),
+    ("POST", "/reports/{report_id}/messages"): lambda w: (
+        f"/reports/{w.report_id}/messages", {"body": "The car was a grey sedan."}),
+    ("GET", "/admin/reports/{report_id}/messages"): lambda w: (
+        f"/admin/reports/{w.report_id}/messages", None),
+    ("POST", "/admin/reports/{report_id}/messages"): lambda w: (
+        f"/admin/reports/{w.report_id}/messages", {"body": "Which way did it go?"}),
+    ("GET", "/admin/inbox"): lambda w: ("/admin/inbox", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's
@@ -130,6 +152,11 @@ NOT_YOURS = {"citizen_b": 404, "officer": 404, "admin": 404}
 OBJECT_LEVEL = {
     ("GET", "/reports/{report_id}"): NOT_YOURS,
     ("POST", "/reports/{report_id}/evidence"): NOT_YOURS,
+    ("GET", "/reports/{report_id}/messages"): NOT_YOURS,
+    ("POST", "/reports/{report_id}/messages"): NOT_YOURS,
+    ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): NOT_YOURS,
+    ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
+    ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
 }
 
 

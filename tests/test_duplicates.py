@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_reports_support import audit_of, caller, error_code, file_report, send
+from support.api import audit_of, caller, error_code, file_report, send
 
 from chalicelib.tables import Report
 

@@ -9,7 +9,8 @@ import pygeohash
 import pytest
 from pygeohash.bounding_box import get_bounding_box
 
-from chalicelib import geo
+from chalicelib import clock, deadlines, geo
+from chalicelib.bulletins import listing, nearby
 
 CHAOYANG = geo.Point(39.9219, 116.4436)
 
@@ -110,3 +111,28 @@ def test_concurrent_queries_gather_every_cells_items():
     assert sorted(geo.query_concurrently(lambda key: [key, key * 2], list("abcdefghij"))) == \
         sorted([*"abcdefghij", *(c * 2 for c in "abcdefghij")])
     assert geo.query_concurrently(lambda key: [key], []) == []
+
+
+def test_concurrent_queries_run_within_the_requests_budget():
+    """The budget is a contextvar: each Query of the pool sees the caller's, not none."""
+    with deadlines.budget(2.5) as budget:
+        seen = geo.query_concurrently(lambda key: [(key, deadlines.current())],
+                                      list("abcdefgh"))
+    assert len(seen) == 8 and all(found is budget for _, found in seen)
+    # Outside a budget they get the unlimited default, as the caller would.
+    assert all(found.remaining() == math.inf for _, found in geo.query_concurrently(
+        lambda key: [(key, deadlines.current())], list("abc")))
+
+
+def test_a_lookup_with_no_time_left_is_refused_in_every_thread(emulator):
+    """Against the emulator: a budget with no time left reaches the pool's threads, so
+    their DynamoDB Queries are refused (DeadlineExceeded) as the request's own would be,
+    instead of running unbounded. Far north-east of anything, so 4 cells, 4 threads."""
+    point = geo.Point(59.5, 29.5)
+    assert len(geo.covering_cells(point, 10_000, listing.PLACE_PRECISION)) > 1
+    assert nearby.near(point, 10_000, now=clock.now(), limit=10) == []  # the emulator answers
+    now = [0.0]
+    with deadlines.budget(1.0, clock=lambda: now[0]):
+        now[0] = 5.0
+        with pytest.raises(deadlines.DeadlineExceeded):
+            nearby.near(point, 10_000, now=clock.now(), limit=10)

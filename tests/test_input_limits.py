@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_reports_support import caller, file_report, report_body, send
+from support.api import caller, file_report, report_body, send
 
+from chalicelib import deadlines
 from chalicelib.api.bodies import MAX_BODY_BYTES, MAX_DEPTH
 from chalicelib.api.security_headers import SECURITY_HEADERS
 from chalicelib.reports import filing
+from chalicelib.settings import settings
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 
@@ -103,13 +105,15 @@ def test_a_body_that_is_not_an_object_is_a_400(client, raw):
     assert_error(send(client, "post", "/reports", caller(), raw=raw), 400, "validation_error")
 
 
-@pytest.mark.parametrize("size", [-1, 0, 2 ** 63 - 1, -(2 ** 63)])
-def test_evidence_sizes_out_of_range_are_400(client, size):
+@pytest.mark.parametrize(("size", "code"), [(-1, "invalid_size"), (0, "invalid_size"),
+                                          (-(2 ** 63), "invalid_size"),
+                                          (2 ** 63 - 1, "file_too_large")])
+def test_evidence_sizes_out_of_range_are_400(client, size, code):
     citizen = caller()
     report_id = file_report(client, citizen)["report_id"]
     response = send(client, "post", f"/reports/{report_id}/evidence", citizen,
                     {"content_type": "image/jpeg", "size": size})
-    assert_error(response, 400, "file_too_large", "size")
+    assert_error(response, 400, code, "size")
 
 
 @pytest.mark.parametrize("text", [
@@ -155,8 +159,15 @@ def test_a_body_that_is_not_json_is_415_in_our_shape(client, content_type):
     assert_error(response, 415, "unsupported_media_type")
 
 
+@pytest.fixture
+def logged(caplog, capsys):
+    """What the app logged: through logging, and what Chalice's own logger (which does
+    not propagate) wrote to standard output."""
+    return lambda: caplog.text + capsys.readouterr().out
+
+
 def test_an_unexpected_error_is_a_500_in_our_shape_that_leaks_nothing(client, monkeypatch,
-                                                                        caplog):
+                                                                        logged):
     def broken(*_, **__):
         raise RuntimeError("connection string postgres://secret@db")
 
@@ -164,7 +175,24 @@ def test_an_unexpected_error_is_a_500_in_our_shape_that_leaks_nothing(client, mo
     response = send(client, "get", "/reports", caller())
     assert_error(response, 500, "internal_error")
     assert b"secret" not in response.body and b"Traceback" not in response.body
-    assert "secret@db" in caplog.text  # the log keeps what the client does not see
+    assert "secret@db" in logged()  # the log keeps what the client does not see
+
+
+def test_an_inner_middlewares_error_is_a_500_in_our_shape_with_the_headers(
+        client, monkeypatch, logged):
+    """The error shape's catch-all is for what the middlewares inside it raise (a view's
+    exception reaches it as Chalice's own 500): here the request's budget."""
+    def broken(*_, **__):
+        raise RuntimeError("budget store postgres://secret@db")
+
+    monkeypatch.setattr(deadlines, "budget", broken)
+    origin = min(settings().admin_origins)
+    response = client.http.get("/health", headers={"Origin": origin})
+    assert_error(response, 500, "internal_error")
+    assert b"secret" not in response.body
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert "secret@db" in logged()
 
 
 def test_an_unknown_path_is_answered_by_the_gateway_not_the_app(client):
@@ -186,11 +214,25 @@ def test_the_gateways_own_answers_are_in_our_shape_with_the_headers():
         body = answer["ResponseTemplates"]["application/json"].replace(
             "$context.error.messageString", '"Limit Exceeded"')
         assert set(json.loads(body)["error"]) == {"code", "message"}
-        headers = {name.removeprefix("gatewayresponse.header."): value.strip("'")
-                   for name, value in answer["ResponseParameters"].items()}
+        condition, with_cors, without = answer["ResponseParameters"]["Fn::If"]
+        assert condition == "HasAdminOrigins"
         expected = {name: value for name, value in SECURITY_HEADERS.items()
                     if name != "Content-Security-Policy"}
-        assert headers == expected
+
+        def named(parameters):
+            return {name.removeprefix("gatewayresponse.header."): value
+                    for name, value in parameters.items()}
+
+        assert {name: value.strip("'") for name, value in named(without).items()} == expected
+        cors = named(with_cors)
+        # The admin site reads the gateway's errors (a 404, a 429, a 413) as errors, not
+        # as network failures: they carry its origin, as the app's answers do.
+        origin = cors.pop("Access-Control-Allow-Origin")["Fn::Sub"]
+        assert origin[0] == "'${origin}'"
+        assert origin[1]["origin"] == {"Fn::Select": [0, {"Fn::Split": [
+            ",", {"Ref": "AdminSiteOrigins"}]}]}
+        assert {name: value.strip("'") for name, value in cors.items()} == {
+            **expected, "Vary": "Origin", "Access-Control-Expose-Headers": "Retry-After"}
 
 
 # Faults behind the API: throttling is a 503 to retry, never a 500.
@@ -223,3 +265,13 @@ def test_a_transaction_cancelled_by_throttling_is_a_503(client, monkeypatch):
 
     monkeypatch.setattr(filing, "file_report", cancelled)
     assert_error(send(client, "post", "/reports", caller(), report_body()), 503, "throttled")
+
+
+@pytest.mark.parametrize(("size", "status"), [(2048.0, 201), (2.048e3, 201), (2048.5, 400)])
+def test_a_whole_number_with_a_fraction_is_an_integer_as_json_schema_says(client, size,
+                                                                         status):
+    citizen = caller()
+    report_id = file_report(client, citizen)["report_id"]
+    response = send(client, "post", f"/reports/{report_id}/evidence", citizen,
+                    {"content_type": "image/jpeg", "size": size})
+    assert response.status_code == status, response.body

@@ -3,19 +3,20 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_reports_support import caller, error_code, file_report, report_body, send
+from support.api import caller, error_code, file_report, report_body, send
+from support.bulletins import a_bulletin
 
 from chalicelib.settings import settings
 
 
 def test_a_citizen_files_a_report_and_reads_it_back(client):
-    citizen = caller()
-    created = send(client, "post", "/reports", citizen, report_body(bulletin_id="b-42"))
+    citizen, bulletin_id = caller(), a_bulletin()
+    created = send(client, "post", "/reports", citizen, report_body(bulletin_id=bulletin_id))
     assert created.status_code == 201
     report = created.json_body
     assert created.headers["Location"] == f"/reports/{report['report_id']}"
     assert report["status"] == "submitted"
-    assert report["bulletin_id"] == "b-42"
+    assert report["bulletin_id"] == bulletin_id
     assert report["location"] == {"latitude": 39.9219, "longitude": 116.4436,
                                   "accuracy_m": 12.5, "address": "Chaoyang Park South Gate"}
     assert report["notes"] == [] and report["evidence"] == []
@@ -33,6 +34,18 @@ def test_a_citizen_files_a_report_and_reads_it_back(client):
 def test_a_location_is_coordinates_or_an_address(client, location):
     report = file_report(client, caller(), location=location)
     assert {k: v for k, v in report["location"].items() if v is not None} == location
+
+
+def test_numbers_too_small_for_dynamodb_are_stored_rounded(client):
+    """DynamoDB refuses magnitudes below 1e-130; a float may be 5e-324 (found by the fuzz
+    test). Coordinates keep 7 decimals; the accuracy is rounded up to the centimetre."""
+    report = file_report(client, caller(), location={
+        "latitude": 1e-200, "longitude": 116.44361234567, "accuracy_m": 5e-324})
+    assert report["location"]["latitude"] == 0
+    assert report["location"]["longitude"] == 116.4436123
+    assert report["location"]["accuracy_m"] == 0.01
+    assert file_report(client, caller(), location={
+        "latitude": 1, "longitude": 1, "accuracy_m": 1.1})["location"]["accuracy_m"] == 1.1
 
 
 def test_an_occurred_at_in_another_zone_is_kept_in_utc(client):
@@ -191,3 +204,24 @@ def test_someone_elses_report_is_404_like_a_missing_one(client):
 @pytest.mark.parametrize("report_id", ["nope", "A" * 32, "1" * 2000, "%00"])
 def test_ids_that_cannot_be_report_ids_are_404(client, report_id):
     assert send(client, "get", f"/reports/{report_id}", caller()).status_code == 404
+
+
+@pytest.mark.parametrize("bulletin_id", ["b-42", "0" * 32, "retracted"])
+def test_a_clue_must_name_a_bulletin_that_takes_clues(client, bulletin_id):
+    citizen = caller()
+    if bulletin_id == "retracted":
+        bulletin_id = a_bulletin("retracted")
+    response = send(client, "post", "/reports", citizen, report_body(bulletin_id=bulletin_id))
+    assert response.status_code == 400 and error_code(response) == "unknown_bulletin"
+    assert response.json_body["error"]["field"] == "bulletin_id"
+
+
+def test_a_resolved_bulletin_still_takes_clues(client):
+    from chalicelib import bulletins
+    from chalicelib.bulletins.fields import Resolve
+    from chalicelib.tokens import Principal
+
+    bulletin_id = a_bulletin()
+    bulletins.close(Principal("officer-x", "officer"), bulletins.read(bulletin_id),
+                    Resolve(outcome="returned"))
+    assert file_report(client, caller(), bulletin_id=bulletin_id)["bulletin_id"] == bulletin_id

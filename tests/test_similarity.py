@@ -2,33 +2,14 @@
 re-encoded or resized copy of a photo scores as similar, another photo does not."""
 
 import io
-import random
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image
+from support.media_files import encoded, photo
 
 from chalicelib.media import similarity
 from chalicelib.media.images import analyze_image
 from chalicelib.media.sniff import sniff
-
-
-def photo(seed: int, size=(1600, 1200)) -> Image.Image:
-    """A picture with structure, as a street scene has: shapes of many tones, blurred."""
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
-    draw = ImageDraw.Draw(image)
-    for _ in range(40):
-        x, y = rng.randrange(size[0]), rng.randrange(size[1])
-        w, h = rng.randrange(50, size[0] // 2), rng.randrange(50, size[1] // 2)
-        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
-        shape((x, y, x + w, y + h), fill=tuple(rng.randrange(256) for _ in range(3)))
-    return image.filter(ImageFilter.GaussianBlur(3))
-
-
-def encoded(image: Image.Image, kind: str = "JPEG", **options) -> bytes:
-    out = io.BytesIO()
-    image.save(out, kind, **options)
-    return out.getvalue()
 
 
 def worker_hash(content: bytes) -> str:

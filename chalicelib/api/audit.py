@@ -3,6 +3,7 @@
 from chalicelib import audit
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, Blueprint, Paging
+from chalicelib.clock import iso
 from chalicelib.tables import AuditEvent
 
 bp = Blueprint(__name__)
@@ -17,6 +18,7 @@ def audit_trail(request):
 
 
 def event_body(event: AuditEvent) -> dict:
-    at, _, event_id = event.at_event.partition("#")
-    return {"id": event_id, "at": at, "actor": {"id": event.actor_id, "role": event.actor_role},
+    at, event_id = audit.identity(event)
+    return {"id": event_id, "at": iso(at),
+            "actor": {"id": event.actor_id, "role": event.actor_role},
             "action": event.action, "target": event.target, "details": event.details}

@@ -12,28 +12,29 @@ import msgspec
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ANYONE, SIGNED_IN, Blueprint
 from chalicelib.auth import accounts, codes, phones, sessions
+from chalicelib.patterns import whole
 
 bp = Blueprint(__name__)
 
 RefreshTokenText = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
-class CodeRequest(msgspec.Struct):
+class CodeRequest(msgspec.Struct, forbid_unknown_fields=True):
     phone: str
     locale: Literal["zh", "en"] = "zh"
 
 
-class SignInRequest(msgspec.Struct):
+class SignInRequest(msgspec.Struct, forbid_unknown_fields=True):
     phone: str
-    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+    code: Annotated[str, msgspec.Meta(pattern=whole("[0-9]{6}"))]
 
 
-class RefreshRequest(msgspec.Struct):
+class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: RefreshTokenText
 
 
 @bp.route("/auth/otp", methods=["POST"], allow=ANYONE, body=CodeRequest, ok=202,
-          errors=(429,),
+          errors=(429,), rules=phones.RULES,
           summary="Send a sign-in code (202 whether or not the number is registered)")
 def request_code(request):
     codes.send_code(phones.normalise(request.body.phone),
@@ -41,7 +42,8 @@ def request_code(request):
 
 
 @bp.route("/auth/verify", methods=["POST"], allow=ANYONE, body=SignInRequest,
-          answer=r.SessionBody, errors=(401, 409, 429), summary="Sign in with the code")
+          answer=r.SessionBody, errors=(401, 409, 429), rules=phones.RULES,
+          summary="Sign in with the code")
 def verify(request):
     return session_body(accounts.sign_in(phones.normalise(request.body.phone),
                                          request.body.code))

@@ -2,7 +2,8 @@
 
 Public reads send an ETag and Cache-Control, and answer If-None-Match with 304 (see
 chalicelib/bulletins/views.py for why the ETag is not a hash of the body). A publish
-with an Idempotency-Key that was already used answers 200 with the bulletin it made.
+with an Idempotency-Key that was already used answers what the first attempt answered
+(chalicelib/api/idempotency.py), as every creating route does.
 """
 
 from typing import Annotated, Any, Literal
@@ -10,29 +11,25 @@ from typing import Annotated, Any, Literal
 import msgspec
 from chalice import Response
 
-from chalicelib import bulletins
+from chalicelib import bulletins, clock
 from chalicelib.api import places
 from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
 from chalicelib.bulletins import nearby
 from chalicelib.bulletins.fields import (
-    CATEGORIES,
+    BulletinCategory,
     BulletinDraft,
+    BulletinStatus,
     District,
     ImageUploadRequest,
     LifecycleMove,
 )
-from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 
 bp = Blueprint(__name__)
 
-IdempotencyKey = Annotated[str, msgspec.Meta(
-    pattern=r"^[\x21-\x7e]{1,128}$",
-    description="Any 1 to 128 visible ASCII characters, new for each bulletin: a retried "
-                "publish with the same key answers 200 with the bulletin it made.")]
 IfNoneMatch = Annotated[str, msgspec.Meta(max_length=1024, description=(
     "The ETag of the copy the client holds: 304 if it is still current."))]
 # A PATCH body is either a lifecycle move or an edit: some fields of the bulletin's
@@ -43,8 +40,10 @@ CACHED = {200: ("ETag", "Cache-Control"), 304: ("ETag", "Cache-Control")}
 
 
 class BulletinQuery(Paging, kw_only=True):
-    status: Literal[STATUSES] = "published"
-    category: Literal[CATEGORIES] | None = None
+    # The enumeration's values, not the enum: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in BulletinStatus)] = (
+        BulletinStatus.PUBLISHED.value)
+    category: BulletinCategory | None = None
     district: District | None = None
     include_expired: bool = False
     near: places.NearPoint | None = None
@@ -53,11 +52,14 @@ class BulletinQuery(Paging, kw_only=True):
 
 
 DEFAULT_RADIUS_M = 2_000
+NEAR_RULES = {**places.RULES, ErrorCode.NEAR_REQUIRED: "radius_m comes with near",
+              ErrorCode.INVALID_CURSOR: "a search near a place is one page: no cursor"}
 
 
 @bp.route("/bulletins", methods=["GET"], allow=ANYONE, query=BulletinQuery,
           request_headers={"If-None-Match": IfNoneMatch}, answer=r.BulletinPage,
-          more={304: None}, headers=CACHED, summary="Bulletins, newest first, or near a place")
+          more={304: None}, headers=CACHED, rules=NEAR_RULES,
+          summary="Bulletins, newest first, or near a place")
 def list_bulletins(request):
     """Newest first; with `near=LAT,LON` (and `radius_m`, default 2 km) the bulletins
     with a place within the radius instead, nearest first with their `distance_m`, in
@@ -67,7 +69,7 @@ def list_bulletins(request):
     if query.near is not None:
         return _near(request, query)
     if query.radius_m is not None:
-        raise ValidationFailed("radius_m goes with near.", code="invalid_query",
+        raise ValidationFailed("radius_m goes with near.", code=ErrorCode.NEAR_REQUIRED,
                                field="radius_m")
     page = bulletins.list_page(status=query.status, category=query.category,
                                district=query.district, include_expired=query.include_expired,
@@ -87,13 +89,11 @@ def get_bulletin(request, bulletin_id):
                    lambda: bulletin_view(bulletin))
 
 
-@bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft,
-          request_headers={"Idempotency-Key": IdempotencyKey}, ok=201, answer=r.Bulletin,
-          more={200: r.Bulletin}, errors=(409,), summary="Publish (officers)")
+@bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft, ok=201,
+          answer=r.Bulletin, errors=(409,), rules=bulletins.RULES, idempotent=True,
+          summary="Publish (officers)")
 def publish_bulletin(request):
-    bulletin, created = bulletins.publish(request.caller, request.body,
-                                          request.headers["Idempotency-Key"])
-    return _json(bulletin_view(bulletin), 201 if created else 200)
+    return _json(bulletin_view(bulletins.publish(request.caller, request.body)), 201)
 
 
 @bp.route("/bulletins/{bulletin_id}", methods=["PATCH"], allow=STAFF, body=dict[str, Any],
@@ -112,7 +112,7 @@ def change_bulletin(request, bulletin_id):
 
 @bp.route("/bulletins/{bulletin_id}/images", methods=["POST"], allow=STAFF,
           body=ImageUploadRequest, ok=201, answer=r.ImageTicket, errors=(409,),
-          summary="Upload an image (officers)")
+          idempotent=True, summary="Upload an image (officers)")
 def start_image_upload(request, bulletin_id):
     return bulletins.start_image_upload(request.caller, bulletin_id, request.body.content_type,
                                         request.body.size)
@@ -121,10 +121,10 @@ def start_image_upload(request, bulletin_id):
 def _near(request, query: BulletinQuery) -> Response:
     if query.cursor is not None:
         raise ValidationFailed("A search near a place is one page, nearest first; it takes "
-                               "no cursor.", code="invalid_cursor", field="cursor")
+                               "no cursor.", code=ErrorCode.INVALID_CURSOR, field="cursor")
     with places.bounded_search():
         found = nearby.near(places.point(query.near), query.radius_m or DEFAULT_RADIUS_M,
-                            now=bulletins.now(), status=query.status,
+                            now=clock.now(), status=query.status,
                             category=query.category, district=query.district,
                             include_expired=query.include_expired, limit=query.limit)
     return _cached(request, etag("near", [(b.bulletin_id, b.version, round(d)) for b, d in found]),

@@ -9,6 +9,7 @@ import msgspec
 from chalicelib.api import places
 from chalicelib.api import responses as r
 from chalicelib.api.routes import STAFF, Blueprint
+from chalicelib.patterns import whole
 from chalicelib.reports import linking, nearby, triage, views
 from chalicelib.reports.bodies import FOREIGN_ID_PATTERN
 
@@ -23,12 +24,12 @@ class NearbyQuery(msgspec.Struct, kw_only=True):
 
 
 class DuplicateOf(msgspec.Struct, forbid_unknown_fields=True):
-    report_id: Annotated[str, msgspec.Meta(pattern=f"^{FOREIGN_ID_PATTERN}$",
+    report_id: Annotated[str, msgspec.Meta(pattern=whole(FOREIGN_ID_PATTERN),
                                            description="The primary report")]
 
 
 @bp.route("/admin/reports/{report_id}/nearby", methods=["GET"], allow=STAFF,
-          query=NearbyQuery, answer=r.NearbyReports,
+          query=NearbyQuery, answer=r.NearbyReports, rules=places.RULES,
           summary="Possible duplicates: reports near in place and time (officers)")
 def nearby_reports(request, report_id):
     """Other reports within `radius_m` (default 300 m) whose time is within `days`
@@ -43,7 +44,7 @@ def nearby_reports(request, report_id):
 
 
 @bp.route("/admin/reports/{report_id}/duplicate-of", methods=["POST"], allow=STAFF,
-          body=DuplicateOf, answer=r.OfficerReport, errors=(409,),
+          body=DuplicateOf, answer=r.OfficerReport, errors=(409,), rules=linking.RULES,
           summary="Link as a duplicate of another report (officers; audited)")
 def link_duplicate(request, report_id):
     """The report leaves the queue and is handled with the primary: it takes the

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import msgspec
+import msgspec.inspect
 from chalice import Response
 
 from chalicelib.api import responses as r
@@ -30,6 +31,9 @@ RESPONSE_HEADERS = {
                       "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.",
                     "schema": {"type": "integer", "minimum": 1}},
+    "Idempotency-Replayed": {"description": "true when this is the stored answer to an "
+                             "earlier request with the same Idempotency-Key.",
+                             "schema": {"type": "string", "enum": ["true"]}},
 }
 # Error statuses and what they mean here; which apply to a route follows from its contract.
 ERROR_STATUSES = {
@@ -37,9 +41,11 @@ ERROR_STATUSES = {
     401: "Sign in first, or the token is invalid or expired.",
     403: "Your role may not do this.",
     404: "No such item, or not one you may see.",
-    409: "The item's state does not allow this, or it changed meanwhile.",
+    409: "The item's state does not allow this, or it changed meanwhile; or a request "
+         "with this Idempotency-Key is still being answered (request_in_progress).",
     413: "The body is too large.",
     415: "The body is not JSON.",
+    422: "This Idempotency-Key was used for a different request (idempotency_key_reused).",
     429: "Too many requests: wait for Retry-After seconds.",
     503: "A service behind the API is busy or down: retry after Retry-After seconds.",
 }
@@ -74,6 +80,9 @@ def document() -> dict:
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}")
     schema_of = dict(zip(types, schemas, strict=True))
+    for struct in _structs(types):  # what msgspec cannot say of a struct, it states itself
+        if hasattr(struct, "CROSS_FIELD_SCHEMA"):
+            components[struct.__name__].setdefault("allOf", []).append(struct.CROSS_FIELD_SCHEMA)
     paths: dict[str, dict] = {}
     for contract in CONTRACTS:
         paths.setdefault(contract.path, {})[contract.method.lower()] = _operation(
@@ -90,6 +99,36 @@ def document() -> dict:
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
+
+
+def _structs(types: list) -> set[type]:
+    """Every Struct class the types use, however deeply nested."""
+    found: set[type] = set()
+
+    def visit(info) -> None:
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.cls in found:
+                return
+            found.add(info.cls)
+            for struct_field in info.fields:
+                visit(struct_field.type)
+        for name in ("type", "item_type", "key_type", "value_type"):
+            if isinstance(getattr(info, name, None), msgspec.inspect.Type):
+                visit(getattr(info, name))
+        for option in getattr(info, "types", ()):
+            visit(option)
+
+    for info in msgspec.inspect.multi_type_info(types):
+        visit(info)
+    return found
+
+
+def _description(contract: Contract) -> str:
+    if not contract.rules:
+        return contract.description
+    rules = "\n".join(f"- `{code}`: {rule}" for code, rule in sorted(contract.rules.items()))
+    return (f"{contract.description}\n\nBesides the schema, the server refuses (4xx) "
+            f"(listed in x-server-rules):\n{rules}")
 
 
 def _first_paragraph(text: str | None) -> str:
@@ -128,12 +167,14 @@ def _operation(contract: Contract, schema_of: dict) -> dict:
                       for status in _error_statuses(contract)})
     responses["default"] = response(0, r.ErrorBody, "An error")
     built = {"operationId": contract.operation_id, "summary": contract.summary,
-             "description": contract.description,
+             "description": _description(contract),
              "tags": [contract.tag],
              "parameters": [*_path_parameters(contract.path), *_query_parameters(contract),
                             *_header_parameters(contract)],
              "responses": responses,
              "security": [] if contract.allow is ANYONE else [{"bearer": []}]}
+    if contract.rules:
+        built["x-server-rules"] = sorted(contract.rules)
     if contract.body is not None:
         bodies = _bodies(contract)
         body_schema = ({"anyOf": [schema(kind) for kind in bodies]} if len(bodies) > 1

@@ -7,10 +7,21 @@ from typing import Annotated
 import msgspec
 
 from chalicelib import geo
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
+from chalicelib.patterns import whole
+
+# The ranges are in the pattern (latitude -90 to 90, longitude -180 to 180), so every
+# point the document calls valid is a place on Earth.
+_FRACTION = r"(?:\.[0-9]{1,10})?"
+_LATITUDE = rf"-?(?:[0-8]?[0-9]{_FRACTION}|90(?:\.0{{1,10}})?)"
+_LONGITUDE = rf"-?(?:(?:1[0-7][0-9]|[0-9]?[0-9]){_FRACTION}|180(?:\.0{{1,10}})?)"
+NEAR_PATTERN = whole(f"{_LATITUDE},{_LONGITUDE}")
+# What the near routes refuse that JSON Schema cannot say.
+RULES = {ErrorCode.SEARCH_AREA_TOO_LARGE: "far from the equator, a radius_m whose circle "
+                                          "needs more geohash cells than a search takes"}
 
 NearPoint = Annotated[str, msgspec.Meta(
-    pattern=r"^-?[0-9]{1,2}(\.[0-9]{1,10})?,-?[0-9]{1,3}(\.[0-9]{1,10})?$",
+    pattern=NEAR_PATTERN,
     description="LAT,LON in decimal degrees (WGS 84), such as 39.9219,116.4436. It is "
                 "used for this answer only: never stored, never logged.")]
 
@@ -20,7 +31,7 @@ def point(near: str) -> geo.Point:
     parsed = geo.parse_point(near)
     if parsed is None:
         raise ValidationFailed("near: latitude -90 to 90, longitude -180 to 180.",
-                               code="invalid_query", field="near")
+                               code=ErrorCode.INVALID_QUERY, field="near")
     return parsed
 
 
@@ -32,5 +43,5 @@ def bounded_search():
         yield
     except geo.AreaTooLarge:
         raise ValidationFailed("The search area is too large this far from the equator; "
-                               "give a smaller radius_m.", code="search_area_too_large",
+                               "give a smaller radius_m.", code=ErrorCode.SEARCH_AREA_TOO_LARGE,
                                field="radius_m") from None

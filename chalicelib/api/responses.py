@@ -1,5 +1,8 @@
 """The response bodies of the API as msgspec structs: the other half of the contract
-(the request structs live beside their routes). Handlers build plain dicts; the OpenAPI
+(the request structs live with their domain, in chalicelib/reports/bodies.py and
+chalicelib/bulletins/fields.py, or beside their routes). Every enumeration here is the
+domain's own (roles, statuses, categories, error codes), never a copy. Handlers build
+plain dicts; the OpenAPI
 document (chalicelib/api/openapi.py) is generated from these structs, and
 tests/test_openapi.py checks every JSON answer the test suite receives against it.
 
@@ -12,11 +15,17 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
-Role = Literal["citizen", "officer", "admin"]
+from chalicelib.audit import AuditAction
+from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
+from chalicelib.conversations.bodies import MessageAuthor
+from chalicelib.errors import ErrorCode
+from chalicelib.media import MediaKind, MediaStatus, RejectReason
+from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
+from chalicelib.roles import ActorRole, Role
 
 
 class ErrorDetail(Struct):
-    code: str
+    code: ErrorCode
     message: str
     field: str | None = None
 
@@ -57,14 +66,14 @@ class OfficerGrant(Struct):
 
 class AuditActor(Struct):
     id: str
-    role: Role | Literal["system"]  # "system": what the app did by itself
+    role: ActorRole
 
 
 class AuditEventView(Struct):
     id: str
     at: datetime
     actor: AuditActor
-    action: str
+    action: AuditAction
     target: str
     details: dict[str, Any]
 
@@ -74,10 +83,43 @@ class AuditPage(Struct):
     next_cursor: str | None
 
 
-class UploadForm(Struct):
+class UploadForm(Struct, tag_field="type", tag="post"):
     """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
     url: str
     fields: dict[str, str]
+
+
+class PartUrl(Struct):
+    part_number: int
+    url: str
+
+
+class MultipartPlan(Struct, tag_field="type", tag="multipart"):
+    """An S3 multipart upload (files above 32 MiB): PUT bytes
+    [(n-1)·part_size, n·part_size) of the file to part n's URL, keep each answer's ETag,
+    then POST them to .../complete. GET .../upload lists what S3 holds, with fresh URLs."""
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    urls_expire_in: int
+
+
+class UploadedPart(Struct):
+    part_number: int
+    etag: str
+    size: int
+
+
+class ResumePlan(Struct):
+    evidence_id: str
+    upload: MultipartPlan
+    uploaded_parts: list[UploadedPart]
+    expires_in: int
+
+
+class UploadCompleted(Struct):
+    evidence_id: str
+    status: Literal["uploaded"]
 
 
 class ImageTicket(Struct):
@@ -88,8 +130,8 @@ class ImageTicket(Struct):
 
 class EvidenceTicket(Struct):
     evidence_id: str
-    upload: UploadForm
-    expires_in: int
+    upload: UploadForm | MultipartPlan
+    expires_in: int                 # seconds left to upload (multipart: to complete)
 
 
 class Place(Struct):
@@ -107,13 +149,13 @@ class BulletinImage(Struct):
 
 class BulletinSummary(Struct, kw_only=True):
     id: str
-    status: Literal["published", "resolved", "retracted"]
-    category: Literal["key_case", "missing_person", "lost_and_found", "suspect", "vehicle"]
+    status: BulletinStatus
+    category: BulletinCategory
     title: str
     district: str
     contact: str
     expires_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     note: str | None
     reason: str | None
     published_at: datetime
@@ -147,29 +189,32 @@ class LocationView(Struct):
 
 class EvidenceView(Struct, kw_only=True):
     evidence_id: str
-    status: Literal["pending", "ready", "rejected"]
+    # expired: the upload URLs expired with nothing uploaded; the item no longer counts
+    # toward the report's 10. aborted: the uploader abandoned a multipart upload.
+    status: MediaStatus
     content_type: str
     created_at: datetime
-    kind: Literal["image", "video"] | None = None
+    kind: MediaKind | None = None
     width: int | None = None
     height: int | None = None
     duration_seconds: float | None = None
-    reject_reason: str | None = None
+    reject_reason: RejectReason | None = None
+    # Once ready: the derivatives. A video's are its poster frame (the first keyframe).
     thumb_url: str | None = None
     large_url: str | None = None
-    poster_url: str | None = None
 
 
 class ReportSummary(Struct, kw_only=True):
     report_id: str
-    category: str
-    status: Literal["submitted", "in_review", "actioned", "dismissed"]
+    category: ReportCategory
+    status: ReportStatus
     description: str
     occurred_at: datetime
     created_at: datetime
     updated_at: datetime
     bulletin_id: str | None
     evidence_count: int
+    unread_messages: int  # the other side's messages this reader has not yet read
 
 
 class ReporterNote(Struct):
@@ -202,7 +247,7 @@ class OfficerReportSummary(ReportSummary, kw_only=True):
 class OfficerNote(Struct):
     note_id: str
     text: str
-    visibility: Literal["internal", "reporter"]
+    visibility: NoteVisibility
     author_id: str
     created_at: datetime
 
@@ -245,6 +290,49 @@ class OfficerReportPage(Struct):
     next_cursor: str | None
 
 
+class ThreadMessage(Struct, kw_only=True):
+    """A message of a report's conversation. The police's carry the unit's name, the
+    reporter's the report's alias: never an officer, a phone number or a user id."""
+    message_id: str
+    author: MessageAuthor
+    unit: str | None = None      # author police
+    alias: str | None = None     # author reporter
+    body: str
+    attachments: list[EvidenceView]
+    created_at: datetime
+
+
+class ReporterThread(Struct):
+    items: list[ThreadMessage]
+    next_cursor: str | None
+    alias: str
+    open: bool                   # the reporter may write
+    open_until: datetime | None  # when it closes, once the report is actioned or dismissed
+
+
+class OfficerThread(Struct):
+    items: list[ThreadMessage]
+    next_cursor: str | None
+    alias: str
+    account_deleted: bool        # the reporter deleted their account: no more replies
+
+
+class InboxRow(Struct):
+    report_id: str
+    alias: str
+    category: ReportCategory
+    status: ReportStatus
+    waiting_since: datetime      # the first unanswered message
+    waiting_seconds: int
+    last_message_at: datetime
+    unread_messages: int
+
+
+class InboxPage(Struct):
+    items: list[InboxRow]
+    next_cursor: str | None
+
+
 class RevealedIdentity(Struct):
     report_id: str
     user_id: str | None
@@ -255,3 +343,43 @@ class RevealedIdentity(Struct):
 class OriginalDownload(Struct):
     url: str
     expires_in: int
+
+
+class CustodyItem(Struct, kw_only=True):
+    evidence_id: str
+    # pending: nothing processed yet; expired: the ticket's URLs expired unused.
+    verdict: MediaStatus
+    reject_reason: RejectReason | None
+    on_report: bool
+    declared_content_type: str
+    declared_size: int
+    ticket_issued_at: datetime
+    ticket_expires_at: datetime | None
+    object_key: str
+    version_id: str | None          # the S3 version hashed; downloads serve this one
+    uploaded_at: datetime | None    # that version's S3 LastModified
+    size: int | None
+    sha256: str | None
+    sniffed_kind: MediaKind | None
+    sniffed_type: str | None
+    processed_at: datetime | None
+
+
+class CustodyAccess(Struct, kw_only=True):
+    event_id: str
+    at: datetime
+    actor: AuditActor
+    evidence_id: str | None = None
+
+
+class CustodyRecord(Struct, kw_only=True):
+    report_id: str
+    alias: str
+    category: ReportCategory
+    status: ReportStatus
+    filed_at: datetime
+    generated_at: datetime
+    generated_by: AuditActor
+    evidence: list[CustodyItem]
+    original_accesses: list[CustodyAccess]
+    record_openings: list[CustodyAccess]

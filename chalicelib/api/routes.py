@@ -12,6 +12,10 @@ operation is generated (chalicelib/api/openapi.py reads `CONTRACTS`). The view r
 a dict (sent with the declared `ok` status), None (an empty answer with `ok`) or a
 Chalice Response for anything else.
 
+A creating route says `idempotent=True`: it then takes an `Idempotency-Key` header and
+a retry with the same key answers the first attempt's answer without acting again
+(chalicelib/api/idempotency.py; the header, the 409 and the 422 are documented).
+
 Object-level rules (another citizen's report answers 404) stay in the domain.
 """
 
@@ -26,18 +30,20 @@ import chalice
 import msgspec
 import msgspec.inspect
 
+from chalicelib import roles
+from chalicelib.api import bodies, idempotency
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.tokens import Principal
 
 # Who may call a route: None is anyone, token or not; otherwise the roles allowed.
 Access = tuple[str, ...] | None
 ANYONE: Access = None
-SIGNED_IN: Access = ("citizen", "officer", "admin")
-STAFF: Access = ("officer", "admin")
-ADMINS: Access = ("admin",)
+SIGNED_IN: Access = roles.ANYONE_SIGNED_IN
+STAFF: Access = roles.STAFF
+ADMINS: Access = (roles.Role.ADMIN,)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ class Contract:
     more: dict[int, Any] = field(default_factory=dict)  # other successes → their struct
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
+    # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
+    # the rule. A request the schema accepts is refused (4xx) for these alone.
+    rules: dict[str, str] = field(default_factory=dict)
+    idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
     @property
     def tag(self) -> str:
@@ -84,14 +94,26 @@ class Blueprint(chalice.Blueprint):
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
-              errors: tuple[int, ...] = ()) -> Callable:
+              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None,
+              idempotent: bool = False) -> Callable:
         (method,) = methods  # one contract per declaration
+        request_headers, headers = dict(request_headers or {}), dict(headers or {})
+        if idempotent:
+            if allow is ANYONE:
+                raise ValueError("idempotency keys are per user: an idempotent route needs "
+                                 "a signed-in caller")
+            request_headers[idempotency.HEADER] = idempotency.IdempotencyKey
+            for status in (ok, *(more or {})):
+                headers[status] = (*headers.get(status, ()), idempotency.REPLAYED_HEADER)
+            headers[409] = (*headers.get(409, ()), "Retry-After")
+            errors = tuple(sorted({*errors, 409, 422}))
 
         def register(view: Callable) -> Callable:
             contract = Contract(
                 method, path, view.__name__, self._import_name, summary,
                 inspect.getdoc(view) or summary, allow, body, body_schema, query,
-                request_headers or {}, ok, answer, more or {}, headers or {}, errors)
+                request_headers, ok, answer, more or {}, headers, errors,
+                {**_implied_rules(body, query, idempotent), **(rules or {})}, idempotent)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
                 raise ValueError(f"operationId {contract.operation_id} is taken: rename "
                                  "the view")
@@ -99,11 +121,23 @@ class Blueprint(chalice.Blueprint):
 
             @functools.wraps(view)
             def handler(**path_parameters):
-                answer = view(_parsed(contract, self.current_request), **path_parameters)
-                if isinstance(answer, chalice.Response):
-                    return answer
-                return chalice.Response(body="" if answer is None else answer,
-                                        status_code=contract.ok)
+                request = _parsed(contract, self.current_request)
+
+                def act() -> chalice.Response:
+                    answer = view(request, **path_parameters)
+                    if isinstance(answer, chalice.Response):
+                        return answer
+                    return chalice.Response(body="" if answer is None else answer,
+                                            status_code=contract.ok)
+
+                if not contract.idempotent:
+                    return act()
+                # Authorized and parsed first: a refused or malformed request takes no key.
+                return idempotency.run(
+                    request.caller.user_id, request.headers[idempotency.HEADER],
+                    {"route": f"{method} {path}", "parameters": path_parameters,
+                     "body": msgspec.to_builtins(request.body)},
+                    act, self.lambda_context)
 
             super(Blueprint, self).route(path, methods=[method])(handler)
             return view
@@ -131,7 +165,17 @@ class Paging(msgspec.Struct, kw_only=True):
 
 # The paging parameters have codes of their own: an app says "page size" or starts the
 # list again, rather than "bad filter".
-_QUERY_ERROR_CODES = {"limit": "invalid_limit", "cursor": "invalid_cursor"}
+_QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVALID_CURSOR}
+# A cursor is opaque: only the listing that gave it out can tell a good one.
+PAGING_RULES = {ErrorCode.INVALID_CURSOR: "cursor is a next_cursor this listing gave out"}
+
+
+def _implied_rules(body: Any, query: Any, idempotent: bool) -> dict[str, str]:
+    """The rules every body, every paged list and every idempotent route has beyond its
+    schema."""
+    paged = isinstance(query, type) and issubclass(query, Paging)
+    return {**(bodies.RULES if body is not None else {}), **(PAGING_RULES if paged else {}),
+            **(idempotency.RULES if idempotent else {})}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")
@@ -155,22 +199,22 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     if query_type is None:
         return None
     # Integers are written in ASCII digits only: msgspec's lenient conversion would also
-    # take "1e2" and "5.0" (and does so even for a string left as it is).
-    whole_numbers = {}
-    for name, value in params.items():
-        if name in _integer_fields(query_type):
-            if not _DIGITS.fullmatch(value):
-                raise ValidationFailed(f"Query parameter {name}: expected a whole number",
-                                       code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
-                                       field=name)
-            whole_numbers[name] = int(value)
+    # take "1e2" and "5.0" (even as strings), so anything else is refused here.
+    integers = {name: value for name, value in params.items()
+                if name in _integer_fields(query_type)}
+    for name, value in integers.items():
+        if not _DIGITS.fullmatch(value):
+            raise ValidationFailed(f"Query parameter {name}: write a whole number in digits.",
+                                   code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
+                                   field=name)
+    whole_numbers = {name: int(value) for name, value in integers.items()}
     try:
         # Not strict otherwise: "true" and "false" are the declared booleans.
         return msgspec.convert({**params, **whole_numbers}, query_type, strict=False)
     except msgspec.ValidationError as error:
         name = field_of(error)
         raise ValidationFailed(f"Query parameter {name}: {error}",
-                               code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
+                               code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
                                field=name) from None
 
 

@@ -15,6 +15,7 @@ class CreatedObject:
     bucket: str
     key: str
     size: int
+    version_id: str | None = None  # set by S3 for a versioned bucket (not by the emulator)
 
 
 def created_objects(message_body: str) -> list[CreatedObject]:
@@ -39,6 +40,7 @@ def _created_object(record: dict) -> CreatedObject:
         s3 = record["s3"]
         # S3 URL-encodes keys in notifications, with '+' for spaces.
         return CreatedObject(bucket=s3["bucket"]["name"], key=unquote_plus(s3["object"]["key"]),
-                             size=int(s3["object"].get("size", 0)))
+                             size=int(s3["object"].get("size", 0)),
+                             version_id=s3["object"].get("versionId") or None)
     except (KeyError, TypeError, ValueError) as error:
         raise MalformedEvent(f"S3 record without bucket or key: {error!r}") from None

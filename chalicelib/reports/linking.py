@@ -17,12 +17,15 @@ primary's `links` counter changes with every link and unlink, and a status move
 conditions on it.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import audit
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib import audit, clock
+from chalicelib.audit import AuditAction
+from chalicelib.errors import Conflict, ErrorCode, NotFound, ValidationFailed
+from chalicelib.reports.bodies import ReportStatus
+from chalicelib.reports.evidence import OPEN_STATUSES
 from chalicelib.reports.store import audit_target, existing, find, queue_key, update_with_audit
 from chalicelib.tables import Report
 from chalicelib.tokens import Principal
@@ -44,10 +47,14 @@ def links_unchanged(report: Report) -> Condition:
     return Report.links == report.links
 
 
-def status_moves(primary: Report, status: str, now: datetime) -> list[tuple]:
-    """The updates that move the primary's duplicates to `status` with it."""
-    return [(Report(duplicate_id), [Report.status.set(status), Report.updated_at.set(now)],
-             Report.duplicate_of == primary.report_id)
+def status_moves(primary: Report, status: str, now: datetime, *,
+                 final: bool = False) -> list[tuple]:
+    """The updates that move the primary's duplicates to `status` with it; a final
+    status closes their conversations too (closed_at), as it does the primary's."""
+    actions = [Report.status.set(status), Report.updated_at.set(now)]
+    if final:
+        actions.append(Report.closed_at.set(now))
+    return [(Report(duplicate_id), actions, Report.duplicate_of == primary.report_id)
             for duplicate_id in duplicates_of(primary)]
 
 
@@ -56,25 +63,31 @@ def primary_of(report: Report) -> Report | None:
     return find(report.duplicate_of) if report.duplicate_of else None
 
 
+# What JSON Schema cannot say of POST .../duplicate-of (the route declares it).
+RULES = {ErrorCode.CANNOT_LINK_TO_SELF: "report_id names another report than the path's"}
+
+
 def link(officer: Principal, report_id: str, primary_id: str) -> Report:
     """Link report_id to primary_id; answers the duplicate. Linking it again to the same
     primary changes nothing."""
     if report_id == primary_id:
-        raise ValidationFailed("A report cannot duplicate itself.", code="cannot_link_to_self",
-                               field="report_id")
+        raise ValidationFailed("A report cannot duplicate itself.",
+                               code=ErrorCode.CANNOT_LINK_TO_SELF, field="report_id")
     duplicate = existing(report_id)
     primary = find(primary_id)
     if primary is None:
-        raise NotFound("No report has this report_id.", code="primary_not_found")
+        raise NotFound("No report has this report_id.", code=ErrorCode.PRIMARY_NOT_FOUND)
     if duplicate.duplicate_of == primary_id:
         return duplicate
     _check_can_link(duplicate, primary)
-    now = datetime.now(UTC)
+    now = clock.now()
     duplicate_actions = [
         Report.duplicate_of.set(primary_id), Report.status_before_link.set(duplicate.status),
         Report.status.set(primary.status),
         Report.queue_key.set(queue_key(LINKED, duplicate.category)),
         Report.updated_at.set(now)]
+    if primary.closed_at is not None:  # a closed primary's duplicates close with it
+        duplicate_actions.append(Report.closed_at.set(now))
     duplicate_condition = (Report.duplicate_of.does_not_exist()
                            & Report.duplicates.does_not_exist()
                            & (Report.status == duplicate.status))
@@ -84,12 +97,14 @@ def link(officer: Principal, report_id: str, primary_id: str) -> Report:
     # fails this link rather than leave the duplicate behind.
     primary_condition = (Report.duplicate_of.does_not_exist()
                          & (Report.status == primary.status) & links_unchanged(primary))
-    event = audit.event(officer, "report.linked_as_duplicate", audit_target(report_id),
+    event = audit.event(officer, AuditAction.REPORT_LINKED_AS_DUPLICATE, audit_target(report_id),
                         {"primary_id": primary_id})
     update_with_audit(duplicate, duplicate_actions, duplicate_condition, [event],
                       [(primary, primary_actions, primary_condition)])
     duplicate.duplicate_of, duplicate.status_before_link = primary_id, duplicate.status
     duplicate.status, duplicate.updated_at = primary.status, now
+    if primary.closed_at is not None:
+        duplicate.closed_at = now
     duplicate.queue_key = queue_key(LINKED, duplicate.category)
     return duplicate
 
@@ -101,22 +116,28 @@ def unlink(officer: Principal, report_id: str) -> Report:
     primary_id = duplicate.duplicate_of
     if primary_id is None:
         return duplicate
-    restored = duplicate.status_before_link or "submitted"
-    now = datetime.now(UTC)
+    restored = duplicate.status_before_link or ReportStatus.SUBMITTED
+    now = clock.now()
     duplicate_actions = [
         Report.duplicate_of.remove(), Report.status_before_link.remove(),
         Report.status.set(restored), Report.queue_key.set(queue_key(restored,
                                                                     duplicate.category)),
         Report.updated_at.set(now)]
+    # Back to the status it had: its conversation is open again unless that was final.
+    reopened = duplicate.closed_at is not None and restored in OPEN_STATUSES
+    if reopened:
+        duplicate_actions.append(Report.closed_at.remove())
     primary_actions = [Report.duplicates.delete({report_id}), Report.links.add(1),
                        Report.updated_at.set(now)]
-    event = audit.event(officer, "report.unlinked", audit_target(report_id),
+    event = audit.event(officer, AuditAction.REPORT_UNLINKED, audit_target(report_id),
                         {"primary_id": primary_id})
     update_with_audit(duplicate, duplicate_actions, Report.duplicate_of == primary_id, [event],
                       [(Report(primary_id), primary_actions,
                         Report.duplicates.contains(report_id))])
     duplicate.duplicate_of = duplicate.status_before_link = None
     duplicate.status, duplicate.updated_at = restored, now
+    if reopened:
+        duplicate.closed_at = None
     duplicate.queue_key = queue_key(restored, duplicate.category)
     return duplicate
 
@@ -124,13 +145,13 @@ def unlink(officer: Principal, report_id: str) -> Report:
 def _check_can_link(duplicate: Report, primary: Report) -> None:
     if duplicate.duplicate_of is not None:
         raise Conflict("This report is already linked to another; unlink it first.",
-                       code="already_linked")
+                       code=ErrorCode.ALREADY_LINKED)
     if duplicate.duplicates:
         raise Conflict("Other reports are linked to this one; link them to the primary "
-                       "instead.", code="report_has_duplicates")
+                       "instead.", code=ErrorCode.REPORT_HAS_DUPLICATES)
     if primary.duplicate_of is not None:
         raise Conflict("That report is itself a duplicate; link to its primary.",
-                       code="primary_is_duplicate")
+                       code=ErrorCode.PRIMARY_IS_DUPLICATE)
     if len(primary.duplicates or ()) >= MAX_DUPLICATES:
         raise Conflict(f"A report takes at most {MAX_DUPLICATES} duplicates.",
-                       code="too_many_duplicates")
+                       code=ErrorCode.TOO_MANY_DUPLICATES)

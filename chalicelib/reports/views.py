@@ -3,9 +3,19 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
-from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
+from chalicelib import clock
+from chalicelib.clock import iso
+from chalicelib.conversations.views import unread_for_officers, unread_for_reporter
+from chalicelib.media import MediaStatus
+from chalicelib.reports.bodies import NoteVisibility
+from chalicelib.reports.evidence import (
+    VIEW_URL_SECONDS,
+    is_expired,
+    presigned_get,
+    shown_status,
+)
 from chalicelib.reports.nearby import Nearby
-from chalicelib.reports.store import evidence_of, iso
+from chalicelib.reports.store import evidence_of
 from chalicelib.tables import Report
 
 
@@ -19,7 +29,9 @@ def _common(report: Report) -> dict:
         "created_at": iso(report.created_at),
         "updated_at": iso(report.updated_at),
         "bulletin_id": report.bulletin_id,
-        "evidence_count": len(evidence_of(report)),
+        # Tickets that expired unused are listed (as `expired`) but not counted.
+        "evidence_count": sum(not is_expired(item, clock.now())
+                              for item in evidence_of(report).values()),
     }
 
 
@@ -30,10 +42,11 @@ def _location(report: Report) -> dict:
 
 
 def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
-    items = []
+    items, now = [], clock.now()
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
-        if item["status"] == "ready":
+        view["status"] = shown_status(item, now)
+        if item["status"] == MediaStatus.READY:
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})
         items.append(view)
@@ -48,14 +61,15 @@ OFFICER_EVIDENCE_FIELDS = CITIZEN_EVIDENCE_FIELDS + ("size", "sha256", "captured
 
 def citizen_summary(report: Report) -> dict:
     # A linked duplicate says only that: nothing of the report it is handled with.
-    return {**_common(report), "handled_together": report.duplicate_of is not None}
+    return {**_common(report), "handled_together": report.duplicate_of is not None,
+            "unread_messages": unread_for_reporter(report)}
 
 
 def citizen_view(report: Report, primary: Report | None = None) -> dict:
     """`primary`: the report a duplicate is handled with, whose notes to its reporter
     reach this reporter too (their text and time only, as the reporter's own do)."""
     notes = [note for source in (report, primary) if source is not None
-             for note in source.notes if note.visibility == "reporter"]
+             for note in source.notes if note.visibility == NoteVisibility.REPORTER]
     return {
         **citizen_summary(report),
         "location": _location(report),
@@ -68,7 +82,8 @@ def citizen_view(report: Report, primary: Report | None = None) -> dict:
 
 def officer_summary(report: Report) -> dict:
     return {**_common(report), "alias": report.alias, "location": _location(report),
-            "duplicate_of": report.duplicate_of}
+            "duplicate_of": report.duplicate_of,
+            "unread_messages": unread_for_officers(report)}
 
 
 def officer_view(report: Report) -> dict:
@@ -99,10 +114,19 @@ def nearby_view(report: Report, found: list[Nearby], same_photo: list[str], *,
             "distance_m": round(near.distance_m), "seconds_apart": near.seconds_apart,
             "similarity": near.match.similarity, "identical_photo": near.match.identical,
             "similar_photo": near.match.similar, "duplicate_of": near.report.duplicate_of,
-            "thumb_urls": [presigned_get(item["derivatives"]["thumb"])
-                           for item in sorted(evidence_of(near.report).values(),
-                                              key=lambda item: item["created_at"])
-                           if item["status"] == "ready" and "thumb" in item.get("derivatives",
-                                                                                 {})],
+            "thumb_urls": _thumb_urls(near.report),
         } for near in found],
     }
+
+
+def evidence_views(report: Report, *, for_officers: bool) -> dict[str, dict]:
+    """Evidence id → what the reader sees of it: the conversation's attachments."""
+    fields = OFFICER_EVIDENCE_FIELDS if for_officers else CITIZEN_EVIDENCE_FIELDS
+    return {view["evidence_id"]: view for view in _evidence(report, fields)}
+
+
+def _thumb_urls(report: Report) -> list[str]:
+    """A thumbnail of each ready photo, oldest first."""
+    return [presigned_get(item["derivatives"]["thumb"])
+            for item in sorted(evidence_of(report).values(), key=lambda item: item["created_at"])
+            if item["status"] == MediaStatus.READY and "thumb" in item.get("derivatives", {})]

@@ -3,6 +3,7 @@
 
 import { api, upload } from "../api.js";
 import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
+import { BulletinStatus } from "../enums.js";
 import { formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
 
@@ -283,7 +284,8 @@ async function uploadImages(bulletinId, files, message) {
       name: file.name }));
     try {
       const ticket = await api("POST", `/bulletins/${bulletinId}/images`,
-        { body: { content_type: file.type || "application/octet-stream", size: file.size } });
+        { body: { content_type: file.type || "application/octet-stream", size: file.size },
+          headers: { "Idempotency-Key": crypto.randomUUID() } });
       await upload(ticket, file);
       const pending = pendingImages(bulletinId);
       pending.push({ media_id: ticket.media_id, name: file.name, at: Date.now() });
@@ -325,7 +327,7 @@ export async function bulletin(page, bulletinId) {
         h("dd", { class: spec.type === "text" ? "prose" : null }, text)];
     }), ...closing(data));
     drawGallery();
-    actions.replaceChildren(...(data.status === "published" ? [
+    actions.replaceChildren(...(data.status === BulletinStatus.PUBLISHED ? [
       h("a", { class: "button", href: `#/bulletins/${data.id}/edit` }, t("bulletin.edit")),
       imageUploader(), resolveForm(), retractForm()] : []));
   }
@@ -347,7 +349,7 @@ export async function bulletin(page, bulletinId) {
         ? t("bulletin.image_not_processed") : t("evidence.pending")),
       h("figcaption", {}, item.name)))];
     gallery.replaceChildren(...(figures.length ? figures
-      : [empty(t("bulletin.no_images"), data.status === "published"
+      : [empty(t("bulletin.no_images"), data.status === BulletinStatus.PUBLISHED
         ? t("bulletin.no_images_hint") : null)]));
     return waiting.some((item) => Date.now() - item.at <= PROCESSING_FOR_MS);
   }
@@ -413,7 +415,7 @@ export async function bulletin(page, bulletinId) {
     const note = h("textarea", { name: "resolve-note", rows: 2, maxlength: 1000 });
     return closeForm("resolve", [field(t("field.outcome"), outcome),
       field(t("bulletin.resolve_note"), note, t("form.optional"))],
-    () => ({ status: "resolved", outcome: outcome.value, ...(note.value.trim()
+    () => ({ status: BulletinStatus.RESOLVED, outcome: outcome.value, ...(note.value.trim()
       ? { note: note.value.trim() } : {}) }));
   }
 
@@ -421,7 +423,7 @@ export async function bulletin(page, bulletinId) {
     const reason = h("textarea", { name: "retract-reason", rows: 2, maxlength: 1000,
       required: true });
     return closeForm("retract", [field(t("field.reason"), reason, t("bulletin.retract_hint"))],
-      () => ({ status: "retracted", reason: reason.value.trim() }));
+      () => ({ status: BulletinStatus.RETRACTED, reason: reason.value.trim() }));
   }
 
   const clues = reportList(

@@ -4,6 +4,7 @@
 
 import { api } from "../api.js";
 import { badge, busy, empty, failure, h, loading, showImage } from "../dom.js";
+import { MediaStatus } from "../enums.js";
 import { formatTime, label, t } from "../i18n.js";
 
 /** The panel for one report. `onChanged(report)` gets the report after a link or an
@@ -110,7 +111,7 @@ export function duplicatesPanel(report, message, onChanged) {
 }
 
 function thumbs(report) {
-  return report.evidence.filter((item) => item.status === "ready" && item.thumb_url)
+  return report.evidence.filter((item) => item.status === MediaStatus.READY && item.thumb_url)
     .map((item) => item.thumb_url);
 }
 

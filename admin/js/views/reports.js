@@ -4,15 +4,14 @@
 import { api, currentUser } from "../api.js";
 import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
+import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
+  Role } from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
+import { ConversationPanel, unreadBadge } from "./conversations.js";
 import { duplicatesPanel } from "./duplicates.js";
 
-export const CATEGORIES = ["theft", "violence", "drugs", "fraud", "traffic",
-  "suspicious_activity", "missing_or_trafficked_person", "other"];
-export const STATUSES = ["submitted", "in_review", "actioned", "dismissed"];
-// The moves the API allows (chalicelib/reports/triage.py NEXT_STATUSES).
-const NEXT_STATUSES = { submitted: ["in_review"], in_review: ["actioned", "dismissed"],
-  actioned: [], dismissed: [] };
+export const CATEGORIES = Object.values(ReportCategory);
+export const STATUSES = Object.values(ReportStatus);
 const PAGE_SIZE = 20;
 const POLL_MS = 3000;
 const POLL_FOR_MS = 120_000;
@@ -56,7 +55,8 @@ function reportCard(report) {
       h("div", { class: "card-top" }, badge("report_status", report.status),
         h("strong", { class: "alias" }, report.alias),
         h("span", { class: "muted" }, label("report_category", report.category)),
-        h("span", { class: "age" }, when(report.created_at))),
+        h("span", { class: "age" }, when(report.created_at)),
+        unreadBadge(report.unread_messages)),
       h("p", { class: "excerpt" }, excerpt(report.description, 140)),
       h("div", { class: "card-meta muted" }, place ? h("span", {}, place) : null,
         h("span", {}, t("report.evidence_count", { count: report.evidence_count })))));
@@ -74,6 +74,47 @@ function coordinates(location) {
 export async function report(page, reportId) {
   const view = new ReportView(page, await api("GET", `/admin/reports/${reportId}`));
   return view.element;
+}
+
+/** A report's chain-of-custody record, laid out to print or attach to a case file.
+ * Opening it is audited by the API. */
+export async function custody(page, reportId) {
+  const data = await api("GET", `/admin/reports/${reportId}/custody`);
+  const cell = (value) => h("td", {}, value ?? "—");
+  const time = (iso) => (iso ? formatTime(iso) : null);
+  const accessRows = (accesses) => accesses.length
+    ? h("table", { class: "custody-table" },
+      h("thead", {}, h("tr", {}, ...["custody.at", "custody.who", "custody.role",
+        "custody.evidence_id"].map((key) => h("th", {}, t(key))))),
+      h("tbody", {}, ...accesses.map((access) => h("tr", {}, cell(time(access.at)),
+        h("td", { class: "mono" }, access.actor.id), cell(label("role", access.actor.role)),
+        h("td", { class: "mono" }, access.evidence_id ?? "—")))))
+    : h("p", { class: "muted" }, t("custody.none"));
+  return h("section", { class: "custody" },
+    h("a", { class: "back no-print", href: `#/reports/${reportId}` }, t("custody.back")),
+    h("h1", {}, t("custody.title"), " ", h("span", { class: "alias" }, data.alias)),
+    h("p", { class: "muted" }, label("report_category", data.category), " · ",
+      t("report.filed"), " ", formatTime(data.filed_at), " · ", t("custody.generated"), " ",
+      formatTime(data.generated_at), " · ", h("span", { class: "mono" }, data.report_id)),
+    h("button", { type: "button", class: "no-print", onclick: () => window.print() },
+      t("custody.print")),
+    h("h2", {}, t("report.evidence")),
+    data.evidence.length ? h("table", { class: "custody-table custody-evidence" },
+      h("thead", {}, h("tr", {}, ...["custody.evidence_id", "custody.verdict", "custody.sha256",
+        "custody.version", "custody.size", "custody.type", "custody.uploaded",
+        "custody.processed"].map((key) => h("th", {}, t(key))))),
+      h("tbody", {}, ...data.evidence.map((item) => h("tr", {
+        dataset: { evidenceId: item.evidence_id, verdict: item.verdict } },
+      h("td", { class: "mono" }, item.evidence_id),
+      cell(t(`custody.verdict.${item.verdict}`) + (item.reject_reason
+        ? ` (${label("evidence.reject", item.reject_reason)})` : "")),
+      h("td", { class: "mono hash" }, item.sha256 ?? "—"),
+      h("td", { class: "mono" }, item.version_id ?? "—"),
+      cell(item.size != null ? formatBytes(item.size) : null),
+      cell(item.sniffed_type ?? item.declared_content_type),
+      cell(time(item.uploaded_at)), cell(time(item.processed_at)))))) : empty(t("report.no_evidence")),
+    h("h2", {}, t("custody.accesses")), accessRows(data.original_accesses),
+    h("h2", {}, t("custody.openings")), accessRows(data.record_openings));
 }
 
 /** One report. Its sections are redrawn from each answer of the API, while the note
@@ -94,17 +135,22 @@ class ReportView {
       this.fetchedAt = Date.now();
       this.draw();
     });
+    this.conversation = new ConversationPanel(page, data.report_id,
+      (item) => this.evidenceItem(item));
     this.element = h("section", { class: "report" },
       h("a", { class: "back", href: `#/reports?category=${data.category}&status=${data.status}` },
         t("report.back")),
       this.head, this.message,
       h("div", { class: "report-columns" },
         h("div", { class: "report-main" }, this.facts,
-          h("h2", {}, t("report.evidence")), this.gallery, this.duplicates.element),
+          h("h2", {}, t("report.evidence")), this.gallery,
+          h("p", {}, h("a", { class: "custody-link", href: `#/reports/${data.report_id}/custody` },
+            t("custody.open"))),
+          this.conversation.element, this.duplicates.element),
         h("aside", { class: "report-side" },
           h("h2", {}, t("report.status")), this.statusBox,
           h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
-          currentUser()?.role === "admin" ? this.revealBox() : null)));
+          currentUser()?.role === Role.ADMIN ? this.revealBox() : null)));
     this.draw();
     this.pollWhilePending(Date.now() + POLL_FOR_MS);
   }
@@ -143,10 +189,11 @@ class ReportView {
       item.width ? `${item.width}×${item.height}` : null,
       item.duration_seconds ? duration(item.duration_seconds) : null,
       formatBytes(item.size)].filter(Boolean).join(" · ");
-    if (item.status !== "ready") {
-      const text = item.status === "rejected"
+    if (item.status !== MediaStatus.READY) {
+      const text = item.status === MediaStatus.REJECTED
         ? t("evidence.rejected", { reason: label("evidence.reject", item.reject_reason) })
-        : t("evidence.pending");
+        : t([MediaStatus.EXPIRED, MediaStatus.ABORTED].includes(item.status)
+          ? `evidence.${item.status}` : "evidence.pending");
       return h("figure", { class: `evidence evidence-${item.status}`,
         dataset: { evidenceId: item.evidence_id, status: item.status } },
       h("div", { class: "evidence-placeholder" }, text), h("figcaption", {}, meta));
@@ -158,7 +205,7 @@ class ReportView {
       onclick: async () => showImage((await this.fresh(item)).large_url, caption) },
     h("img", { src: item.thumb_url, alt: t("evidence.thumb_alt",
       { kind: label("evidence.kind", item.kind) }) }),
-    item.kind === "video" ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
+    item.kind === MediaKind.VIDEO ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
     h("figcaption", {}, meta,
       item.captured_at ? h("span", { class: "muted" },
         ` · ${t("evidence.captured")} ${formatTime(item.captured_at)}`) : null,
@@ -200,7 +247,7 @@ class ReportView {
 
   /** Evidence is processed after the upload; redraw the gallery until none is pending. */
   async pollWhilePending(until) {
-    while (this.data.evidence.some((item) => item.status === "pending")) {
+    while (this.data.evidence.some((item) => item.status === MediaStatus.PENDING)) {
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
       if (!this.page.isCurrent() || Date.now() > until) return;
       try {
@@ -217,7 +264,7 @@ class ReportView {
     this.statusBox.replaceChildren(
       h("p", {}, badge("report_status", this.data.status)),
       moves.length ? h("div", { class: "actions" }, moves.map((status) =>
-        h("button", { type: "button", class: status === "dismissed" ? "" : "primary",
+        h("button", { type: "button", class: status === ReportStatus.DISMISSED ? "" : "primary",
           dataset: { moveTo: status }, onclick: (event) => busy(event.target,
             () => this.change({ status })) }, t(`report.move.${status}`))))
         : h("p", { class: "muted" }, t(this.data.duplicate_of ? "duplicates.is_duplicate"
@@ -226,7 +273,10 @@ class ReportView {
 
   async change(body) {
     try {
-      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body });
+      // One key per change: a retry of this request (api.js retries after refreshing
+      // the session) cannot add the note twice.
+      this.data = await api("PATCH", `/admin/reports/${this.data.report_id}`, { body,
+        headers: { "Idempotency-Key": crypto.randomUUID() } });
       this.fetchedAt = Date.now();
       this.draw();
       this.message.show(body.status
@@ -258,7 +308,7 @@ class ReportView {
     } },
     field(t("note.text"), text),
     h("fieldset", { class: "choices" }, h("legend", {}, t("note.visibility")),
-      visibility("internal", true), visibility("reporter", false)),
+      visibility(NoteVisibility.INTERNAL, true), visibility(NoteVisibility.REPORTER, false)),
     h("p", { class: "field-hint" }, t("note.reporter_hint")),
     h("div", { class: "actions" }, submit));
     return form;
