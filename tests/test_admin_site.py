@@ -546,7 +546,7 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
     page.screenshot(path=SCREENSHOTS / "nearby.png", full_page=True)
 
     item.locator("button.link-that").click()
-    expect(page.locator("section.report .notice")).to_contain_text("已关联")
+    expect(page.locator("section.report > .notice")).to_contain_text("已关联")
     linked = page.locator(f".linked-list [data-report-id='{second.report_id}']")
     expect(linked).to_be_visible()
     expect(item.locator(".actions")).to_contain_text("已关联到此举报")
@@ -565,7 +565,7 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
 
     officer.open(f"#/reports/{first.report_id}")
     page.locator(f".linked-list [data-report-id='{second.report_id}'] button.unlink").click()
-    expect(page.locator("section.report .notice")).to_contain_text("已取消关联")
+    expect(page.locator("section.report > .notice")).to_contain_text("已取消关联")
     expect(page.locator(".linked-box")).to_contain_text("没有举报关联到此举报。")
     seen = stack.call("GET", f"/reports/{second.report_id}", second.citizen_token).json()
     assert seen["handled_together"] is False

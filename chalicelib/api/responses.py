@@ -262,9 +262,9 @@ class OfficerReport(OfficerReportSummary, kw_only=True):
 class NearbyReport(Struct, kw_only=True):
     report_id: str
     alias: str
-    category: str
+    category: ReportCategory
     same_category: bool
-    status: str
+    status: ReportStatus
     description: str
     occurred_at: datetime
     distance_m: int

@@ -7,7 +7,10 @@ the radius is kept by its exact distance. The point is only ever in memory: it i
 neither stored nor logged.
 """
 
+from datetime import datetime
+
 from chalicelib import geo
+from chalicelib.bulletins.fields import BulletinStatus
 from chalicelib.bulletins.listing import PLACE_PRECISION, is_expired, place_partition
 from chalicelib.tables import Bulletin
 
@@ -17,7 +20,8 @@ MAX_RADIUS_M = 10_000
 PER_CELL = 500
 
 
-def near(point: geo.Point, radius_m: int, *, now, status: str = "published",
+def near(point: geo.Point, radius_m: int, *, now: datetime,
+         status: BulletinStatus = BulletinStatus.PUBLISHED,
          category: str | None = None, district: str | None = None,
          include_expired: bool = False, limit: int) -> list[tuple[Bulletin, float]]:
     """Up to `limit` bulletins within `radius_m` of `point` with their distance in
@@ -34,8 +38,10 @@ def near(point: geo.Point, radius_m: int, *, now, status: str = "published",
         distance = geo.distance_m(point, geo.Point(place["latitude"], place["longitude"]))
         if distance > radius_m or (category and bulletin.category != category):
             continue
-        if (district and bulletin.district != district) or (
-                status == "published" and not include_expired and is_expired(bulletin, now)):
+        if district and bulletin.district != district:
+            continue
+        if (status == BulletinStatus.PUBLISHED and not include_expired
+                and is_expired(bulletin, now)):
             continue
         found.append((bulletin, distance))
     found.sort(key=lambda pair: (pair[1], pair[0].bulletin_id))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib import geo
-from chalicelib.media import similarity
+from chalicelib.media import MediaStatus, owner_key, similarity
 from chalicelib.reports.store import evidence_of
 from chalicelib.tables import Media, Report, ReportLocation, ReportsByPlace
 
@@ -60,7 +60,7 @@ class Nearby:
 
 def photos(report: Report) -> list[Photo]:
     return [Photo(item.get("sha256"), item.get("perceptual_hash"))
-            for item in evidence_of(report).values() if item.get("status") == "ready"]
+            for item in evidence_of(report).values() if item.get("status") == MediaStatus.READY]
 
 
 def match(ours: list[Photo], theirs: list[Photo]) -> Match:
@@ -112,6 +112,7 @@ def same_photo(report: Report) -> list[str]:
     if not digests:
         return []
     owners = geo.query_concurrently(lambda digest: Media.by_sha256.query(digest), digests)
-    ids = {media.owner.removeprefix("report#") for media in owners
-           if media.owner.startswith("report#")}
+    prefix = owner_key("report", "")
+    ids = {media.owner.removeprefix(prefix) for media in owners
+           if media.owner.startswith(prefix)}
     return sorted(ids - {report.report_id})
