@@ -2,7 +2,9 @@
 
 from chalice import Chalice
 
+from chalicelib import snapstart
 from chalicelib.api import register_blueprints
 
 app = Chalice(app_name="masses")
 register_blueprints(app)
+snapstart.register()  # what the API's SnapStart snapshot holds: chalicelib/snapstart.py
