@@ -14,7 +14,7 @@ LAYER_DIR := build/layers/media
 LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test lint browser package layer redrive bench clean FORCE
+.PHONY: dev test test-fast lint browser package layer redrive bench clean FORCE
 
 # A virtualenv of another Python (3.11, from before) is made again from scratch.
 VENV_IS_CURRENT := $(shell $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != \
@@ -37,8 +37,20 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt infra/la
 dev: $(VENV)/.installed
 	$(BIN)/python -m local.dev
 
-test: lint browser
+test: lint browser node_modules/.installed
 	$(BIN)/python -m pytest
+
+# The fast loop: everything but the browser, fuzz, whole-stack, package and contract-tool
+# tests (the markers in pyproject.toml). `make test` runs them all.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not browser and not fuzz and not stack and not package and not contract"
+
+# Spectral, openapi-typescript and TypeScript for the contract tests (package.json),
+# from the npm registry; reinstalled when package.json or its lock file changes.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
 
 # The admin site's tests drive Debian's Chromium through Playwright; a browser is never
 # downloaded. Installed when missing, with a CJK font so screenshots of the Chinese UI

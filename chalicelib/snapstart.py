@@ -15,7 +15,7 @@ In the snapshot (computed once, identical in every copy, and nothing secret):
   nothing while importing them costs the first request 100-200 ms;
 - botocore's service models for the clients the API makes (SSM, S3) in the default
   session's loader: parsed JSON, no credentials;
-- the OpenAPI document, rendered.
+- the OpenAPI document, built (all but its `servers`, which depend on the request).
 
 Never in the snapshot, made after restore on first use, per copy:
 - secrets (the JWT and OTP keys, the Twilio token): read from SSM on first use,
@@ -64,7 +64,7 @@ def before_snapshot() -> None:
     boto3.setup_default_session()
     for service in WARM_SERVICE_MODELS:
         boto3.DEFAULT_SESSION._session.get_service_model(service)
-    openapi._document_json()
+    openapi.document()
 
 
 def after_restore() -> None:

@@ -13,6 +13,10 @@ import pytest
 from local import config
 from local.emulator import free_port, start_emulator
 
+# The shared fixtures and hooks (tests/support/): the contract check on every answer,
+# the AWS call counter, and `chalice local` on a free port.
+pytest_plugins = ["support.contract", "support.aws_calls", "support.local_api"]
+
 EMULATOR_PORT = free_port()
 SMS_SINK_PORT = free_port()
 os.environ.update(config.stage_environment(f"http://{config.HOST}:{EMULATOR_PORT}",

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 import pytest
-from admin_site_support import (
+from support.admin_site import (
     ARTIFACTS,
     BOOTSTRAP_ADMIN,
     CHROMIUM,
@@ -21,7 +21,7 @@ from admin_site_support import (
     jpeg,
     new_phone,
     session_storage,
-    wait_for,
+    wait_until,
 )
 
 if not CHROMIUM.exists():
@@ -32,6 +32,8 @@ if not CHROMIUM.exists():
     pytest.skip(message, allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
 UI_TIMEOUT_MS = 10_000
@@ -180,14 +182,14 @@ def test_the_officer_opens_a_citizens_report_and_sees_its_thumbnail(officer, rep
     # The worker makes the thumbnail after the upload; the page shows it once ready.
     thumbnail = page.locator("figure[data-status=ready] img")
     expect(thumbnail).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
+    assert wait_until(lambda: thumbnail.evaluate("img => img.complete && img.naturalWidth"), 10) \
         == 320
     page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
 
     thumbnail.click()
     large = page.locator("#image-dialog img")
     expect(large).to_be_visible()
-    assert wait_for(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
+    assert wait_until(lambda: large.evaluate("img => img.complete && img.naturalWidth"), 10) == 1280
     page.locator("#image-dialog").get_by_role("button", name="关闭").click()
     expect(large).to_be_hidden()
 
@@ -244,7 +246,7 @@ def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
     expect(page.locator(".facts")).to_contain_text("王建国")
     image = page.locator("figure.evidence-ready img")
     expect(image).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
-    assert wait_for(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
+    assert wait_until(lambda: image.evaluate("img => img.complete && img.naturalWidth"), 10) == 240
 
     listing = stack.call("GET", "/bulletins?category=missing_person&limit=100").json()
     [listed] = [item for item in listing["items"] if item["id"] == bulletin_id]

@@ -1,32 +1,31 @@
 """The authorization matrix: every route of the app × every kind of caller → the status.
 
-The rows are checked against the app's own route table, so a route added without a row
-here fails test_every_route_has_a_row. Each row gets a fresh world (citizen A's report
-with processed evidence, a bulletin, an officer's number) and sends a body that is valid
-for the route, so the status shows who may do what, not whether the body was good.
-"Citizen B" is another citizen acting on A's objects (A's report id, A's evidence).
+The expected statuses follow from each route's declared roles, plus the object-level
+rules below; the requests are real. The rows are checked against the app's own route
+table, so a route added without a row here fails test_every_route_has_a_row. Each row
+gets a fresh world (citizen A's report with processed evidence, a bulletin, an
+officer's number) and sends a body that is valid for the route, so the status shows who
+may do what, not whether the body was good. "Citizen B" is another citizen acting on
+A's objects (A's report id, A's evidence).
 """
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from test_bulletins import draft
-from test_reports_evidence import JPEG, processed
-from test_reports_support import Caller, caller, file_report, report_body, send
+from support.api import Caller, caller, file_report, report_body, send
+from support.auth import new_phone
+from support.bulletins import draft
+from support.evidence import JPEG, processed
 
 from chalicelib import reports
+from chalicelib.api.routes import ANYONE, CONTRACTS, Contract
 from chalicelib.tables import PhoneClaim, User
 
 CALLERS = ("anonymous", "citizen_a", "citizen_b", "officer", "admin")
 NOTE = {"note": {"text": "Checked the CCTV request.", "visibility": "internal"}}
-
-
-def new_phone() -> str:
-    return f"+86139{uuid.uuid4().int % 10**8:08d}"
 
 
 def registered(role: str) -> Caller:
@@ -70,60 +69,69 @@ def session_body(client, sms_sink) -> dict:
     return {"phone": phone, "code": code}
 
 
-# (method, route) → (how to call it: path and body from the world, expected statuses in
-# the order of CALLERS). A callable body is made per call (a fresh number, a fresh code).
-ROWS = {
-    ("GET", "/health"): (lambda w: ("/health", None), (200, 200, 200, 200, 200)),
-    ("GET", "/openapi.json"): (lambda w: ("/openapi.json", None), (200,) * 5),
-    ("POST", "/auth/otp"): (lambda w: ("/auth/otp", lambda: {"phone": new_phone()}),
-                            (202, 202, 202, 202, 202)),
-    ("POST", "/auth/verify"): (lambda w: ("/auth/verify", "sign_in"), (200,) * 5),
-    ("POST", "/auth/refresh"): (lambda w: ("/auth/refresh", "refresh"), (200,) * 5),
-    ("POST", "/auth/logout"): (lambda w: ("/auth/logout", {"refresh_token": "not-a-token"}),
-                               (401, 204, 204, 204, 204)),
-    ("GET", "/me"): (lambda w: ("/me", None), (401, 200, 200, 200, 200)),
-    ("DELETE", "/me"): (lambda w: ("/me", None), (401, 204, 204, 204, 204)),
-    ("GET", "/bulletins"): (lambda w: ("/bulletins", None), (200,) * 5),
-    ("GET", "/bulletins/{bulletin_id}"): (lambda w: (f"/bulletins/{w.bulletin_id}", None),
-                                          (200,) * 5),
-    ("POST", "/bulletins"): (lambda w: ("/bulletins", lambda: draft("vehicle")),
-                             (401, 403, 403, 201, 201)),
-    ("PATCH", "/bulletins/{bulletin_id}"): (
-        lambda w: (f"/bulletins/{w.bulletin_id}", {"title": "Stolen van, plate updated"}),
-        (401, 403, 403, 200, 200)),
-    ("POST", "/bulletins/{bulletin_id}/images"): (
-        lambda w: (f"/bulletins/{w.bulletin_id}/images", JPEG), (401, 403, 403, 201, 201)),
-    ("POST", "/reports"): (lambda w: ("/reports", report_body()), (401, 201, 201, 201, 201)),
-    ("GET", "/reports"): (lambda w: ("/reports", None), (401, 200, 200, 200, 200)),
-    ("GET", "/reports/{report_id}"): (lambda w: (f"/reports/{w.report_id}", None),
-                                      (401, 200, 404, 404, 404)),
-    ("POST", "/reports/{report_id}/evidence"): (
-        lambda w: (f"/reports/{w.report_id}/evidence", JPEG), (401, 201, 404, 404, 404)),
-    ("GET", "/admin/reports"): (lambda w: ("/admin/reports?category=theft", None),
-                                (401, 403, 403, 200, 200)),
-    ("GET", "/admin/reports/{report_id}"): (lambda w: (f"/admin/reports/{w.report_id}", None),
-                                            (401, 403, 403, 200, 200)),
-    ("PATCH", "/admin/reports/{report_id}"): (
-        lambda w: (f"/admin/reports/{w.report_id}", NOTE), (401, 403, 403, 200, 200)),
-    ("POST", "/admin/reports/{report_id}/reveal"): (
-        lambda w: (f"/admin/reports/{w.report_id}/reveal",
-                   {"reason": "Court order 2026-114 for the robbery case."}),
-        (401, 403, 403, 403, 200)),
-    ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): (
-        lambda w: (f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
-        (401, 403, 403, 200, 200)),
-    ("PUT", "/admin/officers/{phone}"): (
-        lambda w: (f"/admin/officers/{new_phone()}", None), (401, 403, 403, 403, 200)),
-    ("DELETE", "/admin/officers/{phone}"): (
-        lambda w: (f"/admin/officers/{w.officer_phone}", None), (401, 403, 403, 403, 204)),
-    ("GET", "/admin/audit"): (lambda w: ("/admin/audit", None), (401, 403, 403, 403, 200)),
+# (method, route) → how to call it: the path and the body, from the world. A callable
+# body is made per call (a fresh number, a fresh code). What each caller should get
+# follows from the route's declared roles (chalicelib/api/routes.py): its success status
+# when allowed, 401 for anonymous, 403 for another role.
+REQUESTS = {
+    ("GET", "/health"): lambda w: ("/health", None),
+    ("GET", "/openapi.json"): lambda w: ("/openapi.json", None),
+    ("POST", "/auth/otp"): lambda w: ("/auth/otp", lambda: {"phone": new_phone()}),
+    ("POST", "/auth/verify"): lambda w: ("/auth/verify", "sign_in"),
+    ("POST", "/auth/refresh"): lambda w: ("/auth/refresh", "refresh"),
+    ("POST", "/auth/logout"): lambda w: ("/auth/logout", {"refresh_token": "not-a-token"}),
+    ("GET", "/me"): lambda w: ("/me", None),
+    ("DELETE", "/me"): lambda w: ("/me", None),
+    ("GET", "/bulletins"): lambda w: ("/bulletins", None),
+    ("GET", "/bulletins/{bulletin_id}"): lambda w: (f"/bulletins/{w.bulletin_id}", None),
+    ("POST", "/bulletins"): lambda w: ("/bulletins", lambda: draft("vehicle")),
+    ("PATCH", "/bulletins/{bulletin_id}"): lambda w: (
+        f"/bulletins/{w.bulletin_id}", {"title": "Stolen van, plate updated"}),
+    ("POST", "/bulletins/{bulletin_id}/images"): lambda w: (
+        f"/bulletins/{w.bulletin_id}/images", JPEG),
+    ("POST", "/reports"): lambda w: ("/reports", report_body()),
+    ("GET", "/reports"): lambda w: ("/reports", None),
+    ("GET", "/reports/{report_id}"): lambda w: (f"/reports/{w.report_id}", None),
+    ("POST", "/reports/{report_id}/evidence"): lambda w: (
+        f"/reports/{w.report_id}/evidence", JPEG),
+    ("GET", "/admin/reports"): lambda w: ("/admin/reports?category=theft", None),
+    ("GET", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", None),
+    ("PATCH", "/admin/reports/{report_id}"): lambda w: (f"/admin/reports/{w.report_id}", NOTE),
+    ("POST", "/admin/reports/{report_id}/reveal"): lambda w: (
+        f"/admin/reports/{w.report_id}/reveal",
+        {"reason": "Court order 2026-114 for the robbery case."}),
+    ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): lambda w: (
+        f"/admin/reports/{w.report_id}/evidence/{w.evidence_id}/original", None),
+    ("PUT", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{new_phone()}", None),
+    ("DELETE", "/admin/officers/{phone}"): lambda w: (f"/admin/officers/{w.officer_phone}",
+                                                      None),
+    ("GET", "/admin/audit"): lambda w: ("/admin/audit", None),
 }
 
-# Every path answers CORS preflights (chalicelib/api/cors.py) to anyone: a preflight
-# carries no credentials, and the real request that follows is checked as above.
-ROWS.update({("OPTIONS", path): (lambda w, route=route: (ROWS[route][0](w)[0], None),
-                                 (204,) * 5)
-             for route in list(ROWS) for path in [route[1]]})
+# The object-level rules, which live in the domain, not in the declarations: a citizen's
+# report and its evidence are the reporter's alone; anyone else gets the 404 a missing
+# report gets, whatever their role.
+NOT_YOURS = {"citizen_b": 404, "officer": 404, "admin": 404}
+OBJECT_LEVEL = {
+    ("GET", "/reports/{report_id}"): NOT_YOURS,
+    ("POST", "/reports/{report_id}/evidence"): NOT_YOURS,
+}
+
+
+def declared_statuses(contract: Contract) -> dict[str, int]:
+    """What the route's declaration says each caller gets."""
+    def status(caller: str) -> int:
+        if contract.allow is ANYONE:
+            return contract.ok
+        if caller == "anonymous":
+            return 401
+        return contract.ok if caller.split("_")[0] in contract.allow else 403
+
+    expected = {caller: status(caller) for caller in CALLERS}
+    return {**expected, **OBJECT_LEVEL.get((contract.method, contract.path), {})}
+
+
+CONTRACT_OF = {(contract.method, contract.path): contract for contract in CONTRACTS}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -131,9 +139,13 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 
 def test_every_route_has_a_row(app):
-    assert set(ROWS) == app_routes(app)
-    print(f"authorization matrix: {len(ROWS)} routes × {len(CALLERS)} callers = "
-          f"{len(ROWS) * len(CALLERS)} cells")
+    routes = app_routes(app)
+    preflights = {route for route in routes if route[0] == "OPTIONS"}
+    assert set(REQUESTS) == routes - preflights == set(CONTRACT_OF)
+    # Every path answers preflights (chalicelib/api/cors.py), and only paths of routes.
+    assert {path for _, path in preflights} == {path for _, path in REQUESTS}
+    print(f"authorization matrix: {len(routes)} routes × {len(CALLERS)} callers = "
+          f"{len(routes) * len(CALLERS)} cells")
 
 
 def body_for(client, sms_sink, body):
@@ -147,14 +159,26 @@ def body_for(client, sms_sink, body):
     return body() if callable(body) else body
 
 
-@pytest.mark.parametrize("route", sorted(ROWS), ids=" ".join)
-def test_each_caller_gets_the_expected_status(client, sms_sink, world, route):
-    make_request, expected = ROWS[route]
-    method = route[0].lower()
-    statuses = []
+def statuses_of(client, sms_sink, world, method: str, make_request) -> dict[str, int]:
+    statuses = {}
     for name in CALLERS:
         path, body = make_request(world)
-        response = send(client, method, path, world.callers[name],
+        response = send(client, method.lower(), path, world.callers[name],
                         body=body_for(client, sms_sink, body))
-        statuses.append(response.status_code)
-    assert dict(zip(CALLERS, statuses, strict=True)) == dict(zip(CALLERS, expected, strict=True))
+        statuses[name] = response.status_code
+    return statuses
+
+
+@pytest.mark.parametrize("route", sorted(REQUESTS), ids=" ".join)
+def test_each_caller_gets_the_declared_status(client, sms_sink, world, route):
+    assert statuses_of(client, sms_sink, world, route[0], REQUESTS[route]) == \
+        declared_statuses(CONTRACT_OF[route])
+
+
+@pytest.mark.parametrize("route", sorted(REQUESTS), ids=" ".join)
+def test_every_path_answers_preflights_to_anyone(client, sms_sink, world, route):
+    """A preflight carries no credentials; the real request that follows is checked."""
+    def preflight(w):
+        return REQUESTS[route](w)[0], None
+
+    assert set(statuses_of(client, sms_sink, world, "OPTIONS", preflight).values()) == {204}

@@ -1,9 +1,8 @@
 """Bulletins through the API: each category's lifecycle, validation, authorization,
 listings and their paging, expiry, caching, and the DynamoDB calls a read costs.
 
-Every draft gets a district unique to its test, so a listing sees only that test's
-bulletins however many others the session has made. The helpers here are shared with
-test_bulletins_images.py.
+Every draft gets a district unique to its test (tests/support/bulletins.py), so a
+listing sees only that test's bulletins however many others the session has made.
 """
 
 import json
@@ -12,110 +11,29 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-import botocore.client
 import pytest
+from support.bulletins import (
+    CATEGORIES,
+    OUTCOMES,
+    audit_actions,
+    draft,
+    error_of,
+    get,
+    headers,
+    listed_ids,
+    listing,
+    patch,
+    publish,
+    published,
+    unique_district,
+)
 
 from chalicelib import bulletins
 from chalicelib.api.bodies import MAX_BODY_BYTES
 from chalicelib.bulletins.fields import Resolve, Retract
 from chalicelib.errors import Conflict
-from chalicelib.tables import AuditEvent, Bulletin
-from chalicelib.tokens import Principal, issue_access_token
-
-DRAFTS = {
-    "key_case": {
-        "case_number": "2026-CY-0042",
-        "summary": "Robbery at a convenience store on Chaoyang Road.",
-        "occurred_at": "2026-03-01T20:15:00Z",
-        "appeal": "Anyone who passed the store between 20:00 and 20:30, please call us.",
-    },
-    "missing_person": {
-        "name": "王小明", "sex": "male", "age": 8, "height_cm": 125, "build": "slim",
-        "clothing": "red jacket, blue school trousers",
-        "last_seen_place": "朝阳公园南门", "last_seen_at": "2026-03-02T16:40:00Z",
-        "circumstances": "Left school alone and did not arrive home.", "at_risk": True,
-    },
-    "lost_and_found": {
-        "lost_or_found": "found", "item_type": "wallet",
-        "description": "Brown leather wallet with a library card.",
-        "place": "Line 10, Hujialou station", "occurred_on": "2026-03-03",
-        "claim_at": "Hujialou police station, front desk",
-    },
-    "suspect": {
-        "name": "Zhang San", "aliases": ["Little Zhang"],
-        "description": "Male, about 30, 175 cm, scar on the left cheek.",
-        "wanted_for": "Armed robbery", "caution": "Dangerous: do not approach.",
-        "reward": "Up to 10,000 yuan for information leading to an arrest.",
-    },
-    "vehicle": {
-        "plate": "京A·12345", "make": "Volkswagen", "model": "Passat", "colour": "silver",
-        "year": 2019, "sought_for": "hit_and_run",
-    },
-}
-CATEGORIES = tuple(DRAFTS)
-# What each category's outcome would naturally be when resolved.
-OUTCOMES = {"key_case": "closed", "missing_person": "found", "lost_and_found": "returned",
-            "suspect": "arrested", "vehicle": "recovered"}
-
-
-def headers(role: str | None = "officer", user_id: str | None = None, **extra: str) -> dict:
-    base = {"Content-Type": "application/json", **extra}
-    if role:
-        principal = Principal(user_id or f"{role}-{uuid.uuid4().hex}", role)
-        base["Authorization"] = f"Bearer {issue_access_token(principal)}"
-    return base
-
-
-def unique_district() -> str:
-    return f"district-{uuid.uuid4().hex[:12]}"
-
-
-def draft(category: str, district: str | None = None, **overrides) -> dict:
-    return {"category": category, "title": f"A {category} bulletin",
-            "body": "Details for the public.\nSecond line.",
-            "district": district or unique_district(), "contact": "110 or 010-6500 0000",
-            **DRAFTS[category], **overrides}
-
-
-def publish(client, body, role: str | None = "officer", **extra_headers: str):
-    return client.http.post("/bulletins", body=json.dumps(body),
-                            headers=headers(role, **extra_headers))
-
-
-def published(client, body: dict) -> dict:
-    response = publish(client, body)
-    assert response.status_code == 201, response.body
-    return response.json_body
-
-
-def patch(client, bulletin_id: str, body, role: str | None = "officer"):
-    return client.http.patch(f"/bulletins/{bulletin_id}", body=json.dumps(body),
-                             headers=headers(role))
-
-
-def get(client, bulletin_id: str, **request_headers: str):
-    return client.http.get(f"/bulletins/{bulletin_id}", headers=request_headers)
-
-
-def listing(client, **params) -> dict:
-    response = client.http.get(f"/bulletins?{urlencode(params)}")
-    assert response.status_code == 200, response.body
-    return response.json_body
-
-
-def listed_ids(client, **params) -> list[str]:
-    return [item["id"] for item in listing(client, **params)["items"]]
-
-
-def error_of(response) -> dict:
-    return response.json_body["error"]
-
-
-def audit_actions(bulletin_id: str) -> list[str]:
-    month = datetime.now(UTC).strftime("%Y-%m")
-    return [event.action for event in AuditEvent.query(month)
-            if event.target == f"bulletin#{bulletin_id}"]
-
+from chalicelib.tables import Bulletin
+from chalicelib.tokens import Principal
 
 # Each category: create, read, list, edit, resolve, retract.
 
@@ -538,35 +456,16 @@ def test_writes_are_not_cacheable(client):
 
 # The AWS calls each request costs.
 
-@pytest.fixture
-def aws_calls(monkeypatch):
-    """Every AWS API call the test's own thread makes (PynamoDB's botocore client
-    included); not the evidence pump's polling, which may run in this process."""
-    calls: list[tuple] = []
-    make_api_call = botocore.client.BaseClient._make_api_call
-    test_thread = threading.current_thread()
-
-    def counting(self, operation_name, api_params):
-        if threading.current_thread() is test_thread:
-            calls.append((self.meta.service_model.service_name, operation_name,
-                          api_params.get("TableName"), api_params.get("IndexName")))
-        return make_api_call(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return calls
-
-
 def test_a_detail_read_is_one_getitem_and_a_page_one_query(client, aws_calls):
     district = unique_district()
     for _ in range(25):
         created = published(client, draft("vehicle", district))
-    table = Bulletin.Meta.table_name
     first_page = listing(client, district=district, category="vehicle")  # warms the cursor key
 
     aws_calls.clear()
     read = get(client, created["id"])
     assert read.status_code == 200
-    assert aws_calls == [("dynamodb", "GetItem", table, None)]
+    assert aws_calls == [("dynamodb", "GetItem", "bulletins", None)]
 
     for params, index in [({}, "by_status"), ({"category": "vehicle"}, "by_status_category"),
                           ({"district": district}, "by_status_district"),
@@ -575,19 +474,17 @@ def test_a_detail_read_is_one_getitem_and_a_page_one_query(client, aws_calls):
                            "by_status_category_district")]:
         aws_calls.clear()
         listing(client, **params)
-        assert aws_calls == [("dynamodb", "Query", table, index)], params
-
+        assert aws_calls == [("dynamodb", "Query", "bulletins", index)], params
 
 
 def test_a_change_is_one_getitem_one_conditional_update_and_its_audit_event(client, aws_calls):
-    table, audit_table = Bulletin.Meta.table_name, AuditEvent.Meta.table_name
     created = published(client, draft("vehicle"))
     aws_calls.clear()
     patch(client, created["id"], {"status": "resolved", "outcome": "recovered"})
-    assert aws_calls == [("dynamodb", "GetItem", table, None),
-                         ("dynamodb", "UpdateItem", table, None),
-                         ("dynamodb", "PutItem", audit_table, None)]
+    assert aws_calls == [("dynamodb", "GetItem", "bulletins", None),
+                         ("dynamodb", "UpdateItem", "bulletins", None),
+                         ("dynamodb", "PutItem", "audit", None)]
     aws_calls.clear()
     published(client, draft("vehicle"))
-    assert aws_calls == [("dynamodb", "PutItem", table, None),
-                         ("dynamodb", "PutItem", audit_table, None)]
+    assert aws_calls == [("dynamodb", "PutItem", "bulletins", None),
+                         ("dynamodb", "PutItem", "audit", None)]

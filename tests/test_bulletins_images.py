@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_bulletins import (  # noqa: F401  (aws_calls is a fixture used below)
-    aws_calls,
+from support.bulletins import (
     draft,
     error_of,
     get,
@@ -166,7 +165,7 @@ def test_image_urls_outlive_any_copy_a_client_may_revalidate():
     assert views.IMAGE_URL_SECONDS > views.VALIDATOR_WINDOW_SECONDS + views.MAX_AGE_SECONDS
 
 
-def test_a_detail_read_with_images_still_makes_one_aws_call(client, aws_calls):  # noqa: F811
+def test_a_detail_read_with_images_still_makes_one_aws_call(client, aws_calls):
     created = published(client, draft("missing_person"))
     for _ in range(3):
         bulletins.on_media_processed(created["id"], processed(created["id"]))

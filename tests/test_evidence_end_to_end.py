@@ -3,13 +3,14 @@ S3 notification, the queue, the pump, the real worker, and the owner's view."""
 
 import io
 import json
-import time
 import uuid
 
 import requests
 from PIL import Image
-from test_bulletins import draft, headers, published
-from test_reports_support import caller, file_report, send
+from support.api import caller, file_report, send
+from support.bulletins import draft, headers, published
+from support.evidence import upload
+from support.waiting import wait_until
 
 
 def jpeg_with_gps(width: int = 1600, height: int = 1200) -> bytes:
@@ -20,21 +21,6 @@ def jpeg_with_gps(width: int = 1600, height: int = 1200) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif, comment=b"home address in the comment")
     return out.getvalue()
-
-
-def upload(ticket: dict, content: bytes, content_type: str) -> None:
-    posted = requests.post(ticket["url"], data=ticket["fields"],
-                           files={"file": ("upload", content, content_type)}, timeout=10)
-    assert posted.status_code == 204, posted.text
-
-
-def wait_for(read, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def fetch_image(url: str) -> Image.Image:
@@ -56,7 +42,7 @@ def test_a_citizens_photo_becomes_a_clean_thumbnail_and_officers_see_where_it_wa
         [item] = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
         return item if item["status"] != "pending" else None
 
-    item = wait_for(ready_item)
+    item = wait_until(ready_item)
     assert item and item["status"] == "ready", item
     thumb = fetch_image(item["thumb_url"])
     assert thumb.size == (240, 320)                             # rotated upright, 320 px
@@ -82,6 +68,6 @@ def test_an_officers_bulletin_image_is_listed_once_processed(client, pump):
     def listed_images():
         return client.http.get(f"/bulletins/{bulletin['id']}").json_body["images"]
 
-    images = wait_for(listed_images)
+    images = wait_until(listed_images)
     assert len(images) == 1, images
     assert fetch_image(images[0]["thumb_url"]).size == (320, 240)

@@ -14,36 +14,112 @@ repeated here:
 """
 
 import dataclasses
+import functools
 import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import msgspec
 import pytest
-from pynamodb.exceptions import DoesNotExist
-from test_reports_support import caller, report_body, send
+from pynamodb.exceptions import DoesNotExist, PutError
+from support.api import caller, report_body, send
 
 from chalicelib import sms
+from chalicelib.errors import TooManyRequests
 from chalicelib.reports import filing
 from chalicelib.reports.bodies import NewReport
 from chalicelib.settings import settings
 from chalicelib.tables import OtpCode, Report
 
 
-def test_200_parallel_submissions_store_200_reports_with_distinct_ids(client):
+def file_in_parallel(filings: list, workers: int = 50) -> list:
+    """Run each `filing()` at once from a pool; its Report or the exception it raised."""
+    def attempt(filing_one):
+        try:
+            return filing_one()
+        except Exception as error:  # noqa: BLE001  (the test sorts them out)
+            return error
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(attempt, filings))
+
+
+def reports_of(who) -> list[Report]:
+    return list(Report.by_reporter.query(who.user_id))
+
+
+def test_200_parallel_filings_store_each_report_once_under_its_own_reporter(client):
     """Through the filing service, as test_of_twenty_parallel_moves_exactly_one_wins does:
     chalice's test client keeps one current request per app, so it cannot serve threads."""
     citizens = [caller() for _ in range(200)]
+    body = msgspec.convert(report_body(description=f"Filed at once {uuid.uuid4().hex}"),
+                           NewReport)
+
+    filed = file_in_parallel([functools.partial(filing.file_report, who.principal, body)
+                              for who in citizens])
+
+    assert [type(report) for report in filed] == [Report] * 200, filed
+    assert len({report.report_id for report in filed}) == 200
+    for who, report in zip(citizens, filed, strict=True):
+        # Nothing lost (each citizen sees their report) and nothing doubled (only it).
+        assert [mine.report_id for mine in reports_of(who)] == [report.report_id]
+        stored = Report.get(report.report_id, consistent_read=True)
+        assert (stored.reporter_id, stored.description) == (who.user_id, body.description)
+
+
+def test_parallel_filings_given_the_same_id_never_overwrite_one_another(client, monkeypatch):
+    """Ids are random, so they never collide by chance; here each of 50 ids is handed to
+    two filings at once. A filing that answers must own its report, and one that does
+    not must have stored nothing: no report silently replaced by another citizen's."""
+    colliding = [uuid.uuid4() for _ in range(50)]
+    handed = iter([id_ for id_ in colliding for _ in range(2)])
+    lock = threading.Lock()
+
+    def uuid4():
+        with lock:
+            return next(handed, None) or uuid.uuid4()
+
+    monkeypatch.setattr(filing, "uuid", SimpleNamespace(uuid4=uuid4))
+    citizens = [caller() for _ in range(100)]
     body = msgspec.convert(report_body(), NewReport)
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        filed = list(pool.map(lambda who: filing.file_report(who.principal, body), citizens))
-    ids = {report.report_id for report in filed}
-    assert len(ids) == 200
-    stored = [Report.get(report_id, consistent_read=True) for report_id in ids]
-    assert {report.reporter_id for report in stored} == {who.user_id for who in citizens}
+    results = file_in_parallel([functools.partial(filing.file_report, who.principal, body)
+                                for who in citizens])
+
+    answered = [(who, report) for who, report in zip(citizens, results, strict=True)
+                if isinstance(report, Report)]
+    refused = [(who, error) for who, error in zip(citizens, results, strict=True)
+               if not isinstance(error, Report)]
+    assert len({report.report_id for _, report in answered}) == len(answered)
+    for who, report in answered:
+        assert Report.get(report.report_id, consistent_read=True).reporter_id == who.user_id
+        assert [mine.report_id for mine in reports_of(who)] == [report.report_id]
+    for who, error in refused:
+        assert isinstance(error, PutError), error
+        assert error.cause_response_code == "ConditionalCheckFailedException"
+        assert reports_of(who) == []
+    # Of each pair one filing wins the id; the other is refused, or files under a new id.
+    assert {report.report_id for _, report in answered} >= {id_.hex for id_ in colliding}
+
+
+def test_parallel_filings_of_one_citizen_stop_exactly_at_the_hourly_limit(client):
+    who, now = caller(), datetime.now(UTC)
+    body = msgspec.convert(report_body(), NewReport)
+    limit = settings().reports_per_hour
+
+    results = file_in_parallel([functools.partial(filing.file_report, who.principal, body,
+                                                  now=now) for _ in range(3 * limit)])
+
+    filed = [result for result in results if isinstance(result, Report)]
+    refused = [result for result in results if not isinstance(result, Report)]
+    assert len(filed) == limit, refused
+    assert all(isinstance(error, TooManyRequests) for error in refused), refused
+    assert sorted(mine.report_id for mine in reports_of(who)) == sorted(
+        report.report_id for report in filed)
 
 
 class Twilio(BaseHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Schemathesis against the local API: `chalice local` on a free port, fed requests
+"""Schemathesis against the local API: `chalice local` on a free port (the `local_api`
+fixture of tests/support/local_api.py), fed requests
 generated from /openapi.json, signed in as a citizen and as an officer. No answer may be
 a 5xx, and every answer must match the documented status, content type and schema.
 
@@ -8,9 +9,6 @@ for a longer run.
 """
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import hypothesis
@@ -25,39 +23,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_reports_support import caller, file_report
+from support.api import caller, file_report
 
-from local import config
-from local.emulator import free_port
+pytestmark = pytest.mark.fuzz
 
 FUZZ_EXAMPLES = int(os.environ.get("MASSES_FUZZ_EXAMPLES", "3"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def local_api(emulator, sms_sink):
-    """`chalice local` for the local stage, against the test session's emulator."""
-    port = free_port()
-    server = subprocess.Popen(
-        [Path(sys.executable).with_name("chalice"), "local", "--stage", config.STAGE,
-         "--host", config.HOST, "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://{config.HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "no chalice local"
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.mark.parametrize("role", ["citizen", "officer"])

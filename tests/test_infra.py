@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from package_support import make_package
 from pynamodb.models import Model
+from support.packaging import make_package
 
 from chalicelib import tables
 from infra.package_size import (
@@ -36,6 +36,7 @@ def packaged(tmp_path_factory) -> dict[str, Path]:
     return {stage: make_package(stage, out / stage) for stage in STAGES}
 
 
+@pytest.mark.package
 @pytest.mark.parametrize("stage", STAGES)
 def test_package_passes_cfn_lint(packaged, stage):
     lint = subprocess.run([Path(sys.executable).with_name("cfn-lint"), packaged[stage]],
@@ -43,6 +44,7 @@ def test_package_passes_cfn_lint(packaged, stage):
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
+@pytest.mark.package
 def test_package_wires_the_worker_to_the_templates_queue(packaged):
     template = yaml.safe_load(packaged["prod"].read_text())
     resources = template["Resources"]
@@ -68,6 +70,7 @@ def test_stage_config_names_the_templates_resources():
         assert variables["MASSES_SSM_PREFIX"] == f"/masses/{stage}"
 
 
+@pytest.mark.package
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_function_with_its_layers_fits_lambdas_size_limit(packaged, stage):
     bundles = function_bundles(packaged[stage])

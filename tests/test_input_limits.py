@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_reports_support import caller, file_report, report_body, send
+from support.api import caller, file_report, report_body, send
 
 from chalicelib.api.bodies import MAX_BODY_BYTES, MAX_DEPTH
 from chalicelib.api.security_headers import SECURITY_HEADERS

@@ -5,14 +5,17 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
-import time
+from pathlib import Path
 
 import boto3
 import pytest
 import requests
+from support.dev_stack import answers_health, dev_environment, dev_ports
+from support.waiting import wait_until
 
 from chalicelib.errors import ValidationFailed
 from chalicelib.media import worker
@@ -21,17 +24,6 @@ from chalicelib.media.uploads import IMAGE_TYPES, start_upload
 from chalicelib.settings import resource_name, settings
 from local import config
 from local.bootstrap import bootstrap
-from local.emulator import free_port
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 @pytest.fixture
@@ -130,11 +122,11 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
     assert [(m["sid"], m["body"]) for m in listing["messages"]] == [(sid, "Masses 验证码 123456")]
 
 
+@pytest.mark.stack
 def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
-    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
-             "ADMIN_PORT": free_port()}
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
-    dev = subprocess.Popen([sys.executable, "-m", "local.dev"], env=env, text=True,
+    ports = dev_ports()
+    dev = subprocess.Popen([sys.executable, "-m", "local.dev"], text=True,
+                           env=dev_environment(ports, reload=True),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
     lines: list[str] = []
@@ -142,14 +134,8 @@ def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
     reader.start()
     try:
         api = f"http://127.0.0.1:{ports['API_PORT']}"
-
-        def healthy():
-            try:
-                return requests.get(f"{api}/health", timeout=1).json() == {"status": "ok"}
-            except requests.RequestException:
-                return False
-
-        assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        assert wait_until(lambda: answers_health(api), timeout=90, interval=0.5), \
+            "chalice local never answered"
         assert wait_until(lambda: any("Masses runs on loopback" in line for line in lines),
                           timeout=10), "make dev never said what runs where"
         sink = requests.get(f"http://127.0.0.1:{ports['SMS_SINK_PORT']}/2010-04-01/Accounts/"
@@ -173,3 +159,63 @@ def test_make_dev_runs_all_five_parts_and_ctrl_c_stops_them(tmp_path):
 def _is_zombie(pid: str) -> bool:
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] == "Z"
+
+
+def start_dev(ports: dict[str, int], code: str = "from local.dev import main"):
+    return subprocess.Popen([sys.executable, "-c", f"import sys; {code}; sys.exit(main())"],
+                            env=dev_environment(ports), text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.stack
+def test_make_dev_exits_1_with_the_traceback_when_the_bootstrap_fails():
+    ports = dev_ports()
+    failing_bootstrap = ("import local.bootstrap\n"
+                         "def bootstrap():\n"
+                         "    raise RuntimeError('the emulator refused the evidence table')\n"
+                         "local.bootstrap.bootstrap = bootstrap\n"
+                         "from local.dev import main")
+    dev = start_dev(ports, failing_bootstrap)
+    try:
+        _, stderr = dev.communicate(timeout=60)
+    finally:
+        if dev.poll() is None:
+            os.killpg(dev.pid, signal.SIGKILL)
+    assert dev.returncode == 1, stderr
+    assert "Traceback" in stderr
+    assert "RuntimeError: the emulator refused the evidence table" in stderr
+    assert ("make dev: creating the stack in the emulator (local/bootstrap.py) failed; "
+            "stopping the stack") in stderr
+    assert not listening(ports["MOTO_PORT"]), "the emulator outlived make dev"
+
+
+@pytest.mark.stack
+def test_make_dev_exits_1_naming_the_part_that_died():
+    ports = dev_ports()
+    dev = start_dev(ports)
+    try:
+        api = f"http://127.0.0.1:{ports['API_PORT']}"
+        assert wait_until(lambda: answers_health(api), timeout=90, interval=0.5), \
+            "chalice local never answered"
+        children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        [pump] = [pid for pid in children
+                  if "local.pump" in Path(f"/proc/{pid}/cmdline").read_text()]
+        os.kill(int(pump), signal.SIGKILL)
+        _, stderr = dev.communicate(timeout=60)
+    finally:
+        if dev.poll() is None:
+            os.killpg(dev.pid, signal.SIGKILL)
+    assert dev.returncode == 1, stderr
+    assert (f"make dev: evidence pump (pid {pump}) exited by itself with -9; "
+            "stopping the stack") in stderr
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), f"child {pid} survived"

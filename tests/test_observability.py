@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 import pytest
 from PIL import Image
-from test_evidence_end_to_end import upload, wait_for
-from test_reports_support import caller, file_report, registered_citizen, report_body, send
+from support.api import caller, file_report, registered_citizen, report_body, send
+from support.evidence import upload
+from support.waiting import wait_until
 
 from chalicelib import observability
 from chalicelib.observability import Metric, mask_phone, scrub
@@ -102,7 +103,7 @@ def test_the_report_and_evidence_flows_log_json_lines_with_no_personal_data(clie
         items = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
         return len(items) == 2 and all(i["status"] != "pending" for i in items)
 
-    assert wait_for(both_finished)
+    assert wait_until(both_finished)
     note = f"Spoke to the reporter {uuid.uuid4().hex}"
     changed = send(client, "patch", f"/admin/reports/{report_id}", officer,
                    {"status": "in_review", "note": {"text": note, "visibility": "reporter"}})
@@ -215,7 +216,7 @@ def test_an_unhandled_error_is_logged_with_its_request_and_route_and_masked(
 
 
 def test_a_bulletin_published_is_counted_and_logged(client, capsys):
-    from test_bulletins import draft, published
+    from support.bulletins import draft, published
 
     capsys.readouterr()
     bulletin = published(client, draft("vehicle"))

@@ -1,83 +1,17 @@
 """The OpenAPI contract: served at /openapi.json, covering every route of the app, and
 true of every JSON answer the test suite receives.
 
-Importing this module wraps chalice's test client (pytest imports every test module of
-the session before running any test, on each xdist worker too), so each request any
-test makes through `client.http` is checked against the documented schema of its route
-and status, and a test that receives an undocumented answer fails where it made it.
+That last part is the plugin tests/support/contract.py (registered in tests/conftest.py):
+it wraps chalice's test client before any test runs, so each request any test makes
+through `client.http` is checked against the documented schema of its route and status.
 """
 
-import functools
 import json
-import re
-from collections import Counter
 
 import jsonschema
-from chalice import test as chalice_test
+from support.contract import check_answer
 
-from chalicelib.api.openapi import OPERATIONS, document
-
-CHECKED: Counter = Counter()
-
-
-@functools.cache
-def _route_patterns() -> list[tuple[re.Pattern, str]]:
-    paths = {path for _, path in OPERATIONS}
-    return [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), path)
-            for path in paths]
-
-
-def documented_route(path: str) -> str | None:
-    bare = path.split("?", 1)[0]
-    return next((route for pattern, route in _route_patterns() if pattern.match(bare)), None)
-
-
-@functools.cache
-def _validator(route: str, method: str, status: int):
-    """The validator of this answer's body; None when the answer has no body; raises
-    KeyError when the status is not documented for the route."""
-    spec = document()
-    operation = spec["paths"][route].get(method.lower())
-    if operation is None:  # a method the path does not take: Chalice's 405, in our shape
-        operation = {"responses": {"405": {"content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}}}
-    responses = operation["responses"]
-    answer = responses.get(str(status)) or (responses["default"] if status >= 400 else None)
-    if answer is None:
-        raise KeyError(f"{method} {route} does not document status {status}")
-    if "content" not in answer:
-        return None
-    schema = answer["content"]["application/json"]["schema"]
-    return jsonschema.Draft202012Validator({**schema, "components": spec["components"]})
-
-
-def check_answer(method: str, path: str, response) -> None:
-    route = documented_route(path)
-    if route is None:  # an unknown path: the gateway's answer, not the app's
-        return
-    validator = _validator(route, method.upper(), response.status_code)
-    if validator is None:
-        assert not response.body, f"{method} {path} {response.status_code} has a body"
-    else:
-        validator.validate(json.loads(response.body))
-    CHECKED[(method.upper(), route, response.status_code)] += 1
-
-
-def _install() -> None:
-    original = chalice_test.TestHTTPClient.request
-    if getattr(original, "checks_the_contract", False):
-        return
-
-    def request(self, method, path, headers=None, body=b""):
-        response = original(self, method, path, headers=headers, body=body)
-        check_answer(method, path, response)
-        return response
-
-    request.checks_the_contract = True
-    chalice_test.TestHTTPClient.request = request
-
-
-_install()
+from chalicelib.api.openapi import document
 
 
 def test_the_document_is_served_as_openapi_3_1(client):
@@ -85,6 +19,7 @@ def test_the_document_is_served_as_openapi_3_1(client):
     assert response.status_code == 200
     served = json.loads(response.body)
     assert served["openapi"] == "3.1.0"
+    assert served.pop("servers") == [{"url": "/"}]  # the test client sends no Host
     assert served == json.loads(json.dumps(document()))
 
 
@@ -92,7 +27,8 @@ def test_the_document_covers_every_route_of_the_app(app):
     spec = document()
     documented = {(method.upper(), path) for path, operations in spec["paths"].items()
                   for method in operations}
-    routes = {(method, path) for path, methods in app.routes.items() for method in methods}
+    routes = {(method, path) for path, methods in app.routes.items() for method in methods
+              if method != "OPTIONS"}  # CORS preflights: the browser's, not operations
     assert documented == routes
 
 
@@ -119,3 +55,12 @@ def test_an_undocumented_answer_is_caught():
     except jsonschema.ValidationError:
         return
     raise AssertionError("a wrong body passed the contract check")
+
+
+def test_every_answer_of_the_test_client_is_checked(client, monkeypatch):
+    from support import contract
+
+    seen = []
+    monkeypatch.setattr(contract, "check_answer", lambda *answer: seen.append(answer[:2]))
+    assert client.http.get("/health").status_code == 200
+    assert seen == [("GET", "/health")]

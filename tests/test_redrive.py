@@ -10,8 +10,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from PIL import Image
-from test_evidence_end_to_end import upload, wait_for
-from test_reports_support import caller, file_report, send
+from support.api import caller, file_report, send
+from support.evidence import upload
+from support.waiting import wait_until
 
 from chalicelib.media import worker
 from chalicelib.settings import resource_name
@@ -53,7 +54,7 @@ def test_a_dead_lettered_upload_is_processed_once_after_the_redrive(client, pump
     upload(ticket["upload"], content, "image/jpeg")
 
     # Three failed tries (the queue's maxReceiveCount), then the dead-letter queue.
-    dead = wait_for(lambda: [b for b in dead_letter_bodies(sqs) if media_id in b], timeout=30)
+    dead = wait_until(lambda: [b for b in dead_letter_bodies(sqs) if media_id in b], timeout=30)
     assert dead, "the failing upload never reached the dead-letter queue"
     [media] = Media.query(f"report#{report_id}")
     assert media.status == "pending"
@@ -72,7 +73,7 @@ def test_a_dead_lettered_upload_is_processed_once_after_the_redrive(client, pump
         items = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
         return items if items and items[0]["status"] != "pending" else None
 
-    [item] = wait_for(evidence)
+    [item] = wait_until(evidence)
     assert item["status"] == "ready", item
     assert processed.count(key) == 1
     finished = Media.get(media.owner, media.media_id, consistent_read=True)
@@ -80,7 +81,7 @@ def test_a_dead_lettered_upload_is_processed_once_after_the_redrive(client, pump
     # SQS may deliver the redriven job again: the second delivery changes nothing.
     queue_url = sqs.get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
     sqs.send_message(QueueUrl=queue_url, MessageBody=dead[0])
-    assert wait_for(lambda: processed.count(key) == 2)
+    assert wait_until(lambda: processed.count(key) == 2)
     again = Media.get(media.owner, media.media_id, consistent_read=True)
     assert (again.status, again.processed_at, again.derivatives.as_dict()) == (
         "ready", finished.processed_at, finished.derivatives.as_dict())

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_reports_support import caller, error_code, file_report, report_body, send
+from support.api import caller, error_code, file_report, report_body, send
 
 from chalicelib.settings import settings
 

@@ -1,14 +1,9 @@
-"""DynamoDB calls per report route, counted from PynamoDB's pre-send signal: every
-request path is a handful of GetItem / Query / conditional writes, never a Scan."""
+"""AWS calls per report route (tests/support/aws_calls.py): every request path is a
+handful of DynamoDB GetItem / Query / conditional writes, never a Scan, and presigning
+an upload or a download calls nothing."""
 
-from test_reports_support import (
-    caller,
-    dynamodb_calls,
-    file_report,
-    registered_citizen,
-    report_body,
-    send,
-)
+from support.api import caller, file_report, registered_citizen, report_body, send
+from support.aws_calls import counting_aws_calls
 
 from chalicelib import reports
 from chalicelib.tables import Media
@@ -41,14 +36,15 @@ def test_dynamodb_calls_per_route(client):
     ]
     measured = {}
     for method, path, who, body in routes:
-        with dynamodb_calls() as calls:
+        with counting_aws_calls() as calls:
             if method == "worker":
                 reports.on_media_processed(report_id, media)
             else:
                 response = send(client, method, path, who, body)
                 assert response.status_code in (200, 201), (path, response.body)
         measured[f"{method.upper()} {path.split('?')[0]}"
-                 .replace(report_id, "{id}").replace(evidence_id, "{evidence_id}")] = calls
+                 .replace(report_id, "{id}").replace(evidence_id, "{evidence_id}")] = [
+            (call.operation, call.table) for call in calls]
     print("\n".join(f"{route}: {calls}" for route, calls in measured.items()))
 
     assert measured == {

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_reports_support import audit_of, caller, error_code, file_report, send
+from support.api import audit_of, caller, error_code, file_report, send
+from support.evidence import JPEG, processed
 
 from chalicelib import reports
 from chalicelib.errors import Conflict
@@ -17,29 +18,9 @@ from chalicelib.reports import filing
 from chalicelib.reports.bodies import EvidenceRequest
 from chalicelib.tables import Media, Report
 
-JPEG = {"content_type": "image/jpeg", "size": 2048}
-
 
 def ticket(client, who, report_id, body=JPEG):
     return send(client, "post", f"/reports/{report_id}/evidence", who, body)
-
-
-def processed(report_id: str, evidence_id: str, status: str = "ready", **fields) -> Media:
-    """The Media record as the worker leaves it."""
-    media = Media.get(f"report#{report_id}", evidence_id)
-    media.status = status
-    media.processed_at = datetime.now(UTC)
-    if status == "ready":
-        base = f"derivatives/report/{report_id}/{evidence_id}"
-        defaults = dict(kind="image", size=2048, sha256="ab" * 32, width=4000, height=3000,
-                        derivatives={"large": f"{base}/large.jpg", "thumb": f"{base}/thumb.jpg"},
-                        captured_at="2026-11-01T09:15:00Z", gps={"lat": 39.92, "lon": 116.44})
-    else:
-        defaults = dict(reject_reason="not an image or video we accept")
-    for name, value in {**defaults, **fields}.items():
-        setattr(media, name, value)
-    media.save()
-    return media
 
 
 def test_the_owner_gets_an_upload_ticket_and_sees_the_item_pending(client):

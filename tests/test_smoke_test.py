@@ -2,7 +2,6 @@
 `make dev` runs it), and what it says when a stage does not answer."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,11 +10,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_bulletins import draft
-from test_local_stack import wait_until
+from support.bulletins import draft
+from support.dev_stack import answers_health, dev_environment, dev_ports
+from support.waiting import wait_until
 
 from local import config
 from local.emulator import free_port
+
+pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_TEST = ROOT / "scripts" / "smoke_test.py"
@@ -29,23 +31,15 @@ def smoke(*arguments: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def dev_stack():
     """`make dev` on free ports: the API's URL, and the environment of that stack."""
-    ports = {"MOTO_PORT": free_port(), "API_PORT": free_port(), "SMS_SINK_PORT": free_port(),
-             "ADMIN_PORT": free_port()}
-    # No reloading: other tests write files (make package) while this one runs.
-    env = {**os.environ, **{name: str(port) for name, port in ports.items()}, "API_RELOAD": "0"}
+    ports = dev_ports()
+    env = dev_environment(ports)
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
     api = f"http://{config.HOST}:{ports['API_PORT']}"
-
-    def healthy():
-        try:
-            return requests.get(f"{api}/health", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
     try:
-        assert wait_until(healthy, timeout=90, interval=0.5), "chalice local never answered"
+        assert wait_until(lambda: answers_health(api), timeout=90, interval=0.5), \
+            "chalice local never answered"
         yield api, {**env, **config.stage_environment(
             f"http://{config.HOST}:{ports['MOTO_PORT']}",
             f"http://{config.HOST}:{ports['SMS_SINK_PORT']}")}

@@ -1,78 +1,73 @@
 """The officers' report routes: the triage queue, the full view, status and notes,
 original downloads; and the admin-only reveal of a sealed reporter identity."""
 
-import re
+from typing import Annotated
 
-from chalice import Blueprint
+import msgspec
 
-from chalicelib.api.authz import STAFF, authorize
-from chalicelib.api.bodies import parse_body
+from chalicelib.api import responses as r
+from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
 from chalicelib.errors import ValidationFailed
-from chalicelib.pagination import parse_limit
 from chalicelib.reports import triage, views
 from chalicelib.reports.bodies import (
-    CATEGORIES,
     FOREIGN_ID_PATTERN,
-    STATUSES,
+    Category,
     ReportChange,
     RevealRequest,
+    Status,
 )
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/admin/reports", methods=["GET"])
-def queue():
+class QueueQuery(Paging, kw_only=True):
+    status: Status | None = None
+    category: Category | None = None
+    bulletin_id: Annotated[str, msgspec.Meta(pattern=f"^{FOREIGN_ID_PATTERN}$")] | None = None
+
+
+@bp.route("/admin/reports", methods=["GET"], allow=STAFF, query=QueueQuery,
+          answer=r.OfficerReportPage, summary="The triage queue (officers)")
+def triage_queue(request):
     """`?status=&category=` (status defaults to submitted), or `?bulletin_id=` for the
     clues on a bulletin; newest first."""
-    authorize(bp.current_request, *STAFF)
-    params = bp.current_request.query_params or {}
-    paging = {"limit": parse_limit(params), "cursor": params.get("cursor")}
-    if "bulletin_id" in params:
-        if "status" in params or "category" in params:
+    query = request.query
+    paging = {"limit": query.limit, "cursor": query.cursor}
+    if query.bulletin_id is not None:
+        if query.status is not None or query.category is not None:
             raise ValidationFailed("bulletin_id lists every clue on a bulletin; it does not "
                                    "combine with status or category.", field="bulletin_id")
-        if not re.fullmatch(FOREIGN_ID_PATTERN, params["bulletin_id"]):
-            raise ValidationFailed("bulletin_id is not a bulletin id.", field="bulletin_id")
-        page = triage.clues(params["bulletin_id"], **paging)
+        page = triage.clues(query.bulletin_id, **paging)
+    elif query.category is None:
+        raise ValidationFailed(f"category is required: one of {', '.join(Category.__args__)}.",
+                               code="category_required", field="category")
     else:
-        page = triage.queue(_one_of(params, "status", STATUSES, default="submitted"),
-                            _one_of(params, "category", CATEGORIES), **paging)
+        page = triage.queue(query.status or "submitted", query.category, **paging)
     return {"items": [views.officer_summary(report) for report in page.items],
             "next_cursor": page.next_cursor}
 
 
-def _one_of(params: dict, name: str, allowed: tuple[str, ...], default: str | None = None):
-    value = params.get(name, default)
-    if value is None:
-        raise ValidationFailed(f"{name} is required: one of {', '.join(allowed)}.",
-                               code=f"{name}_required", field=name)
-    if value not in allowed:
-        raise ValidationFailed(f"{name} must be one of {', '.join(allowed)}.", field=name)
-    return value
-
-
-@bp.route("/admin/reports/{report_id}", methods=["GET"])
-def get_report(report_id):
-    authorize(bp.current_request, *STAFF)
+@bp.route("/admin/reports/{report_id}", methods=["GET"], allow=STAFF,
+          answer=r.OfficerReport, summary="A report, full view (officers)")
+def get_report_for_triage(request, report_id):
     return views.officer_view(triage.report(report_id))
 
 
-@bp.route("/admin/reports/{report_id}", methods=["PATCH"])
-def change_report(report_id):
-    officer = authorize(bp.current_request, *STAFF)
-    body = parse_body(bp.current_request, ReportChange)
-    return views.officer_view(triage.change(officer, report_id, body))
+@bp.route("/admin/reports/{report_id}", methods=["PATCH"], allow=STAFF, body=ReportChange,
+          answer=r.OfficerReport, errors=(409,), summary="Change status, add a note (officers)")
+def change_report(request, report_id):
+    return views.officer_view(triage.change(request.caller, report_id, request.body))
 
 
-@bp.route("/admin/reports/{report_id}/reveal", methods=["POST"])
-def reveal_reporter(report_id):
-    admin = authorize(bp.current_request, "admin")
-    body = parse_body(bp.current_request, RevealRequest)
-    return triage.reveal(admin, report_id, body.reason)
+@bp.route("/admin/reports/{report_id}/reveal", methods=["POST"], allow=ADMINS,
+          body=RevealRequest, answer=r.RevealedIdentity,
+          summary="Reveal the reporter (admins; audited)")
+def reveal_reporter(request, report_id):
+    return triage.reveal(request.caller, report_id, request.body.reason)
 
 
-@bp.route("/admin/reports/{report_id}/evidence/{evidence_id}/original", methods=["GET"])
-def download_original(report_id, evidence_id):
-    officer = authorize(bp.current_request, *STAFF)
-    return triage.original_download(officer, report_id, evidence_id)
+@bp.route("/admin/reports/{report_id}/evidence/{evidence_id}/original", methods=["GET"],
+          allow=STAFF, answer=r.OriginalDownload, errors=(409,),
+          summary="Download an original (officers; audited)")
+def download_original(request, report_id, evidence_id):
+    return triage.original_download(request.caller, report_id, evidence_id)

@@ -1,21 +1,17 @@
 """GET /admin/audit: the audit trail, newest first, paginated (admins only)."""
 
-from chalice import Blueprint
-
 from chalicelib import audit
-from chalicelib.api.authz import authorize
-from chalicelib.pagination import parse_limit
+from chalicelib.api import responses as r
+from chalicelib.api.routes import ADMINS, Blueprint, Paging
 from chalicelib.tables import AuditEvent
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/admin/audit", methods=["GET"])
-def audit_trail():
-    request = bp.current_request
-    authorize(request, "admin")
-    query = request.query_params or {}
-    page = audit.page(parse_limit(query), query.get("cursor"))
+@bp.route("/admin/audit", methods=["GET"], allow=ADMINS, query=Paging, answer=r.AuditPage,
+          summary="The audit trail (admins)")
+def audit_trail(request):
+    page = audit.page(request.query.limit, request.query.cursor)
     return {"items": [event_body(event) for event in page.items],
             "next_cursor": page.next_cursor}
 

@@ -1,9 +1,6 @@
-"""Sign-in by SMS code and sessions:
-
-POST /auth/otp      {phone, locale?}    202, whether or not the number is registered
-POST /auth/verify   {phone, code}       200 {access_token, refresh_token, expires_in, user}
-POST /auth/refresh  {refresh_token}     200, the same shape; the old token is spent
-POST /auth/logout   {refresh_token}     204; ends that token's session (signed in)
+"""Sign-in by SMS code, and sessions: a code is sent whether or not the number is
+registered (202 either way), the code signs in (registering on first success), refresh
+tokens rotate, and logout ends one session.
 
 The SMS is in Chinese unless the body asks for `"locale": "en"`.
 """
@@ -11,10 +8,9 @@ The SMS is in Chinese unless the body asks for `"locale": "en"`.
 from typing import Annotated, Literal
 
 import msgspec
-from chalice import Blueprint, Response
 
-from chalicelib.api.authz import authorize
-from chalicelib.api.bodies import parse_body
+from chalicelib.api import responses as r
+from chalicelib.api.routes import ANYONE, SIGNED_IN, Blueprint
 from chalicelib.auth import accounts, codes, phones, sessions
 
 bp = Blueprint(__name__)
@@ -36,33 +32,31 @@ class RefreshRequest(msgspec.Struct):
     refresh_token: RefreshTokenText
 
 
-@bp.route("/auth/otp", methods=["POST"])
-def request_code():
-    request = bp.current_request
-    body = parse_body(request, CodeRequest)
-    codes.send_code(phones.normalise(body.phone), request.context["identity"]["sourceIp"],
-                    body.locale)
-    return Response(body="", status_code=202)
+@bp.route("/auth/otp", methods=["POST"], allow=ANYONE, body=CodeRequest, ok=202,
+          errors=(429,),
+          summary="Send a sign-in code (202 whether or not the number is registered)")
+def request_code(request):
+    codes.send_code(phones.normalise(request.body.phone),
+                    request.raw.context["identity"]["sourceIp"], request.body.locale)
 
 
-@bp.route("/auth/verify", methods=["POST"])
-def verify():
-    body = parse_body(bp.current_request, SignInRequest)
-    return session_body(accounts.sign_in(phones.normalise(body.phone), body.code))
+@bp.route("/auth/verify", methods=["POST"], allow=ANYONE, body=SignInRequest,
+          answer=r.SessionBody, errors=(401, 409, 429), summary="Sign in with the code")
+def verify(request):
+    return session_body(accounts.sign_in(phones.normalise(request.body.phone),
+                                         request.body.code))
 
 
-@bp.route("/auth/refresh", methods=["POST"])
-def refresh():
-    body = parse_body(bp.current_request, RefreshRequest)
-    return session_body(sessions.refresh(body.refresh_token))
+@bp.route("/auth/refresh", methods=["POST"], allow=ANYONE, body=RefreshRequest,
+          answer=r.SessionBody, errors=(401,), summary="Rotate the refresh token")
+def refresh(request):
+    return session_body(sessions.refresh(request.body.refresh_token))
 
 
-@bp.route("/auth/logout", methods=["POST"])
-def logout():
-    request = bp.current_request
-    principal = authorize(request)
-    sessions.logout(principal, parse_body(request, RefreshRequest).refresh_token)
-    return Response(body="", status_code=204)
+@bp.route("/auth/logout", methods=["POST"], allow=SIGNED_IN, body=RefreshRequest, ok=204,
+          summary="End the session")
+def logout(request):
+    sessions.logout(request.caller, request.body.refresh_token)
 
 
 def session_body(session: sessions.Session) -> dict:

@@ -119,7 +119,12 @@ def convert_body[T](data: Any, body_type: type[T]) -> T:
 
 
 def _validation_failed(error: msgspec.ValidationError) -> ValidationFailed:
+    return ValidationFailed(str(error), field=field_of(error))
+
+
+def field_of(error: msgspec.ValidationError) -> str | None:
+    """The dotted path of the field msgspec refused, if it names one."""
     message = str(error)
     parts = [match.group(1) for match in (_FIELD_PATH.search(message),
                                           _NAMED_FIELD.search(message)) if match]
-    return ValidationFailed(message, field=".".join(part for part in parts if part) or None)
+    return ".".join(part for part in parts if part) or None

@@ -1,26 +1,22 @@
-"""The signed-in user's own account:
-
-GET /me       200 {id, phone, role, created_at}: one GetItem
-DELETE /me    204; the profile and the number are deleted, the sessions end, and the
-              user's reports stay, no longer linked to any number
+"""The signed-in user's own account: the profile (one GetItem), and its deletion. On
+deletion the profile and the number go, the sessions end, and the user's reports stay,
+no longer linked to any number.
 """
 
-from chalice import Blueprint, Response
-
-from chalicelib.api.authz import authorize
+from chalicelib.api import responses as r
+from chalicelib.api.routes import SIGNED_IN, Blueprint
 from chalicelib.auth import accounts
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/me", methods=["GET"])
-def get_me():
-    user = accounts.profile(authorize(bp.current_request).user_id)
+@bp.route("/me", methods=["GET"], allow=SIGNED_IN, answer=r.Profile, summary="Your profile")
+def get_me(request):
+    user = accounts.profile(request.caller.user_id)
     return {"id": user.user_id, "phone": user.phone, "role": user.role,
             "created_at": user.created_at.isoformat()}
 
 
-@bp.route("/me", methods=["DELETE"])
-def delete_me():
-    accounts.delete_account(authorize(bp.current_request).user_id)
-    return Response(body="", status_code=204)
+@bp.route("/me", methods=["DELETE"], allow=SIGNED_IN, ok=204, summary="Delete your account")
+def delete_me(request):
+    accounts.delete_account(request.caller.user_id)

@@ -1,166 +1,151 @@
-"""GET /openapi.json: the OpenAPI 3.1 contract, generated from the very msgspec structs
-the handlers validate request bodies with (beside their routes) and the response structs
-of chalicelib/api/responses.py, so the document cannot drift from the code.
+"""GET /openapi.json: the OpenAPI 3.1 contract, generated from the routes' own
+declarations (chalicelib/api/routes.py): the msgspec structs the layer parses bodies,
+query strings and headers with, the response structs of chalicelib/api/responses.py,
+and the declared roles, statuses and headers. The document cannot drift from the code.
 
-OPERATIONS is the API table in code: one row per route. tests/test_openapi.py fails when
-a route of the app has no row, and checks every JSON answer the test suite receives
-against the row's documented schema.
+CORS preflights (chalicelib/api/cors.py) are not operations: a browser sends them, no
+client calls them, so they are left out.
 """
 
 import functools
 import re
-from dataclasses import dataclass, field
+import sys
 from typing import Any
 
 import msgspec
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.api import responses as r
-from chalicelib.api.auth import CodeRequest, RefreshRequest, SignInRequest
-from chalicelib.bulletins.fields import BulletinDraft, ImageUploadRequest, LifecycleMove
-from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportChange, RevealRequest
+from chalicelib.api.routes import ANYONE, CONTRACTS, SIGNED_IN, Blueprint, Contract
 
 bp = Blueprint(__name__)
 
-PAGING = {"limit": {"type": "string", "pattern": "^[0-9]{1,3}$",
-                    "description": "1 to 100 (default 20)"},
-          "cursor": {"type": "string", "description": "next_cursor of the previous page"}}
-# A PATCH /bulletins/{id} body is either a lifecycle move or an edit: some fields of the
-# bulletin's draft, validated whole once merged with the stored bulletin.
-BULLETIN_EDIT = {"type": "object", "minProperties": 1, "not": {"required": ["status"]},
-                 "description": "Fields of the bulletin's draft (see the drafts) to change."}
-
-
-@dataclass(frozen=True)
-class Operation:
-    summary: str
-    ok: int = 200
-    body: Any = None                   # the request struct (or a JSON schema dict)
-    answer: Any = None                 # the response struct for `ok`; None: no body
-    signed_in: bool = True
-    query: dict[str, dict] = field(default_factory=dict)
-    more: dict[int, Any] = field(default_factory=dict)  # other success statuses
-
-
-def public(summary: str, **kwargs) -> Operation:
-    return Operation(summary, signed_in=False, **kwargs)
-
-
-OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("GET", "/health"): public("Liveness", answer=r.Health),
-    ("GET", "/openapi.json"): public("This document", answer=dict[str, Any]),
-    ("POST", "/auth/otp"): public("Send a sign-in code (202 whether or not the number is "
-                                  "registered)", ok=202, body=CodeRequest),
-    ("POST", "/auth/verify"): public("Sign in with the code", body=SignInRequest,
-                                     answer=r.SessionBody),
-    ("POST", "/auth/refresh"): public("Rotate the refresh token", body=RefreshRequest,
-                                      answer=r.SessionBody),
-    ("POST", "/auth/logout"): Operation("End the session", ok=204, body=RefreshRequest),
-    ("GET", "/me"): Operation("Your profile", answer=r.Profile),
-    ("DELETE", "/me"): Operation("Delete your account", ok=204),
-    ("GET", "/bulletins"): public(
-        "Bulletins, newest first", answer=r.BulletinPage, more={304: None},
-        query={**PAGING, "category": {"type": "string"}, "district": {"type": "string"},
-               "status": {"type": "string"}, "include_expired": {"enum": ["true", "false"]}}),
-    ("GET", "/bulletins/{bulletin_id}"): public("One bulletin", answer=r.Bulletin,
-                                                more={304: None}),
-    ("POST", "/bulletins"): Operation("Publish (officers)", ok=201, body=BulletinDraft,
-                                      answer=r.Bulletin, more={200: r.Bulletin}),
-    ("PATCH", "/bulletins/{bulletin_id}"): Operation(
-        "Edit, resolve or retract (officers)", body=(LifecycleMove, BULLETIN_EDIT),
-        answer=r.Bulletin),
-    ("POST", "/bulletins/{bulletin_id}/images"): Operation(
-        "Upload an image (officers)", ok=201, body=ImageUploadRequest, answer=r.ImageTicket),
-    ("POST", "/reports"): Operation("File a report", ok=201, body=NewReport,
-                                    answer=r.CitizenReport),
-    ("GET", "/reports"): Operation("Your reports", answer=r.ReportPage, query=PAGING),
-    ("GET", "/reports/{report_id}"): Operation("One of your reports", answer=r.CitizenReport),
-    ("POST", "/reports/{report_id}/evidence"): Operation(
-        "Upload evidence to your report", ok=201, body=EvidenceRequest,
-        answer=r.EvidenceTicket),
-    ("GET", "/admin/reports"): Operation(
-        "The triage queue (officers)", answer=r.OfficerReportPage,
-        query={**PAGING, "status": {"type": "string"}, "category": {"type": "string"},
-               "bulletin_id": {"type": "string"}}),
-    ("GET", "/admin/reports/{report_id}"): Operation("A report, full view (officers)",
-                                                     answer=r.OfficerReport),
-    ("PATCH", "/admin/reports/{report_id}"): Operation(
-        "Change status, add a note (officers)", body=ReportChange, answer=r.OfficerReport),
-    ("POST", "/admin/reports/{report_id}/reveal"): Operation(
-        "Reveal the reporter (admins; audited)", body=RevealRequest,
-        answer=r.RevealedIdentity),
-    ("GET", "/admin/reports/{report_id}/evidence/{evidence_id}/original"): Operation(
-        "Download an original (officers; audited)", answer=r.OriginalDownload),
-    ("PUT", "/admin/officers/{phone}"): Operation("Grant the officer role (admins)",
-                                                  answer=r.OfficerGrant),
-    ("DELETE", "/admin/officers/{phone}"): Operation("Revoke the officer role (admins)",
-                                                     ok=204),
-    ("GET", "/admin/audit"): Operation("The audit trail (admins)", answer=r.AuditPage,
-                                       query=PAGING),
+# What each response header means, written once for every route that sends it.
+RESPONSE_HEADERS = {
+    "Location": {"description": "The path of the item just created.",
+                 "schema": {"type": "string"}},
+    "ETag": {"description": "The version of this answer, for If-None-Match.",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long a copy may be reused.",
+                      "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before trying again.",
+                    "schema": {"type": "integer", "minimum": 1}},
 }
+# Error statuses and what they mean here; which apply to a route follows from its contract.
+ERROR_STATUSES = {
+    400: "The request is not valid: error.code says why, error.field names the field.",
+    401: "Sign in first, or the token is invalid or expired.",
+    403: "Your role may not do this.",
+    404: "No such item, or not one you may see.",
+    409: "The item's state does not allow this, or it changed meanwhile.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    429: "Too many requests: wait for Retry-After seconds.",
+    503: "A service behind the API is busy or down: retry after Retry-After seconds.",
+}
+RETRIED = {429, 503}
 
 
-@bp.route("/openapi.json", methods=["GET"])
-def openapi_document():
-    return Response(body=_document_json(), status_code=200,
+@bp.route("/openapi.json", methods=["GET"], allow=ANYONE, answer=dict[str, Any],
+          summary="This document")
+def openapi_document(request):
+    served = {**document(), "servers": [{"url": base_url(request.raw)}]}
+    return Response(body=msgspec.json.encode(served).decode(), status_code=200,
                     headers={"Content-Type": "application/json",
                              "Cache-Control": "public, max-age=300"})
 
 
+def base_url(request) -> str:
+    """Where this API is served, as the caller reached it: behind API Gateway the path
+    carries the stage ("/api/openapi.json"), under `chalice local` it does not."""
+    route, path = request.context["resourcePath"], request.context.get("path", "")
+    prefix = path[:-len(route)] if path.endswith(route) else ""
+    host = request.headers.get("host")
+    if host is None:
+        return prefix or "/"
+    return f"{request.headers.get('x-forwarded-proto', 'http')}://{host}{prefix}"
+
+
 @functools.cache
-def _document_json() -> str:
-    return msgspec.json.encode(document()).decode()
-
-
 def document() -> dict:
-    types = sorted({kind for operation in OPERATIONS.values()
-                    for kind in _struct_types(operation)}, key=str)
+    """The document without `servers`, which depends on the request."""
+    types = sorted({kind for contract in CONTRACTS for kind in _struct_types(contract)},
+                   key=str)
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}")
     schema_of = dict(zip(types, schemas, strict=True))
     paths: dict[str, dict] = {}
-    for (method, path), operation in OPERATIONS.items():
-        paths.setdefault(path, {})[method.lower()] = _operation(operation, path, schema_of)
-    for path, operations in paths.items():  # CORS preflights (chalicelib/api/cors.py)
-        operations["options"] = {"summary": "CORS preflight", "security": [],
-                                 "parameters": _path_parameters(path),
-                                 "responses": {"204": {"description": "No body"}}}
+    for contract in CONTRACTS:
+        paths.setdefault(contract.path, {})[contract.method.lower()] = _operation(
+            contract, schema_of)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Masses API", "version": "1"},
+        "info": {"title": "Masses API", "version": "1", "description": (
+            "Citizens report to the police and read bulletins; officers triage. Errors "
+            "have one shape, {error: {code, message, field?}}; apps translate by code."),
+            "contact": {"name": "Masses developers"}},
+        "tags": [{"name": tag, "description": _first_paragraph(sys.modules[module].__doc__)}
+                 for tag, module in sorted({(c.tag, c.module) for c in CONTRACTS})],
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
 
 
-def _struct_types(operation: Operation) -> list:
-    bodies = operation.body if isinstance(operation.body, tuple) else (operation.body,)
-    answers = [operation.answer, *operation.more.values(), r.ErrorBody]
-    return [kind for kind in (*bodies, *answers) if kind is not None and not isinstance(kind,
-                                                                                     dict)]
+def _description(contract: Contract) -> str:
+    if not contract.rules:
+        return contract.description
+    rules = "\n".join(f"- `{code}`: {rule}" for code, rule in sorted(contract.rules.items()))
+    return (f"{contract.description}\n\nBesides the schema, the server refuses with 400 "
+            f"(listed in x-server-rules):\n{rules}")
 
 
-def _operation(operation: Operation, path: str, schema_of: dict) -> dict:
+def _first_paragraph(text: str | None) -> str:
+    return " ".join((text or "").strip().split("\n\n")[0].split())
+
+
+def _bodies(contract: Contract) -> tuple:
+    documented = contract.body_schema if contract.body_schema is not None else contract.body
+    return documented if isinstance(documented, tuple) else (documented,)
+
+
+def _struct_types(contract: Contract) -> list:
+    answers = [contract.answer, *contract.more.values(), r.ErrorBody]
+    return [kind for kind in (*_bodies(contract), *answers)
+            if kind is not None and not isinstance(kind, dict)]
+
+
+def _operation(contract: Contract, schema_of: dict) -> dict:
     def schema(kind) -> dict:
         return kind if isinstance(kind, dict) else schema_of[kind]
 
-    def response(kind) -> dict:
-        if kind is None:
-            return {"description": "No body"}
-        return {"description": "OK", "content": {"application/json": {"schema": schema(kind)}}}
+    def response(status: int, kind, description: str = "OK") -> dict:
+        answer: dict[str, Any] = {"description": description}
+        names = contract.headers.get(status, ()) + (("Retry-After",) if status in RETRIED
+                                                    else ())
+        if names:
+            answer["headers"] = {name: RESPONSE_HEADERS[name] for name in names}
+        if kind is not None:
+            answer["content"] = {"application/json": {"schema": schema(kind)}}
+        return answer
 
-    answers = {str(operation.ok): response(operation.answer),
-               **{str(status): response(kind) for status, kind in operation.more.items()},
-               "default": {"description": "An error",
-                           "content": {"application/json": {"schema": schema(r.ErrorBody)}}}}
-    built = {"summary": operation.summary, "responses": answers,
-             "parameters": _path_parameters(path) + [
-                 {"name": name, "in": "query", "required": False, "schema": query_schema}
-                 for name, query_schema in operation.query.items()],
-             "security": [{"bearer": []}] if operation.signed_in else []}
-    if operation.body is not None:
-        bodies = operation.body if isinstance(operation.body, tuple) else (operation.body,)
+    successes = {contract.ok: contract.answer, **contract.more}
+    responses = {str(status): response(status, kind, "OK" if kind else "No body")
+                 for status, kind in sorted(successes.items())}
+    responses.update({str(status): response(status, r.ErrorBody, ERROR_STATUSES[status])
+                      for status in _error_statuses(contract)})
+    responses["default"] = response(0, r.ErrorBody, "An error")
+    built = {"operationId": contract.operation_id, "summary": contract.summary,
+             "description": _description(contract),
+             "tags": [contract.tag],
+             "parameters": [*_path_parameters(contract.path), *_query_parameters(contract),
+                            *_header_parameters(contract)],
+             "responses": responses,
+             "security": [] if contract.allow is ANYONE else [{"bearer": []}]}
+    if contract.rules:
+        built["x-server-rules"] = sorted(contract.rules)
+    if contract.body is not None:
+        bodies = _bodies(contract)
         body_schema = ({"anyOf": [schema(kind) for kind in bodies]} if len(bodies) > 1
                        else schema(bodies[0]))
         built["requestBody"] = {"required": True,
@@ -168,6 +153,48 @@ def _operation(operation: Operation, path: str, schema_of: dict) -> dict:
     return built
 
 
+def _error_statuses(contract: Contract) -> list[int]:
+    implied = {503}
+    if contract.body is not None:
+        implied |= {400, 413, 415}
+    if contract.query is not None or contract.request_headers:
+        implied.add(400)
+    if contract.allow is not ANYONE:
+        implied.add(401)
+    if contract.allow not in (ANYONE, SIGNED_IN):
+        implied.add(403)
+    if "{" in contract.path:
+        implied.add(404)
+    return sorted(implied | set(contract.errors))
+
+
 def _path_parameters(path: str) -> list[dict]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"\{([^}]+)\}", path)]
+
+
+def _query_parameters(contract: Contract) -> list[dict]:
+    if contract.query is None:
+        return []
+    (reference,), components = msgspec.json.schema_components(
+        [contract.query], ref_template="{name}")
+    struct = components[reference["$ref"]]
+    return [{"name": name, "in": "query", "required": name in struct.get("required", ()),
+             "schema": _not_null(field)} for name, field in struct["properties"].items()]
+
+
+def _not_null(schema: dict) -> dict:
+    """A query parameter is absent or a string, never null: `X | None` is just X."""
+    options = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
+    if len(options) != 1:
+        return schema
+    kept = {key: value for key, value in schema.items() if key != "anyOf"}
+    if kept.get("default", ...) is None:
+        del kept["default"]
+    return {**options[0], **kept}
+
+
+def _header_parameters(contract: Contract) -> list[dict]:
+    return [{"name": name, "in": "header", "required": False,
+             "schema": msgspec.json.schema(kind)}
+            for name, kind in contract.request_headers.items()]

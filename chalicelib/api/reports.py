@@ -3,43 +3,42 @@
 Someone else's report answers 404, exactly as a missing one does.
 """
 
-from chalice import Blueprint, Response
+from chalice import Response
 
-from chalicelib.api.authz import authorize
-from chalicelib.api.bodies import parse_body
-from chalicelib.pagination import parse_limit
+from chalicelib.api import responses as r
+from chalicelib.api.routes import SIGNED_IN, Blueprint, Paging
 from chalicelib.reports import filing, views
 from chalicelib.reports.bodies import EvidenceRequest, NewReport
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/reports", methods=["POST"])
-def file_report():
-    reporter = authorize(bp.current_request)
-    report = filing.file_report(reporter, parse_body(bp.current_request, NewReport))
+@bp.route("/reports", methods=["POST"], allow=SIGNED_IN, body=NewReport, ok=201,
+          answer=r.CitizenReport, headers={201: ("Location",)}, errors=(429,),
+          summary="File a report")
+def file_report(request):
+    report = filing.file_report(request.caller, request.body)
     return Response(body=views.citizen_view(report), status_code=201,
                     headers={"Location": f"/reports/{report.report_id}"})
 
 
-@bp.route("/reports", methods=["GET"])
-def list_reports():
-    reporter = authorize(bp.current_request)
-    params = bp.current_request.query_params or {}
-    page = filing.own_reports(reporter, limit=parse_limit(params), cursor=params.get("cursor"))
+@bp.route("/reports", methods=["GET"], allow=SIGNED_IN, query=Paging, answer=r.ReportPage,
+          summary="Your reports")
+def list_own_reports(request):
+    page = filing.own_reports(request.caller, limit=request.query.limit,
+                              cursor=request.query.cursor)
     return {"items": [views.citizen_summary(report) for report in page.items],
             "next_cursor": page.next_cursor}
 
 
-@bp.route("/reports/{report_id}", methods=["GET"])
-def get_report(report_id):
-    reporter = authorize(bp.current_request)
-    return views.citizen_view(filing.own_report(reporter, report_id))
+@bp.route("/reports/{report_id}", methods=["GET"], allow=SIGNED_IN, answer=r.CitizenReport,
+          summary="One of your reports")
+def get_own_report(request, report_id):
+    return views.citizen_view(filing.own_report(request.caller, report_id))
 
 
-@bp.route("/reports/{report_id}/evidence", methods=["POST"])
-def add_evidence(report_id):
-    reporter = authorize(bp.current_request)
-    ticket = filing.add_evidence(reporter, report_id,
-                                 parse_body(bp.current_request, EvidenceRequest))
-    return Response(body=ticket, status_code=201)
+@bp.route("/reports/{report_id}/evidence", methods=["POST"], allow=SIGNED_IN,
+          body=EvidenceRequest, ok=201, answer=r.EvidenceTicket, errors=(409,),
+          summary="Upload evidence to your report")
+def add_evidence(request, report_id):
+    return filing.add_evidence(request.caller, report_id, request.body)

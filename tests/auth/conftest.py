@@ -1,16 +1,15 @@
 """Fixtures for the sign-in tests: each test calls from its own client IP, and may
-override stage settings, freeze the sign-in clock, or count DynamoDB calls."""
+override stage settings or freeze the sign-in clock. (AWS calls are counted by the
+`aws_calls` fixture of tests/support/aws_calls.py.)"""
 
 import dataclasses
 import os
 import random
-import threading
 import time
 
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib import tables
 from chalicelib.auth import accounts, clock, limits, phones
 from chalicelib.settings import settings
 
@@ -52,40 +51,6 @@ def frozen_clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(clock, "now", lambda: fake.now)
     return fake
-
-
-class DynamoDbCalls:
-    """Counts the requests every DynamoDB client of the app sends from the test's thread
-    (botocore's before-send event: one per HTTP request, retries included); the pump
-    may be working in another thread."""
-
-    def __init__(self):
-        self.operations: list[str] = []
-        self.thread = threading.get_ident()
-
-    def __call__(self, event_name: str, **_) -> None:
-        if threading.get_ident() == self.thread:
-            self.operations.append(event_name.rsplit(".", 1)[-1])
-
-    @staticmethod
-    def clients() -> list:
-        """The botocore client of every model's connection and of the transactions'."""
-        models = [value for value in vars(tables).values() if isinstance(value, type)
-                  and issubclass(value, tables.Model) and value is not tables.Model]
-        connections = [model._get_connection().connection for model in models]
-        return [connection.client for connection in
-                [*connections, tables.transaction_connection()]]
-
-
-@pytest.fixture
-def dynamodb_calls():
-    counter = DynamoDbCalls()
-    clients = counter.clients()
-    for client in clients:
-        client.meta.events.register("before-send.dynamodb", counter)
-    yield counter
-    for client in clients:
-        client.meta.events.unregister("before-send.dynamodb", counter)
 
 
 @pytest.fixture

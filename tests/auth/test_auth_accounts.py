@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from auth_support import bearer, error_code, new_phone, post, sign_in
 from pynamodb.exceptions import DoesNotExist
+from support.auth import bearer, error_code, new_phone, post, sign_in
 
 from chalicelib import audit
 from chalicelib.tables import AuditEvent, PhoneClaim, User
@@ -348,13 +348,13 @@ def trail_far_away(emulator):
 
 
 def test_the_trail_pages_through_earlier_months_to_the_horizon(trail_far_away,
-                                                              dynamodb_calls):
+                                                              aws_calls):
     now, written = trail_far_away
     pages, cursor = [], None
     while True:
-        dynamodb_calls.operations.clear()
+        aws_calls.clear()
         page = audit.page(2, cursor, now=now)
-        pages.append(([event.target for event in page.items], len(dynamodb_calls.operations)))
+        pages.append(([event.target for event in page.items], len(aws_calls.operations)))
         cursor = page.next_cursor
         if cursor is None:
             break
@@ -363,7 +363,7 @@ def test_the_trail_pages_through_earlier_months_to_the_horizon(trail_far_away,
     assert targets == written
     assert pages[0] == (written[:2], 1), "a page within one month is one Query"
     assert pages[1][1] == 3, "March's last, February empty, then January"
-    assert all(operation == "Query" for operation in dynamodb_calls.operations)
+    assert all(operation == "Query" for operation in aws_calls.operations)
 
 
 def test_a_cursor_from_before_the_horizon_moved_ends_the_listing(trail_far_away):

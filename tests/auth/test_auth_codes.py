@@ -7,15 +7,6 @@ import random
 import socket
 
 import pytest
-from auth_support import (
-    error_code,
-    in_parallel,
-    last_code,
-    new_phone,
-    post,
-    request_code,
-    sign_in,
-)
 from chalice.local import LambdaEventConverter
 from pynamodb.exceptions import (
     CancellationReason,
@@ -24,6 +15,15 @@ from pynamodb.exceptions import (
     VerboseClientError,
 )
 from pynamodb.transactions import TransactWrite
+from support.auth import (
+    error_code,
+    in_parallel,
+    last_code,
+    new_phone,
+    post,
+    request_code,
+    sign_in,
+)
 
 from chalicelib import sms
 from chalicelib.api.bodies import MAX_BODY_BYTES

@@ -1,5 +1,6 @@
-"""What sign-in costs: DynamoDB calls per request (counted on botocore's before-send
-event of every client the app uses) and what importing the app loads."""
+"""What sign-in costs: AWS calls per request (the `aws_calls` fixture of
+tests/support/aws_calls.py: every call of every client the app uses) and what importing
+the app loads."""
 
 import json
 import subprocess
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from auth_support import bearer, last_code, new_phone, post, request_code, sign_in
+from support.auth import bearer, last_code, new_phone, post, request_code, sign_in
 
 from chalicelib.api.authz import authorize
 from chalicelib.tokens import Principal, issue_access_token
@@ -16,57 +17,57 @@ from local import config
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_sending_a_code_is_one_read_and_one_transaction(client, sms_sink, dynamodb_calls):
+def test_sending_a_code_is_one_read_and_one_transaction(client, sms_sink, aws_calls):
     assert request_code(client, new_phone()).status_code == 202
 
-    assert dynamodb_calls.operations == ["GetItem", "TransactWriteItems"]
+    assert aws_calls.operations == ["GetItem", "TransactWriteItems"]
 
 
 def test_signing_in_is_two_conditional_updates_one_read_and_one_transaction(
-        client, sms_sink, dynamodb_calls, frozen_clock):
+        client, sms_sink, aws_calls, frozen_clock):
     phone = new_phone()
     for registered in (False, True):
         request_code(client, phone)
-        dynamodb_calls.operations.clear()
+        aws_calls.clear()
 
         code = last_code(sms_sink, phone)
         response = post(client, "/auth/verify", {"phone": phone, "code": code})
 
         assert response.status_code == 200
-        assert dynamodb_calls.operations == ["UpdateItem", "UpdateItem", "GetItem",
+        assert aws_calls.operations == ["UpdateItem", "UpdateItem", "GetItem",
                                              "TransactWriteItems"], registered
         frozen_clock.advance(60)
 
 
-def test_me_is_one_get_item_and_authorizing_costs_nothing(client, sms_sink, dynamodb_calls):
+def test_me_is_one_get_item_and_authorizing_costs_nothing(client, sms_sink, aws_calls):
     token = sign_in(client, sms_sink)["access_token"]
-    dynamodb_calls.operations.clear()
+    aws_calls.clear()
 
     principal = authorize(SimpleNamespace(headers={"authorization": f"Bearer {token}"}))
-    assert dynamodb_calls.operations == []
+    assert aws_calls.operations == []
     response = client.http.get("/me", headers=bearer(token))
 
     assert response.status_code == 200
-    assert dynamodb_calls.operations == ["GetItem"]
+    assert aws_calls.operations == ["GetItem"]
     assert json.loads(response.body)["id"] == principal.user_id
 
 
 def test_refreshing_is_one_update_one_transactional_read_and_one_put(client, sms_sink,
-                                                                     dynamodb_calls):
+                                                                     aws_calls):
     refresh_token = sign_in(client, sms_sink)["refresh_token"]
-    dynamodb_calls.operations.clear()
+    aws_calls.clear()
 
     response = post(client, "/auth/refresh", {"refresh_token": refresh_token})
 
     assert response.status_code == 200
-    assert dynamodb_calls.operations == ["UpdateItem", "TransactGetItems", "PutItem"]
+    assert aws_calls.operations == ["UpdateItem", "TransactGetItems", "PutItem"]
 
 
-def test_admin_routes_authorize_without_dynamodb(client, dynamodb_calls):
+def test_admin_routes_authorize_without_dynamodb(client, aws_calls):
     token = issue_access_token(Principal("a-citizen", "citizen"))
 
     assert client.http.get("/admin/audit", headers=bearer(token)).status_code == 403
-    assert dynamodb_calls.operations == []
+    assert aws_calls.operations == []
 
 
 def test_importing_the_app_loads_no_phone_metadata_jwt_or_twilio():

@@ -4,7 +4,7 @@ or stored; good ones are normalised to E.164."""
 import json
 
 import pytest
-from auth_support import error_code, new_phone, post, request_code
+from support.auth import error_code, new_phone, post, request_code
 
 from chalicelib.auth import phones
 from chalicelib.errors import ValidationFailed

@@ -8,7 +8,7 @@ import time
 
 import jwt
 import pytest
-from auth_support import bearer, error_code, in_parallel, new_phone, post, sign_in
+from support.auth import bearer, error_code, in_parallel, new_phone, post, sign_in
 
 from chalicelib.api.bodies import MAX_BODY_BYTES
 from chalicelib.settings import secret

@@ -1,6 +1,5 @@
 """What the admin site's browser tests share: the whole local stack as `make dev` runs
-it, the SMS sink's codes, citizens working through the API, and Chromium. (No tests
-here.)"""
+it, the SMS sink's codes, citizens working through the API, and Chromium."""
 
 import io
 import json
@@ -9,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,9 +17,10 @@ import requests
 from PIL import Image
 
 from local import config
-from local.emulator import free_port
+from support.dev_stack import dev_environment, dev_ports
+from support.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,15 +29,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 BOOTSTRAP_ADMIN = "+8613800000000"  # MASSES_BOOTSTRAP_ADMIN of the local stage
-
-
-def wait_for(read, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 @dataclass
@@ -52,11 +42,8 @@ class Stack:
 
     @classmethod
     def start(cls, log: Path) -> "Stack":
-        ports = {name: free_port() for name in ("MOTO_PORT", "API_PORT", "SMS_SINK_PORT",
-                                                "ADMIN_PORT")}
-        # No reloading: other tests write files under the project while this stack runs.
-        env = {**os.environ, **{name: str(port) for name, port in ports.items()},
-               "API_RELOAD": "0"}
+        ports = dev_ports()
+        env = dev_environment(ports)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as output:
             process = subprocess.Popen([sys.executable, "-m", "local.dev"], cwd=ROOT, env=env,
@@ -65,7 +52,7 @@ class Stack:
         url = f"http://{config.HOST}:{{}}".format
         stack = cls(url(ports["API_PORT"]), url(ports["ADMIN_PORT"]),
                     url(ports["SMS_SINK_PORT"]), process)
-        if not wait_for(stack.ready, timeout=90, interval=0.3):
+        if not wait_until(stack.ready, timeout=90, interval=0.3):
             stack.stop()
             raise RuntimeError(f"the local stack did not start; see {log}")
         return stack
@@ -102,7 +89,7 @@ class Stack:
         """The code in the first message to `phone` whose sid is not in `seen`."""
         def fresh():
             return [m for m in self.messages_to(phone) if m["sid"] not in seen]
-        messages = wait_for(fresh, timeout=10)
+        messages = wait_until(fresh, timeout=10)
         assert messages, f"no new SMS reached {phone}"
         return re.search(r"\b(\d{6})\b", messages[0]["body"]).group(1)
 

@@ -6,7 +6,7 @@ import fcntl
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "build" / ".package.lock"
 
 

@@ -1,16 +1,12 @@
-"""What the report tests share: signed-in callers, a valid report body, JSON requests,
-the audit trail of a report, and a count of DynamoDB calls. (No tests here.)"""
+"""Callers and requests through the chalice test client: signed-in callers (a token, no
+sign-in), JSON requests, a valid report body and a filed report, the audit trail of a
+report, and the error code of an answer."""
 
-import contextlib
 import json
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.signals import pre_dynamodb_send
-
-from chalicelib.settings import resource_name
 from chalicelib.tables import AuditEvent, User
 from chalicelib.tokens import Principal, issue_access_token
 
@@ -71,19 +67,3 @@ def audit_of(report_id: str) -> list[AuditEvent]:
 
 def error_code(response) -> str:
     return response.json_body["error"]["code"]
-
-
-@contextlib.contextmanager
-def dynamodb_calls():
-    """Every DynamoDB API call PynamoDB makes inside the block from this thread (not the
-    pump's), as (operation, table)."""
-    calls: list[tuple[str, str | None]] = []
-    prefix = resource_name("")
-    thread = threading.get_ident()
-
-    def count(_connection, operation_name, table_name, **_):
-        if threading.get_ident() == thread:
-            calls.append((operation_name, table_name and table_name.removeprefix(prefix)))
-
-    with pre_dynamodb_send.connected_to(count):
-        yield calls

@@ -1,5 +1,5 @@
-"""Helpers for the sign-in tests (tests/auth/): fresh numbers, JSON requests, codes
-read back from the SMS sink, and running calls in parallel."""
+"""Signing in through the API, as the sign-in tests (tests/auth/) do: fresh numbers,
+JSON requests, codes read back from the SMS sink, and running calls in parallel."""
 
 import json
 import re
