@@ -29,6 +29,7 @@ into what Lambda should run, and edits sam.yaml where the merge template cannot 
 
 import argparse
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -55,9 +56,19 @@ AIOHTTP_GROUP = ("aiohttp", "aiohttp_retry", "aiohappyeyeballs", "aiosignal", "f
 NEVER_SHIPPED = AIOHTTP_GROUP
 # What the evidence worker never imports: the API's routes, SMS (twilio and requests,
 # with requests' own dependencies; botocore has its own HTTP stack), phone numbers and
-# tokens. Chalice itself stays while chalicelib/errors.py imports it (issue 12 ends that).
+# tokens. Chalice too, once no module outside chalicelib/api/ imports it (worker_leaves_out).
 WORKER_LEAVES_OUT = (*NEVER_SHIPPED, "chalicelib/api", "twilio", "requests",
                      "charset_normalizer", "idna", "phonenumbers", "jwt", "app.py")
+IMPORTS_CHALICE = re.compile(r"^\s*(from|import)\s+chalice\b", re.MULTILINE)
+
+
+def worker_leaves_out(tree: Path) -> tuple[str, ...]:
+    """WORKER_LEAVES_OUT, plus chalice when the worker's modules cannot need it: when no
+    module of chalicelib outside chalicelib/api/ imports it."""
+    needs_chalice = any(IMPORTS_CHALICE.search(path.read_text(encoding="utf-8"))
+                        for path in (tree / "chalicelib").rglob("*.py")
+                        if not path.relative_to(tree).as_posix().startswith("chalicelib/api/"))
+    return WORKER_LEAVES_OUT if needs_chalice else (*WORKER_LEAVES_OUT, "chalice")
 
 
 def _distribution_name(top: str) -> str:
@@ -134,7 +145,7 @@ def build_code_zips(deployment_zip: Path, api_zip: Path, worker_zip: Path) -> No
         modes = _unzip(deployment_zip, tree, NEVER_SHIPPED)
         compile_tree(tree, TASK_ROOT)
         zip_tree(tree, api_zip, modes)
-        zip_tree(tree, worker_zip, modes, WORKER_LEAVES_OUT)
+        zip_tree(tree, worker_zip, modes, worker_leaves_out(tree))
 
 
 def _to_alias(value):
