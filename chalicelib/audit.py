@@ -7,10 +7,12 @@ transaction as the change (`event()` + `TransactWrite.save`), so neither happens
 without the other.
 """
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import StrEnum
 
+from chalicelib import clock
 from chalicelib.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.storage import new_id
 from chalicelib.tables import AuditEvent
 from chalicelib.tokens import Principal
 
@@ -18,18 +20,35 @@ from chalicelib.tokens import Principal
 APPEND_ONLY = AuditEvent.at_event.does_not_exist()
 
 
-def event(actor: Principal, action: str, target: str, details: dict | None = None) -> AuditEvent:
+class AuditAction(StrEnum):
+    """What an officer or admin did (or the app, for the bootstrap admin)."""
+
+    ROLE_CHANGE = "role.change"
+    REPORT_STATUS_CHANGED = "report.status_changed"
+    REPORT_NOTE_ADDED = "report.note_added"
+    REPORT_IDENTITY_REVEALED = "report.identity_revealed"
+    REPORT_EVIDENCE_ORIGINAL_DOWNLOADED = "report.evidence_original_downloaded"
+    BULLETIN_PUBLISH = "bulletin.publish"
+    BULLETIN_EDIT = "bulletin.edit"
+    BULLETIN_RESOLVE = "bulletin.resolve"
+    BULLETIN_RETRACT = "bulletin.retract"
+    BULLETIN_IMAGE_UPLOAD = "bulletin.image_upload"
+
+
+def event(actor: Principal, action: AuditAction, target: str,
+          details: dict | None = None) -> AuditEvent:
     """An unsaved event: save it with APPEND_ONLY, alone (record) or in the same
     transaction as the change it describes, so the change cannot happen unrecorded."""
-    now = datetime.now(UTC)
+    now = clock.now()
     return AuditEvent(
-        now.strftime("%Y-%m"), f"{now.isoformat()}#{uuid.uuid4().hex}",
+        now.strftime("%Y-%m"), f"{now.isoformat()}#{new_id()}",
         actor_id=actor.user_id, actor_role=actor.role, action=action, target=target,
         details=details or {},
     )
 
 
-def record(actor: Principal, action: str, target: str, details: dict | None = None) -> None:
+def record(actor: Principal, action: AuditAction, target: str,
+           details: dict | None = None) -> None:
     event(actor, action, target, details).save(condition=APPEND_ONLY)
 
 
@@ -46,7 +65,7 @@ def page(limit: int, cursor: str | None, now: datetime | None = None) -> Page:
     month, and empty months cost one each). The cursor holds the month and the key to
     go on after, signed like every cursor.
     """
-    current = (now or datetime.now(UTC)).strftime("%Y-%m")
+    current = (now or clock.now()).strftime("%Y-%m")
     oldest = _months_before(current, HORIZON_MONTHS - 1)
     position = decode_cursor(LISTING, cursor) if cursor else {"month": current, "after": None}
     month, after = position["month"], position["after"]

@@ -1,24 +1,100 @@
-"""The one error shape every route answers with.
+"""The failures the domain reports, as plain exceptions, and the one list of their codes.
 
-Mobile apps translate by `code`, so codes are stable machine-readable strings; the
-message is for people reading logs and the admin site.
+Mobile apps and the admin site translate by `code`, so every code is a member of
+ErrorCode, and a shipped code keeps its meaning. The message is for people reading logs
+and the admin site. The API edge (chalicelib/api/errors.py) turns an ApiError into the
+one error shape; nothing here knows about HTTP frameworks.
 """
 
-import json
-
-from chalice import Response
-from chalice.app import ChaliceUnhandledError
+from enum import StrEnum
 
 
-class ApiError(ChaliceUnhandledError):
-    """Chalice turns any other exception from a view into its own 500 before middleware
-    sees it; a ChaliceUnhandledError reaches the middleware that shapes the answer."""
+class ErrorCode(StrEnum):
+    """Every code an error answer can carry."""
+
+    # Generic codes of the exception classes below, and of the framework's own answers.
+    BAD_REQUEST = "bad_request"
+    VALIDATION_ERROR = "validation_error"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    THROTTLED = "throttled"
+    DEPENDENCY_TIMEOUT = "dependency_timeout"
+    # Request bodies and query strings.
+    MALFORMED_JSON = "malformed_json"
+    DUPLICATE_KEY = "duplicate_key"
+    INVALID_CHARACTER = "invalid_character"
+    TOO_DEEPLY_NESTED = "too_deeply_nested"
+    NUMBER_OUT_OF_RANGE = "number_out_of_range"
+    INVALID_QUERY = "invalid_query"
+    INVALID_LIMIT = "invalid_limit"
+    INVALID_CURSOR = "invalid_cursor"
+    CATEGORY_REQUIRED = "category_required"
+    # Phone numbers and sign-in codes.
+    PHONE_REQUIRED = "phone_required"
+    PHONE_TOO_LONG = "phone_too_long"
+    PHONE_TOO_SHORT = "phone_too_short"
+    PHONE_INVALID = "phone_invalid"
+    PHONE_COUNTRY_NOT_ALLOWED = "phone_country_not_allowed"
+    PHONE_NOT_MOBILE = "phone_not_mobile"
+    OTP_COOLDOWN = "otp_cooldown"
+    OTP_NUMBER_LIMIT = "otp_number_limit"
+    OTP_IP_LIMIT = "otp_ip_limit"
+    OTP_PREFIX_LIMIT = "otp_prefix_limit"
+    TRY_AGAIN = "try_again"
+    SMS_UNAVAILABLE = "sms_unavailable"
+    CODE_INCORRECT = "code_incorrect"
+    CODE_EXPIRED = "code_expired"
+    CODE_ATTEMPTS_EXHAUSTED = "code_attempts_exhausted"
+    CODE_NOT_ACTIVE = "code_not_active"
+    # Sessions and accounts. (Codes that name tokens, not tokens: hence the noqa.)
+    INVALID_TOKEN = "invalid_token"  # noqa: S105
+    REFRESH_TOKEN_EXPIRED = "refresh_token_expired"  # noqa: S105
+    REFRESH_TOKEN_INVALID = "refresh_token_invalid"  # noqa: S105
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"  # noqa: S105
+    SESSION_REVOKED = "session_revoked"
+    ACCOUNT_CHANGED = "account_changed"
+    ACCOUNT_DELETED = "account_deleted"
+    IS_ADMIN = "is_admin"
+    NOT_AN_OFFICER = "not_an_officer"
+    # Reports and their evidence.
+    REPORT_NOT_FOUND = "report_not_found"
+    REPORT_CHANGED = "report_changed"
+    REPORT_CLOSED = "report_closed"
+    REPORT_RATE_LIMITED = "report_rate_limited"
+    ILLEGAL_STATUS_CHANGE = "illegal_status_change"
+    NOTE_LIMIT_REACHED = "note_limit_reached"
+    OCCURRED_IN_FUTURE = "occurred_in_future"
+    EVIDENCE_NOT_FOUND = "evidence_not_found"
+    EVIDENCE_NOT_READY = "evidence_not_ready"
+    EVIDENCE_LIMIT_REACHED = "evidence_limit_reached"
+    # Uploads (evidence and bulletin images).
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_SIZE = "invalid_size"
+    # Bulletins.
+    BULLETIN_CLOSED = "bulletin_closed"
+    EDIT_CONFLICT = "edit_conflict"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    TOO_MANY_IMAGES = "too_many_images"
+
+
+class ApiError(Exception):
+    """A failure the caller can act on: its status, its code and a message for people.
+    `field` names the part of the request at fault; `headers` go with the answer."""
 
     status = 400
-    code = "bad_request"
+    code = ErrorCode.BAD_REQUEST
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None, field: str | None = None):
+    def __init__(self, message: str, *, code: ErrorCode | None = None,
+                 status: int | None = None, headers: dict[str, str] | None = None,
+                 field: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code
@@ -26,74 +102,41 @@ class ApiError(ChaliceUnhandledError):
         self.headers = headers or {}
         self.field = field
 
-    def to_response(self) -> Response:
-        return error_response(self.status, self.code, self.message, self.headers, self.field)
-
 
 class ValidationFailed(ApiError):
-    status, code = 400, "validation_error"
+    status, code = 400, ErrorCode.VALIDATION_ERROR
 
 
 class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
+    status, code = 413, ErrorCode.PAYLOAD_TOO_LARGE
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 class Unauthorized(ApiError):
-    status, code = 401, "unauthorized"
+    status, code = 401, ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(ApiError):
-    status, code = 403, "forbidden"
+    status, code = 403, ErrorCode.FORBIDDEN
 
 
 class NotFound(ApiError):
-    status, code = 404, "not_found"
+    status, code = 404, ErrorCode.NOT_FOUND
 
 
 class Conflict(ApiError):
-    status, code = 409, "conflict"
+    status, code = 409, ErrorCode.CONFLICT
 
 
 class TooManyRequests(ApiError):
-    status, code = 429, "rate_limited"
+    status, code = 429, ErrorCode.RATE_LIMITED
 
-    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+    def __init__(self, message: str, *, retry_after: int, code: ErrorCode | None = None):
         super().__init__(message, code=code, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class ServiceUnavailable(ApiError):
-    status, code = 503, "service_unavailable"
-
-
-def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None, field: str | None = None) -> Response:
-    error = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    return Response(
-        body=json.dumps({"error": error}, ensure_ascii=False),
-        status_code=status,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-
-
-# Chalice answers some requests itself (405 for a method a path does not take, 415 for a
-# body that is not JSON, 500 for an exception it caught before any middleware) with its
-# own {"Code", "Message"} body. These are the codes ours use for the same statuses.
-_FRAMEWORK_CODES = {
-    400: ("bad_request", "The request is not one this API understands."),
-    405: ("method_not_allowed", "This path does not take this method."),
-    415: ("unsupported_media_type", "Send request bodies as application/json."),
-    500: ("internal_error", "Something went wrong on our side."),
-}
-
-
-def reshape_framework_error(response: Response) -> Response:
-    """Chalice's own error answers in our shape; every other response unchanged. A 500
-    is always replaced: with debug on, Chalice's body would be a traceback."""
-    is_framework_error = isinstance(response.body, dict) and "Code" in response.body
-    if not (response.status_code == 500 or response.status_code >= 400 and is_framework_error):
-        return response
-    code, message = _FRAMEWORK_CODES.get(response.status_code, ("error", "The request failed."))
-    kept = {name: value for name, value in response.headers.items() if name.lower() == "allow"}
-    return error_response(response.status_code, code, message, kept)
+    status, code = 503, ErrorCode.SERVICE_UNAVAILABLE

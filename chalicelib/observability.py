@@ -50,6 +50,7 @@ class Metric(StrEnum):
     EVIDENCE_REJECTED = "EvidenceRejected"  # with a `reason` dimension
     BULLETINS_PUBLISHED = "BulletinsPublished"
     WORKER_DURATION = "WorkerDuration"      # milliseconds per evidence job
+    DEPENDENCY_TIMEOUTS = "DependencyTimeouts"  # with a `dependency` dimension (deadlines)
 
 
 def service() -> str:

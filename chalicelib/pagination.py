@@ -12,7 +12,7 @@ import hmac
 import json
 from typing import Any, NamedTuple
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.settings import secret
 
 DEFAULT_LIMIT = 20
@@ -46,7 +46,7 @@ def encode_cursor(partition: str, last_key: dict) -> str:
 
 def decode_cursor(partition: str, cursor: str) -> dict:
     invalid = ValidationFailed("The cursor is not one this listing gave out.",
-                               code="invalid_cursor", field="cursor")
+                               code=ErrorCode.INVALID_CURSOR, field="cursor")
     try:
         payload_text, signature_text = cursor.split(".")
         payload, signature = _unb64(payload_text), _unb64(signature_text)
@@ -59,17 +59,6 @@ def decode_cursor(partition: str, cursor: str) -> dict:
     if decoded["p"] != partition:
         raise invalid
     return decoded["k"]
-
-
-def parse_limit(query_params: dict | None) -> int:
-    raw = (query_params or {}).get("limit")
-    if raw is None:
-        return DEFAULT_LIMIT
-    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_LIMIT):
-        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-                               code="invalid_limit", field="limit")
-    return int(raw)
 
 
 def query_page(query_target: Any, partition: str, *, limit: int, cursor: str | None,

@@ -11,7 +11,58 @@ import functools
 import os
 from dataclasses import dataclass
 
-import boto3
+
+@dataclass(frozen=True)
+class CallLimits:
+    """One kind of outbound call: seconds to connect, seconds to wait for the answer
+    (per socket read), and how many tries in all (1 = no retry)."""
+
+    connect: float
+    read: float
+    attempts: int
+
+    @property
+    def attempt_seconds(self) -> float:
+        """The longest one try can take; a try starts only if the budget fits it."""
+        return self.connect + self.read
+
+
+# Deadlines (chalicelib/deadlines.py; README, "Deadlines"): the defaults, in one place.
+# A stage overrides a call with MASSES_CALL_<NAME>="connect,read,attempts" and a budget
+# with MASSES_API_BUDGET_SECONDS / MASSES_WORKER_BUDGET_SECONDS.
+API_BUDGET_SECONDS = 8.0        # per API request; API Gateway gives up at 29 s
+WORKER_BUDGET_SECONDS = 90.0    # per evidence job; the worker's timeout is 120 s
+CALL_LIMITS = {
+    # GetItem, PutItem, UpdateItem, one Query page (at most 1 MB): single-digit ms in
+    # the region, so 2 s is far out in the tail; 3 tries fit one request's budget.
+    "dynamodb": CallLimits(connect=1, read=2, attempts=3),
+    # TransactWriteItems / TransactGetItems (ours hold 2 to 5 items): a few tens of ms,
+    # two tries. Sign-in keeps one try of it in reserve while Twilio is called.
+    "dynamodb-transaction": CallLimits(connect=1, read=2, attempts=2),
+    # GetParameter (a secret), once per container: cached afterwards.
+    "ssm": CallLimits(connect=1, read=2, attempts=3),
+    # The worker's GetObject (streamed; the read timeout is per socket read, not for the
+    # whole 500 MB) and PutObject of derivatives. A presign makes no call at all.
+    "s3": CallLimits(connect=2, read=10, attempts=3),
+    # Publish (the notification worker, once it exists: deadlines.aws_client("sns")).
+    "sns": CallLimits(connect=1, read=2, attempts=3),
+    # Twilio's Messages API: a second try only when the connection was never made (a
+    # second send would text twice). The read wait is MASSES_SMS_TIMEOUT_SECONDS, cut
+    # to what the request's budget has left after a take-back transaction's try.
+    "twilio": CallLimits(connect=2, read=5, attempts=2),
+}
+
+
+@functools.cache
+def call_limits(name: str) -> CallLimits:
+    """The stage's limits for one kind of call. Read from the environment only (table
+    classes read it at import time, before the rest of the stage is known)."""
+    default = CALL_LIMITS[name]
+    value = os.environ.get(f"MASSES_CALL_{name.upper().replace('-', '_')}")
+    if not value:
+        return default
+    connect, read, attempts = (part.strip() for part in value.split(","))
+    return CallLimits(float(connect), float(read), int(attempts))
 
 
 @dataclass(frozen=True)
@@ -23,7 +74,9 @@ class Settings:
     twilio_from: str
     twilio_messaging_service_sid: str
     twilio_api_base: str | None
-    sms_timeout_seconds: float
+    sms_timeout_seconds: float            # Twilio's read timeout (CALL_LIMITS["twilio"])
+    api_budget_seconds: float
+    worker_budget_seconds: float
     reports_per_hour: int
     # Sign-in (chalicelib/auth/): who may receive codes, how often, and the first admin.
     bootstrap_admin: str                  # E.164; becomes admin at sign-in; "" for none
@@ -63,7 +116,11 @@ def settings() -> Settings:
         twilio_from=_env("MASSES_TWILIO_FROM", ""),
         twilio_messaging_service_sid=_env("MASSES_TWILIO_MESSAGING_SERVICE_SID", ""),
         twilio_api_base=os.environ.get("MASSES_TWILIO_API_BASE") or None,
-        sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS", "10")),
+        sms_timeout_seconds=float(_env("MASSES_SMS_TIMEOUT_SECONDS",
+                                       str(CALL_LIMITS["twilio"].read))),
+        api_budget_seconds=float(_env("MASSES_API_BUDGET_SECONDS", str(API_BUDGET_SECONDS))),
+        worker_budget_seconds=float(_env("MASSES_WORKER_BUDGET_SECONDS",
+                                         str(WORKER_BUDGET_SECONDS))),
         reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
         bootstrap_admin=_env("MASSES_BOOTSTRAP_ADMIN", ""),
         sms_allowed_regions=frozenset(
@@ -81,8 +138,10 @@ def settings() -> Settings:
 
 @functools.cache
 def secret(name: str) -> str:
-    """A SecureString from SSM, e.g. secret("jwt-signing-key")."""
-    response = boto3.client("ssm").get_parameter(
+    """A SecureString from SSM, e.g. secret("jwt-signing-key"), within the budget."""
+    from chalicelib import deadlines
+
+    response = deadlines.aws_client("ssm").get_parameter(
         Name=f"{settings().ssm_prefix}/{name}", WithDecryption=True
     )
     return response["Parameter"]["Value"]

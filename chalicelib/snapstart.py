@@ -68,10 +68,14 @@ def before_snapshot() -> None:
 
 
 def after_restore() -> None:
-    from chalicelib import pagination, settings, sms, tables
-    from chalicelib.media import uploads
+    from pynamodb.models import Model
+
+    from chalicelib import pagination, settings, sms, storage, tables
 
     random.seed()  # from os.urandom
     for cached in (settings.secret, settings.settings, pagination._cursor_key, sms._client,
-                   tables.transaction_connection, uploads.s3_client):
+                   tables._transaction_connection, storage.s3_client):
         cached.cache_clear()
+    for model in vars(tables).values():  # each model opens its connection on first use
+        if isinstance(model, type) and issubclass(model, Model) and model is not Model:
+            model._connection = None

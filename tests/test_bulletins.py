@@ -28,7 +28,7 @@ from support.bulletins import (
     unique_district,
 )
 
-from chalicelib import bulletins
+from chalicelib import bulletins, clock
 from chalicelib.api.bodies import MAX_BODY_BYTES
 from chalicelib.bulletins.fields import Resolve, Retract
 from chalicelib.errors import Conflict
@@ -411,7 +411,7 @@ def test_an_expired_bulletin_leaves_the_default_listing_but_opens_by_id(client, 
     assert listed_ids(client, district=district) == [lasting["id"], expiring["id"]]
 
     two_hours_on = datetime.now(UTC) + timedelta(hours=2)
-    monkeypatch.setattr(bulletins, "now", lambda: two_hours_on)
+    monkeypatch.setattr(clock, "now", lambda: two_hours_on)
     assert listed_ids(client, district=district) == [lasting["id"]]
     assert listed_ids(client, district=district, category="lost_and_found") == [lasting["id"]]
     assert listed_ids(client, district=district, include_expired="true") == \

@@ -72,16 +72,16 @@ def test_malformed_upload_requests_are_400_naming_the_field(client, body, field)
     assert response.status_code == 400 and error_of(response)["field"] == field
 
 
-@pytest.mark.parametrize(("content_type", "size", "code"), [
-    ("text/html", 10, "unsupported_media_type"),
-    ("video/mp4", 10, "unsupported_media_type"),
-    ("image/png", 0, "file_too_large"),
-    ("image/png", IMAGE_MAX_BYTES + 1, "file_too_large"),
+@pytest.mark.parametrize(("content_type", "size", "status", "code"), [
+    ("text/html", 10, 415, "unsupported_media_type"),
+    ("video/mp4", 10, 415, "unsupported_media_type"),
+    ("image/png", 0, 400, "invalid_size"),
+    ("image/png", IMAGE_MAX_BYTES + 1, 400, "file_too_large"),
 ])
-def test_unacceptable_images_are_refused(client, content_type, size, code):
+def test_unacceptable_images_are_refused(client, content_type, size, status, code):
     created = published(client, draft("vehicle"))
     response = ask_upload(client, created["id"], {"content_type": content_type, "size": size})
-    assert response.status_code == 400 and error_of(response)["code"] == code
+    assert response.status_code == status and error_of(response)["code"] == code
 
 
 def test_uploads_need_an_officer_and_a_live_bulletin(client):

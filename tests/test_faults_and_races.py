@@ -21,7 +21,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import msgspec
 import pytest
@@ -79,11 +78,11 @@ def test_parallel_filings_given_the_same_id_never_overwrite_one_another(client, 
     handed = iter([id_ for id_ in colliding for _ in range(2)])
     lock = threading.Lock()
 
-    def uuid4():
+    def new_id():
         with lock:
-            return next(handed, None) or uuid.uuid4()
+            return (next(handed, None) or uuid.uuid4()).hex
 
-    monkeypatch.setattr(filing, "uuid", SimpleNamespace(uuid4=uuid4))
+    monkeypatch.setattr(filing, "new_id", new_id)
     citizens = [caller() for _ in range(100)]
     body = msgspec.convert(report_body(), NewReport)
 

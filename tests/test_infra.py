@@ -26,7 +26,8 @@ STAGES = ("dev", "prod")
 
 def models() -> list[type[Model]]:
     return [value for value in vars(tables).values()
-            if isinstance(value, type) and issubclass(value, Model) and value is not Model]
+            if isinstance(value, type) and issubclass(value, Model)
+            and value not in (Model, tables.BudgetedModel)]
 
 
 @pytest.fixture(scope="session")
@@ -165,3 +166,67 @@ def test_tables_are_on_demand_encrypted_and_recoverable(name):
 def test_prod_tables_have_deletion_protection():
     assert all(properties["DeletionProtectionEnabled"] is True
                for properties in declared_tables("prod").values())
+
+
+# ---- Deadlines (issue 20): the packaged timeouts, checked against each other ---------
+
+API_GATEWAY_LIMIT_SECONDS = 29   # API Gateway's integration timeout for a REST API
+
+
+def budget_of(variables: dict, name: str, default: float) -> float:
+    return float(variables.get(name, default))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_packaged_timeouts_line_up(packaged, stage):
+    from chalicelib.deadlines import LAMBDA_MARGIN_SECONDS
+    from chalicelib.settings import (
+        API_BUDGET_SECONDS,
+        CALL_LIMITS,
+        WORKER_BUDGET_SECONDS,
+        call_limits,
+    )
+
+    resources = yaml.safe_load(packaged[stage].read_text())["Resources"]
+    api, worker = (resources[name]["Properties"] for name in ("APIHandler", "ProcessEvidence"))
+    api_budget = budget_of(api["Environment"]["Variables"], "MASSES_API_BUDGET_SECONDS",
+                           API_BUDGET_SECONDS)
+    worker_budget = budget_of(worker["Environment"]["Variables"],
+                              "MASSES_WORKER_BUDGET_SECONDS", WORKER_BUDGET_SECONDS)
+
+    # The function, not the gateway, decides the answer: its budget (and the margin kept
+    # to answer) ends before its timeout, which ends before API Gateway's 29 s.
+    assert api_budget + LAMBDA_MARGIN_SECONDS < api["Timeout"] < API_GATEWAY_LIMIT_SECONDS
+    # Every call the API makes fits at least one whole try into the budget.
+    for name in ("dynamodb", "dynamodb-transaction", "ssm", "sns", "twilio"):
+        assert call_limits(name).attempt_seconds < api_budget, name
+    # Sign-in: a Twilio try and the take-back transaction's try, both within the budget.
+    assert (CALL_LIMITS["twilio"].connect + 0.5
+            + call_limits("dynamodb-transaction").attempt_seconds) < api_budget
+
+    # The worker: its budget ends before its timeout, S3 tries fit in it, and SQS hides a
+    # message for at least 6 timeouts, so a slow try is never run twice at once.
+    assert worker_budget + LAMBDA_MARGIN_SECONDS < worker["Timeout"]
+    assert call_limits("s3").attempt_seconds * call_limits("s3").attempts < worker_budget
+    queue = resources["EvidenceQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    # A message that ran out of time comes back, and after its tries is dead-lettered.
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 2
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["EvidenceDeadLetterQueue", "Arn"]}
+    dead_letters = resources["EvidenceDeadLetterQueue"]["Properties"]
+    assert dead_letters["MessageRetentionPeriod"] >= 7 * 24 * 3600
+
+
+def test_the_dependency_timeout_alarm_sums_every_dependency(packaged):
+    from chalicelib.settings import CALL_LIMITS
+
+    alarm = yaml.safe_load(packaged["prod"].read_text())["Resources"][
+        "DependencyTimeoutsAlarm"]["Properties"]
+    dependencies = {query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+                    for query in alarm["Metrics"] if "MetricStat" in query}
+    # Every dependency deadlines.py labels (DynamoDB transactions count as dynamodb).
+    assert dependencies == {name.split("-")[0] for name in CALL_LIMITS}
+    [total] = [query for query in alarm["Metrics"] if query.get("ReturnData")]
+    assert all(f"FILL({name}, 0)" in total["Expression"] for name in dependencies)
+    assert alarm["Threshold"] == {"Ref": "DependencyTimeoutsThreshold"}

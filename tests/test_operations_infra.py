@@ -52,7 +52,7 @@ def stage_config(stage: str, function: str) -> dict:
 
 
 def test_every_alarm_tells_the_alarm_topic_both_ways(template):
-    assert len(alarms(template)) == 8
+    assert len(alarms(template)) == 9
     for name, alarm in alarms(template).items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -140,7 +140,8 @@ def test_the_dashboard_shows_every_alarm_and_the_custom_metrics(template):
     shown = json.dumps([w["properties"] for w in widgets])
     for metric in ("CodesSent", "CodesVerified", "SignIns", "ReportsFiled",
                    "BulletinsPublished", "EvidenceReady", "EvidenceRejected", "WorkerDuration",
-                   "5XXError", "Throttles", "ApproximateNumberOfMessagesVisible"):
+                   "5XXError", "Throttles", "ApproximateNumberOfMessagesVisible",
+                   "DependencyTimeouts"):
         assert f'"{metric}"' in shown or f'\\"{metric}\\"' in shown, metric
 
 

@@ -50,8 +50,8 @@ def test_someone_elses_report_is_404_on_the_evidence_route_too(client):
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
-    ({"content_type": "text/html", "size": 10}, 400, "unsupported_media_type"),
-    ({"content_type": "image/jpeg", "size": 0}, 400, "file_too_large"),
+    ({"content_type": "text/html", "size": 10}, 415, "unsupported_media_type"),
+    ({"content_type": "image/jpeg", "size": 0}, 400, "invalid_size"),
     ({"content_type": "image/jpeg", "size": 25 * 1024 * 1024 + 1}, 400, "file_too_large"),
     ({"content_type": "video/mp4", "size": 501 * 1024 * 1024}, 400, "file_too_large"),
     ({"content_type": "image/jpeg", "size": "2048"}, 400, "validation_error"),
@@ -167,7 +167,7 @@ def test_a_rejected_item_shows_why(client):
     reports.on_media_processed(report_id, processed(report_id, evidence_id, "rejected"))
     [item] = send(client, "get", f"/reports/{report_id}", citizen).json_body["evidence"]
     assert item["status"] == "rejected"
-    assert item["reject_reason"] == "not an image or video we accept"
+    assert item["reject_reason"] == "not_an_allowed_type"
     assert "thumb_url" not in item
 
 

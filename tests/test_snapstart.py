@@ -7,8 +7,7 @@ import sys
 
 import snapshot_restore_py
 
-from chalicelib import settings, snapstart, tables
-from chalicelib.media import uploads
+from chalicelib import settings, snapstart, storage, tables
 
 
 def test_the_app_registers_both_hooks(app):
@@ -24,11 +23,13 @@ def test_before_the_snapshot_the_first_use_imports_are_made_and_no_secret_is_rea
 
 
 def test_after_a_restore_clients_and_secrets_are_made_again_and_random_is_reseeded(app):
-    uploads.s3_client()
+    storage.s3_client()
     tables.transaction_connection()
+    tables.User._get_connection()
     random.seed(1234)
     snapshotted = random.getstate()
     snapstart.after_restore()
     assert random.getstate() != snapshotted
-    for cached in (settings.secret, uploads.s3_client, tables.transaction_connection):
+    for cached in (settings.secret, storage.s3_client, tables._transaction_connection):
         assert cached.cache_info().currsize == 0
+    assert tables.User._connection is None

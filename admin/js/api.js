@@ -8,9 +8,9 @@
 // page they were working on (main.js), so nothing they typed is lost.
 
 import { API_BASE } from "../config.js";
+import { STAFF } from "./enums.js";
 
 const STORED = "masses.session";
-const STAFF = ["officer", "admin"];
 const REFRESH_AHEAD_MS = 60_000;
 
 export class ApiError extends Error {

@@ -2,6 +2,8 @@
 // in i18n/<language>.json; API errors are translated by their stable `code`, falling
 // back to the server's (English) message for a code this site does not know yet.
 
+import { ErrorCode } from "./enums.js";
+
 export const LANGUAGES = ["zh-CN", "en"];
 const STORED = "masses.language";
 
@@ -48,7 +50,7 @@ export function errorMessage(error) {
     seconds: error?.retryAfter ?? "",
     detail: error?.message ?? "",
   };
-  if (code === "validation_error" && error?.field) return t("error.validation_error_field", values);
+  if (code === ErrorCode.VALIDATION_ERROR && error?.field) return t("error.validation_error_field", values);
   if (has(`error.${code}`)) return t(`error.${code}`, values);
   return error?.message || t("error.unknown");
 }

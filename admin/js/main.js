@@ -8,8 +8,9 @@ import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
 import * as reports from "./views/reports.js";
 import { signInForm } from "./views/signin.js";
+import { ID_PATTERN, Role } from "./enums.js";
 
-const ID = "([0-9a-f]{32})";
+const ID = `(${ID_PATTERN})`;
 const ROUTES = [
   { path: "/reports", view: reports.queue, section: "reports" },
   { path: `/reports/${ID}`, view: reports.report, section: "reports" },
@@ -17,10 +18,10 @@ const ROUTES = [
   { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
   { path: `/bulletins/${ID}`, view: bulletins.bulletin, section: "bulletins" },
   { path: `/bulletins/${ID}/edit`, view: bulletins.edit, section: "bulletins" },
-  { path: "/officers", view: admin.officers, section: "officers", role: "admin" },
-  { path: "/audit", view: admin.audit, section: "audit", role: "admin" },
+  { path: "/officers", view: admin.officers, section: "officers", role: Role.ADMIN },
+  { path: "/audit", view: admin.audit, section: "audit", role: Role.ADMIN },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
-const SECTIONS = [["reports"], ["bulletins"], ["officers", "admin"], ["audit", "admin"]];
+const SECTIONS = [["reports"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
 
 const main = document.getElementById("main");
 const masthead = document.querySelector(".masthead");

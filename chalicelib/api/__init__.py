@@ -6,7 +6,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import observability
+from chalicelib import deadlines, observability
 from chalicelib.api import (
     admin_reports,
     audit,
@@ -20,9 +20,16 @@ from chalicelib.api import (
     openapi,
     reports,
 )
-from chalicelib.api.faults import translate_faults
+from chalicelib.api.errors import (
+    INTERNAL_ERROR_MESSAGE,
+    error_response,
+    reshape_framework_error,
+    to_response,
+)
+from chalicelib.api.faults import dependency_timeout, translate_faults
 from chalicelib.api.security_headers import add_security_headers
-from chalicelib.errors import ApiError, error_response, reshape_framework_error
+from chalicelib.errors import ErrorCode
+from chalicelib.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +69,16 @@ def register_blueprints(app: Chalice) -> None:
     def answer_errors_in_one_shape(event, get_response):
         try:
             return reshape_framework_error(get_response(event))
-        except ApiError as error:
-            return error.to_response()
         except Exception:
             # The client learns nothing about internals; the log keeps the traceback.
             logger.exception("unhandled error")
-            return error_response(500, "internal_error", "Something went wrong on our side.")
+            return error_response(500, ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
+
+    # Innermost: every outbound call of the request shares one budget (deadlines.py).
+    @app.middleware("http")
+    def within_budget(event, get_response):
+        with deadlines.budget(settings().api_budget_seconds, event.lambda_context):
+            try:
+                return get_response(event)
+            except deadlines.DeadlineExceeded as error:
+                return to_response(dependency_timeout(error))

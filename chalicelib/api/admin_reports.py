@@ -1,29 +1,28 @@
 """The officers' report routes: the triage queue, the full view, status and notes,
 original downloads; and the admin-only reveal of a sealed reporter identity."""
 
-from typing import Annotated
-
-import msgspec
+from typing import Literal
 
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.reports import triage, views
 from chalicelib.reports.bodies import (
-    FOREIGN_ID_PATTERN,
-    Category,
+    ForeignId,
+    ReportCategory,
     ReportChange,
+    ReportStatus,
     RevealRequest,
-    Status,
 )
 
 bp = Blueprint(__name__)
 
 
 class QueueQuery(Paging, kw_only=True):
-    status: Status | None = None
-    category: Category | None = None
-    bulletin_id: Annotated[str, msgspec.Meta(pattern=f"^{FOREIGN_ID_PATTERN}$")] | None = None
+    # The enumerations' values, not the enums: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in ReportStatus)] | None = None
+    category: Literal[tuple(category.value for category in ReportCategory)] | None = None
+    bulletin_id: ForeignId | None = None
 
 
 @bp.route("/admin/reports", methods=["GET"], allow=STAFF, query=QueueQuery,
@@ -39,10 +38,10 @@ def triage_queue(request):
                                    "combine with status or category.", field="bulletin_id")
         page = triage.clues(query.bulletin_id, **paging)
     elif query.category is None:
-        raise ValidationFailed(f"category is required: one of {', '.join(Category.__args__)}.",
-                               code="category_required", field="category")
+        raise ValidationFailed(f"category is required: one of {', '.join(ReportCategory)}.",
+                               code=ErrorCode.CATEGORY_REQUIRED, field="category")
     else:
-        page = triage.queue(query.status or "submitted", query.category, **paging)
+        page = triage.queue(query.status or ReportStatus.SUBMITTED, query.category, **paging)
     return {"items": [views.officer_summary(report) for report in page.items],
             "next_cursor": page.next_cursor}
 

@@ -1,8 +1,11 @@
 """GET /admin/audit: the audit trail, newest first, paginated (admins only)."""
 
+from datetime import datetime
+
 from chalicelib import audit
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, Blueprint, Paging
+from chalicelib.clock import iso
 from chalicelib.tables import AuditEvent
 
 bp = Blueprint(__name__)
@@ -18,5 +21,6 @@ def audit_trail(request):
 
 def event_body(event: AuditEvent) -> dict:
     at, _, event_id = event.at_event.partition("#")
-    return {"id": event_id, "at": at, "actor": {"id": event.actor_id, "role": event.actor_role},
+    return {"id": event_id, "at": iso(datetime.fromisoformat(at)),
+            "actor": {"id": event.actor_id, "role": event.actor_role},
             "action": event.action, "target": event.target, "details": event.details}

@@ -12,6 +12,7 @@ import msgspec
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ANYONE, SIGNED_IN, Blueprint
 from chalicelib.auth import accounts, codes, phones, sessions
+from chalicelib.patterns import whole
 
 bp = Blueprint(__name__)
 
@@ -25,7 +26,7 @@ class CodeRequest(msgspec.Struct):
 
 class SignInRequest(msgspec.Struct):
     phone: str
-    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+    code: Annotated[str, msgspec.Meta(pattern=whole("[0-9]{6}"))]
 
 
 class RefreshRequest(msgspec.Struct):

@@ -4,11 +4,9 @@
 bearer token is missing or invalid, 403 when the role is not among those allowed.
 """
 
-from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.errors import ErrorCode, Forbidden, Unauthorized
+from chalicelib.roles import ANYONE_SIGNED_IN
 from chalicelib.tokens import InvalidToken, Principal, verify_access_token
-
-STAFF = ("officer", "admin")
-ANYONE_SIGNED_IN = ("citizen", "officer", "admin")
 
 
 def authorize(request, *roles: str) -> Principal:
@@ -20,7 +18,7 @@ def authorize(request, *roles: str) -> Principal:
         principal = verify_access_token(token.strip())
     except InvalidToken:
         raise Unauthorized("The access token is invalid or expired; refresh it or sign in "
-                           "again.", code="invalid_token") from None
+                           "again.", code=ErrorCode.INVALID_TOKEN) from None
     if principal.role not in (roles or ANYONE_SIGNED_IN):
         raise Forbidden("Your role may not do this.")
     return principal

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib.errors import PayloadTooLarge, ValidationFailed
+from chalicelib.errors import ErrorCode, PayloadTooLarge, ValidationFailed
 
 MAX_BODY_BYTES = 64 * 1024
 # No body of ours nests deeper than a few levels; a deeper one is an attack on parsers.
@@ -61,7 +61,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     for key, _ in pairs:
         if key in seen:
             raise ValidationFailed(f"The key {key!r} appears more than once in an object.",
-                                   code="duplicate_key", field=key)
+                                   code=ErrorCode.DUPLICATE_KEY, field=key)
         seen.add(key)
     return dict(pairs)
 
@@ -72,7 +72,7 @@ def _check_value(value: Any, path: str, depth: int) -> None:
     if isinstance(value, str):
         if _UNSAFE_CHARACTER.search(value):
             raise ValidationFailed("Text may not contain NUL characters or lone surrogates.",
-                                   code="invalid_character", field=path or None)
+                                   code=ErrorCode.INVALID_CHARACTER, field=path or None)
     elif isinstance(value, bool):
         pass
     elif isinstance(value, int):
@@ -96,16 +96,16 @@ def _not_json(constant: str):
 
 
 def _malformed() -> ValidationFailed:
-    return ValidationFailed("The body is not valid JSON.", code="malformed_json")
+    return ValidationFailed("The body is not valid JSON.", code=ErrorCode.MALFORMED_JSON)
 
 
 def _too_deep() -> ValidationFailed:
     return ValidationFailed(f"The body nests deeper than {MAX_DEPTH} levels.",
-                            code="too_deeply_nested")
+                            code=ErrorCode.TOO_DEEPLY_NESTED)
 
 
 def _out_of_range(path: str) -> ValidationFailed:
-    return ValidationFailed("A number is out of range.", code="number_out_of_range",
+    return ValidationFailed("A number is out of range.", code=ErrorCode.NUMBER_OUT_OF_RANGE,
                             field=path or None)
 
 

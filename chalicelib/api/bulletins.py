@@ -15,19 +15,20 @@ from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
 from chalicelib.bulletins.fields import (
-    CATEGORIES,
+    BulletinCategory,
     BulletinDraft,
+    BulletinStatus,
     District,
     ImageUploadRequest,
     LifecycleMove,
 )
-from chalicelib.bulletins.listing import STATUSES
 from chalicelib.bulletins.views import MAX_AGE_SECONDS, bulletin_view, etag
+from chalicelib.patterns import whole
 
 bp = Blueprint(__name__)
 
 IdempotencyKey = Annotated[str, msgspec.Meta(
-    pattern=r"^[\x21-\x7e]{1,128}$",
+    pattern=whole(r"[\x21-\x7e]{1,128}"),
     description="Any 1 to 128 visible ASCII characters, new for each bulletin: a retried "
                 "publish with the same key answers 200 with the bulletin it made.")]
 IfNoneMatch = Annotated[str, msgspec.Meta(max_length=1024, description=(
@@ -40,8 +41,10 @@ CACHED = {200: ("ETag", "Cache-Control"), 304: ("ETag", "Cache-Control")}
 
 
 class BulletinQuery(Paging, kw_only=True):
-    status: Literal[STATUSES] = "published"
-    category: Literal[CATEGORIES] | None = None
+    # The enumeration's values, not the enum: query parameters are documented inline.
+    status: Literal[tuple(status.value for status in BulletinStatus)] = (
+        BulletinStatus.PUBLISHED.value)
+    category: BulletinCategory | None = None
     district: District | None = None
     include_expired: bool = False
 

@@ -6,6 +6,7 @@ no longer linked to any number.
 from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, Blueprint
 from chalicelib.auth import accounts
+from chalicelib.clock import iso
 
 bp = Blueprint(__name__)
 
@@ -14,7 +15,7 @@ bp = Blueprint(__name__)
 def get_me(request):
     user = accounts.profile(request.caller.user_id)
     return {"id": user.user_id, "phone": user.phone, "role": user.role,
-            "created_at": user.created_at.isoformat()}
+            "created_at": iso(user.created_at)}
 
 
 @bp.route("/me", methods=["DELETE"], allow=SIGNED_IN, ok=204, summary="Delete your account")

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, Blueprint
 from chalicelib.auth import accounts, phones
-from chalicelib.errors import NotFound
+from chalicelib.errors import ErrorCode, NotFound
 
 bp = Blueprint(__name__)
 
@@ -28,4 +28,4 @@ def grant_officer(request, phone):
 def revoke_officer(request, phone):
     if accounts.set_officer(request.caller, phones.normalise(unquote(phone)),
                             officer=False) is None:
-        raise NotFound("No one with this number is an officer.", code="not_an_officer")
+        raise NotFound("No one with this number is an officer.", code=ErrorCode.NOT_AN_OFFICER)

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import msgspec
+import msgspec.inspect
 from chalice import Response
 
 from chalicelib.api import responses as r
@@ -74,6 +75,8 @@ def document() -> dict:
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}")
     schema_of = dict(zip(types, schemas, strict=True))
+    for struct in _structs(types):  # what msgspec cannot say of a struct, it states itself
+        components[struct.__name__].update(getattr(struct, "CROSS_FIELD_SCHEMA", {}))
     paths: dict[str, dict] = {}
     for contract in CONTRACTS:
         paths.setdefault(contract.path, {})[contract.method.lower()] = _operation(
@@ -90,6 +93,28 @@ def document() -> dict:
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
+
+
+def _structs(types: list) -> set[type]:
+    """Every Struct class the types use, however deeply nested."""
+    found: set[type] = set()
+
+    def visit(info) -> None:
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.cls in found:
+                return
+            found.add(info.cls)
+            for struct_field in info.fields:
+                visit(struct_field.type)
+        for name in ("type", "item_type", "key_type", "value_type"):
+            if isinstance(getattr(info, name, None), msgspec.inspect.Type):
+                visit(getattr(info, name))
+        for option in getattr(info, "types", ()):
+            visit(option)
+
+    for info in msgspec.inspect.multi_type_info(types):
+        visit(info)
+    return found
 
 
 def _description(contract: Contract) -> str:

@@ -1,5 +1,8 @@
 """The response bodies of the API as msgspec structs: the other half of the contract
-(the request structs live beside their routes). Handlers build plain dicts; the OpenAPI
+(the request structs live with their domain, in chalicelib/reports/bodies.py and
+chalicelib/bulletins/fields.py, or beside their routes). Every enumeration here is the
+domain's own (roles, statuses, categories, error codes), never a copy. Handlers build
+plain dicts; the OpenAPI
 document (chalicelib/api/openapi.py) is generated from these structs, and
 tests/test_openapi.py checks every JSON answer the test suite receives against it.
 
@@ -12,11 +15,16 @@ from typing import Any, Literal
 
 from msgspec import Struct
 
-Role = Literal["citizen", "officer", "admin"]
+from chalicelib.audit import AuditAction
+from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
+from chalicelib.errors import ErrorCode
+from chalicelib.media import MediaKind, MediaStatus, RejectReason
+from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
+from chalicelib.roles import ActorRole, Role
 
 
 class ErrorDetail(Struct):
-    code: str
+    code: ErrorCode
     message: str
     field: str | None = None
 
@@ -57,14 +65,14 @@ class OfficerGrant(Struct):
 
 class AuditActor(Struct):
     id: str
-    role: Role | Literal["system"]  # "system": what the app did by itself
+    role: ActorRole
 
 
 class AuditEventView(Struct):
     id: str
     at: datetime
     actor: AuditActor
-    action: str
+    action: AuditAction
     target: str
     details: dict[str, Any]
 
@@ -102,13 +110,13 @@ class BulletinImage(Struct):
 
 class BulletinSummary(Struct, kw_only=True):
     id: str
-    status: Literal["published", "resolved", "retracted"]
-    category: Literal["key_case", "missing_person", "lost_and_found", "suspect", "vehicle"]
+    status: BulletinStatus
+    category: BulletinCategory
     title: str
     district: str
     contact: str
     expires_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     note: str | None
     reason: str | None
     published_at: datetime
@@ -136,23 +144,23 @@ class LocationView(Struct):
 
 class EvidenceView(Struct, kw_only=True):
     evidence_id: str
-    status: Literal["pending", "ready", "rejected"]
+    status: MediaStatus
     content_type: str
     created_at: datetime
-    kind: Literal["image", "video"] | None = None
+    kind: MediaKind | None = None
     width: int | None = None
     height: int | None = None
     duration_seconds: float | None = None
-    reject_reason: str | None = None
+    reject_reason: RejectReason | None = None
+    # Once ready: the derivatives. A video's are its poster frame (the first keyframe).
     thumb_url: str | None = None
     large_url: str | None = None
-    poster_url: str | None = None
 
 
 class ReportSummary(Struct, kw_only=True):
     report_id: str
-    category: str
-    status: Literal["submitted", "in_review", "actioned", "dismissed"]
+    category: ReportCategory
+    status: ReportStatus
     description: str
     occurred_at: datetime
     created_at: datetime
@@ -186,7 +194,7 @@ class OfficerReportSummary(ReportSummary, kw_only=True):
 class OfficerNote(Struct):
     note_id: str
     text: str
-    visibility: Literal["internal", "reporter"]
+    visibility: NoteVisibility
     author_id: str
     created_at: datetime
 

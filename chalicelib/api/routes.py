@@ -26,18 +26,19 @@ import chalice
 import msgspec
 import msgspec.inspect
 
+from chalicelib import roles
 from chalicelib.api.authz import authorize
 from chalicelib.api.bodies import field_of, parse_body
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.tokens import Principal
 
 # Who may call a route: None is anyone, token or not; otherwise the roles allowed.
 Access = tuple[str, ...] | None
 ANYONE: Access = None
-SIGNED_IN: Access = ("citizen", "officer", "admin")
-STAFF: Access = ("officer", "admin")
-ADMINS: Access = ("admin",)
+SIGNED_IN: Access = roles.ANYONE_SIGNED_IN
+STAFF: Access = roles.STAFF
+ADMINS: Access = (roles.Role.ADMIN,)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Paging(msgspec.Struct, kw_only=True):
 
 # The paging parameters have codes of their own: an app says "page size" or starts the
 # list again, rather than "bad filter".
-_QUERY_ERROR_CODES = {"limit": "invalid_limit", "cursor": "invalid_cursor"}
+_QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVALID_CURSOR}
 
 
 _DIGITS = re.compile("-?[0-9]{1,18}")
@@ -144,6 +145,8 @@ _DIGITS = re.compile("-?[0-9]{1,18}")
 @functools.cache
 def _integer_fields(query_type: Any) -> frozenset[str]:
     def is_integer(kind) -> bool:
+        if isinstance(kind, msgspec.inspect.Metadata):  # Annotated with a description
+            kind = kind.type
         options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
         return any(isinstance(option, msgspec.inspect.IntType) for option in options)
 
@@ -155,16 +158,22 @@ def _parsed_query(query_type: Any, params: dict[str, str]) -> Any:
     if query_type is None:
         return None
     # Integers are written in ASCII digits only: msgspec's lenient conversion would also
-    # take "1e2" and "5.0". What is not digits stays a string and fails as one.
-    whole_numbers = {name: int(value) for name, value in params.items()
-                     if name in _integer_fields(query_type) and _DIGITS.fullmatch(value)}
+    # take "1e2" and "5.0" (even as strings), so anything else is refused here.
+    integers = {name: value for name, value in params.items()
+                if name in _integer_fields(query_type)}
+    for name, value in integers.items():
+        if not _DIGITS.fullmatch(value):
+            raise ValidationFailed(f"Query parameter {name}: write a whole number in digits.",
+                                   code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
+                                   field=name)
+    whole_numbers = {name: int(value) for name, value in integers.items()}
     try:
         # Not strict otherwise: "true" and "false" are the declared booleans.
         return msgspec.convert({**params, **whole_numbers}, query_type, strict=False)
     except msgspec.ValidationError as error:
         name = field_of(error)
         raise ValidationFailed(f"Query parameter {name}: {error}",
-                               code=_QUERY_ERROR_CODES.get(name, "invalid_query"),
+                               code=_QUERY_ERROR_CODES.get(name, ErrorCode.INVALID_QUERY),
                                field=name) from None
 
 

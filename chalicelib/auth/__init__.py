@@ -6,5 +6,4 @@
 - codes: sending a code, spending a verify attempt, consuming the code.
 - sessions: refresh-token families (rotation, reuse detection, revocation).
 - accounts: sign-in, the profile, account deletion, granting and revoking roles.
-- clock: the one source of "now", so tests can move time.
 """

@@ -8,19 +8,20 @@ reports, back to the number.
 """
 
 import logging
-import uuid
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import audit, observability
+from chalicelib import audit, clock, observability
+from chalicelib.audit import AuditAction
 from chalicelib.auth import codes, phones, sessions
-from chalicelib.errors import Conflict, Unauthorized
+from chalicelib.errors import Conflict, ErrorCode, Unauthorized
+from chalicelib.roles import ActorRole, Role
 from chalicelib.settings import settings
+from chalicelib.storage import new_id
 from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
 
-BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role="system")
+BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role=ActorRole.SYSTEM)
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def sign_in(phone: str, code: str) -> sessions.Session:
     """
     codes.use_code(phone, code)
     claim = _claim(phone)
-    before = claim.role if claim else "citizen"
-    role = "admin" if phone == settings().bootstrap_admin else before
-    user_id = claim.user_id if claim else uuid.uuid4().hex
+    before = claim.role if claim else Role.CITIZEN
+    role = Role.ADMIN if phone == settings().bootstrap_admin else before
+    user_id = claim.user_id if claim else new_id()
     try:
         with write_transaction() as transaction:
             _hold_role(transaction, claim, user_id, phone, role)
@@ -48,7 +49,7 @@ def sign_in(phone: str, code: str) -> sessions.Session:
             raise
         # The account changed (deleted, role changed) between reading and writing.
         raise Conflict("The account changed while signing in; ask for a new code and try "
-                       "again.", code="account_changed") from None
+                       "again.", code=ErrorCode.ACCOUNT_CHANGED) from None
     logger.info("signed in", extra={"user_id": user_id, "role": role,
                                     "new_account": claim is None})
     observability.count(observability.Metric.SIGN_INS)
@@ -60,7 +61,8 @@ def profile(user_id: str) -> User:
     try:
         return User.get(user_id)
     except DoesNotExist:
-        raise Unauthorized("This account has been deleted.", code="account_deleted") from None
+        raise Unauthorized("This account has been deleted.",
+                           code=ErrorCode.ACCOUNT_DELETED) from None
 
 
 def delete_account(user_id: str) -> None:
@@ -80,15 +82,15 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     its audit event in the same transaction. Granting to a number that has not signed
     up yet registers it. Returns the holder, or None when there is nothing to revoke.
     """
-    role = "officer" if officer else "citizen"
+    role = Role.OFFICER if officer else Role.CITIZEN
     claim = _claim(phone)
-    before = claim.role if claim else "citizen"
-    if before == "admin":
+    before = claim.role if claim else Role.CITIZEN
+    if before == Role.ADMIN:
         raise Conflict("This number belongs to an admin; admins are not changed here.",
-                       code="is_admin")
-    if not officer and before != "officer":
+                       code=ErrorCode.IS_ADMIN)
+    if not officer and before != Role.OFFICER:
         return None
-    user_id = claim.user_id if claim else uuid.uuid4().hex
+    user_id = claim.user_id if claim else new_id()
     if before != role:
         try:
             with write_transaction() as transaction:
@@ -98,7 +100,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
             if not error.cancellation_reasons:
                 raise
             raise Conflict("The account changed at the same moment; try again.",
-                           code="account_changed") from None
+                           code=ErrorCode.ACCOUNT_CHANGED) from None
     return {"phone": phone, "user_id": user_id, "role": role}
 
 
@@ -114,7 +116,7 @@ def _hold_role(transaction, claim: PhoneClaim | None, user_id: str, phone: str,
     """The number's user has `role` after the transaction: registered if new."""
     if claim is None:
         _register(transaction, User(user_id, phone=phone, role=role,
-                                    created_at=datetime.now(UTC)))
+                                    created_at=clock.now()))
     else:
         _set_role(transaction, claim, role)
 
@@ -140,6 +142,6 @@ def _record_role_change(transaction, actor: Principal, user_id: str, phone: str,
                         before: str, after: str) -> None:
     # The target is the user id with only a hint of the number: the trail is
     # append-only and must not link the id to the number once the account is gone.
-    event = audit.event(actor, "role.change", f"user:{user_id}",
+    event = audit.event(actor, AuditAction.ROLE_CHANGE, f"user:{user_id}",
                         {"from": before, "to": after, "phone_hint": phones.hint(phone)})
     transaction.save(event, condition=audit.APPEND_ONLY)

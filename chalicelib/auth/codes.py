@@ -21,16 +21,16 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import observability
-from chalicelib.auth import clock, limits, phones
-from chalicelib.errors import ServiceUnavailable, TooManyRequests, Unauthorized
+from chalicelib import clock, deadlines, observability
+from chalicelib.auth import limits, phones
+from chalicelib.errors import ErrorCode, ServiceUnavailable, TooManyRequests, Unauthorized
 from chalicelib.settings import secret
 from chalicelib.sms import SmsDeliveryError, send_sms
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, condition_failed, new_id
 from chalicelib.tables import OtpCode, write_transaction
 
 logger = logging.getLogger(__name__)
@@ -42,12 +42,11 @@ MESSAGES = {
     "zh": "【朝阳群众】验证码 {code}，5分钟内有效。请勿告诉他人。",
     "en": "Masses: your sign-in code is {code}. It expires in 5 minutes. Never share it.",
 }
-CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 
 
 def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
     """Send a new code to `phone` (E.164), within the limits, or raise 429 / 503."""
-    now = clock.now()
+    now = clock.epoch()
     try:
         previous = OtpCode.get(phone, consistent_read=True)
     except DoesNotExist:
@@ -58,7 +57,7 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     expires_at = now + CODE_SECONDS
     sent_at = [*recent, now]
-    new = OtpCode(phone, send_id=uuid.uuid4().hex, code_hmac=_code_hmac(phone, code),
+    new = OtpCode(phone, send_id=new_id(), code_hmac=_code_hmac(phone, code),
                   expires_at=expires_at, attempts_left=MAX_ATTEMPTS, sent_at=sent_at,
                   ttl=int(max(expires_at, sent_at[0] + limits.DAY)) + 1)
     windows = limits.windows(phones.prefix(phone), client_ip, now)
@@ -72,16 +71,16 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
         reasons = error.cancellation_reasons
         if not reasons:
             raise
-        if any(reason and reason.code != "ConditionalCheckFailed" for reason in reasons):
+        if any(reason and reason.code != TRANSACTION_CONDITION_FAILED for reason in reasons):
             # A transaction conflict: a hot counter (one IP, one prefix) was written by
             # another send at the same moment.
             raise TooManyRequests("Too many requests at the same moment; try again.",
-                                  code="try_again", retry_after=1) from None
+                                  code=ErrorCode.TRY_AGAIN, retry_after=1) from None
         for window, reason in zip(windows, reasons[1:], strict=True):
             if reason is not None:
                 raise window.refusal(now) from None
         raise TooManyRequests("A code was sent moments ago; wait before asking for another.",
-                              code="otp_cooldown", retry_after=limits.MINUTE) from None
+                              code=ErrorCode.OTP_COOLDOWN, retry_after=limits.MINUTE) from None
 
     try:
         send_sms(phone, MESSAGES[locale].format(code=code))
@@ -89,7 +88,7 @@ def send_code(phone: str, client_ip: str, locale: str = "zh") -> None:
         logger.warning("sign-in code not delivered: %s", error)
         _take_back(new, previous, windows)
         raise ServiceUnavailable("The SMS could not be sent; try again in a moment.",
-                                 code="sms_unavailable") from None
+                                 code=ErrorCode.SMS_UNAVAILABLE) from None
     logger.info("sign-in code sent", extra={"phone": observability.mask_phone(phone)})
     observability.count(observability.Metric.CODES_SENT)
 
@@ -112,9 +111,9 @@ def _take_back(new: OtpCode, previous: OtpCode | None, windows: list[limits.Wind
                 transaction.save(previous, condition=ours)
             for window in windows:
                 window.decrement(transaction)
-    except TransactWriteError:
+    except (TransactWriteError, deadlines.DeadlineExceeded):
         # The code nobody received stays unusable (nobody knows it); only the counts
-        # stay spent until their window closes.
+        # stay spent until their window closes. (Out of time: Twilio took the budget.)
         logger.exception("could not take back an undelivered code")
 
 
@@ -129,24 +128,24 @@ def use_code(phone: str, code: str) -> None:
     try:
         item.update([OtpCode.attempts_left.add(-1)], condition=OtpCode.attempts_left > 0)
     except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_CHECK_FAILED:
+        if not condition_failed(error):
             raise
         raise _not_active() from None
-    if clock.now() >= item.expires_at:
-        raise Unauthorized("The code has expired; ask for a new one.", code="code_expired")
+    if clock.epoch() >= item.expires_at:
+        raise Unauthorized("The code has expired; ask for a new one.", code=ErrorCode.CODE_EXPIRED)
     expected = _code_hmac(phone, code)
     if not hmac.compare_digest(expected, item.code_hmac or ""):
         if item.attempts_left == 0:
             raise Unauthorized("Wrong code, and that was the last try; ask for a new one.",
-                               code="code_attempts_exhausted", field="code")
+                               code=ErrorCode.CODE_ATTEMPTS_EXHAUSTED, field="code")
         raise Unauthorized(f"Wrong code; {item.attempts_left} tries left.",
-                           code="code_incorrect", field="code")
+                           code=ErrorCode.CODE_INCORRECT, field="code")
     try:
         # The send times stay: the per-number limits are counted on them.
         item.update([OtpCode.code_hmac.remove(), OtpCode.attempts_left.set(0)],
                     condition=(OtpCode.send_id == item.send_id) & (OtpCode.code_hmac == expected))
     except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_CHECK_FAILED:
+        if not condition_failed(error):
             raise
         raise _not_active() from None
     observability.count(observability.Metric.CODES_VERIFIED)
@@ -155,7 +154,7 @@ def use_code(phone: str, code: str) -> None:
 def _not_active() -> Unauthorized:
     return Unauthorized("There is no code to check for this number: it was used, died after "
                         "too many wrong tries, or was never sent. Ask for a new one.",
-                        code="code_not_active")
+                        code=ErrorCode.CODE_NOT_ACTIVE)
 
 
 def _code_hmac(phone: str, code: str) -> str:

@@ -20,7 +20,7 @@ import hmac
 import math
 from dataclasses import dataclass
 
-from chalicelib.errors import TooManyRequests
+from chalicelib.errors import ErrorCode, TooManyRequests
 from chalicelib.settings import secret, settings
 from chalicelib.tables import RateWindow
 
@@ -42,18 +42,23 @@ def check_number(recent: list[float], now: float) -> None:
     waits = []
     if recent:
         cooldown = stage.otp_cooldown_seconds * 2 ** (len(recent) - 1)
-        waits.append((recent[-1] + cooldown - now, "otp_cooldown",
+        waits.append((recent[-1] + cooldown - now, ErrorCode.OTP_COOLDOWN,
                       "A code was sent moments ago; wait before asking for another."))
     for window, cap in ((15 * MINUTE, stage.otp_max_per_number_15min),
                         (DAY, stage.otp_max_per_number_day)):
         in_window = [t for t in recent if t > now - window]
         if len(in_window) >= cap:
             # Free again when the send that filled the cap leaves the window.
-            waits.append((in_window[-cap] + window - now, "otp_number_limit",
+            waits.append((in_window[-cap] + window - now, ErrorCode.OTP_NUMBER_LIMIT,
                           "Too many codes were sent to this number; try again later."))
     wait, code, message = max(waits, default=(0, "", ""))
     if wait > 0:
         raise TooManyRequests(message, code=code, retry_after=math.ceil(wait))
+
+
+# What a full window of each scope is called, to the person refused and in the code.
+REFUSALS = {"ip": ("this network", ErrorCode.OTP_IP_LIMIT),
+            "prefix": ("this range of numbers", ErrorCode.OTP_PREFIX_LIMIT)}
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,9 @@ class Window:
     closes_at: int        # epoch seconds
 
     def refusal(self, now: float) -> TooManyRequests:
-        subject = "this network" if self.scope == "ip" else "this range of numbers"
+        subject, code = REFUSALS[self.scope]
         return TooManyRequests(f"Too many codes were requested from {subject}; try again "
-                               "later.", code=f"otp_{self.scope}_limit",
+                               "later.", code=code,
                                retry_after=math.ceil(self.closes_at - now))
 
     def increment(self, transaction) -> None:

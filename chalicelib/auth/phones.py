@@ -12,7 +12,7 @@ on first use, not at cold start.
 import re
 import unicodedata
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.settings import settings
 
 DEFAULT_REGION = "CN"
@@ -31,36 +31,37 @@ def normalise(raw: str) -> str:
     # NFKC turns full-width digits (typed with a Chinese input method) into ASCII.
     typed = unicodedata.normalize("NFKC", raw).strip()
     if not typed:
-        raise _refused("phone_required", "Enter a mobile number.")
+        raise _refused(ErrorCode.PHONE_REQUIRED, "Enter a mobile number.")
     if len(typed) > MAX_INPUT_CHARS or sum(c.isdigit() for c in typed) > MAX_E164_DIGITS:
-        raise _refused("phone_too_long", "The number has too many digits.")
+        raise _refused(ErrorCode.PHONE_TOO_LONG, "The number has too many digits.")
     if not _TYPED_NUMBER.fullmatch(typed):
-        raise _refused("phone_invalid", "A phone number has only digits, spaces, dashes, "
+        raise _refused(ErrorCode.PHONE_INVALID, "A phone number has only digits, spaces, dashes, "
                                         "dots, brackets and a leading +.")
     try:
         number = phonenumbers.parse(typed, DEFAULT_REGION)
     except NumberParseException as error:
         if error.error_type == NumberParseException.TOO_LONG:
-            raise _refused("phone_too_long", "The number has too many digits.") from None
+            raise _refused(ErrorCode.PHONE_TOO_LONG, "The number has too many digits.") from None
         if error.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            raise _refused("phone_invalid", "The country code is not one that exists.") from None
+            raise _refused(ErrorCode.PHONE_INVALID,
+                           "The country code is not one that exists.") from None
         # NOT_A_NUMBER here means digits were typed, but too few ("+86" alone).
-        raise _refused("phone_too_short", "The number has too few digits.") from None
+        raise _refused(ErrorCode.PHONE_TOO_SHORT, "The number has too few digits.") from None
 
     if not phonenumbers.is_valid_number(number):
         length = phonenumbers.is_possible_number_for_type_with_reason(
             number, PhoneNumberType.MOBILE)
         if length == ValidationResult.TOO_SHORT:
-            raise _refused("phone_too_short", "The number has too few digits for a mobile.")
+            raise _refused(ErrorCode.PHONE_TOO_SHORT, "The number has too few digits for a mobile.")
         if length == ValidationResult.TOO_LONG:
-            raise _refused("phone_too_long", "The number has too many digits for a mobile.")
-        raise _refused("phone_invalid", "This is not a number in use.")
+            raise _refused(ErrorCode.PHONE_TOO_LONG, "The number has too many digits for a mobile.")
+        raise _refused(ErrorCode.PHONE_INVALID, "This is not a number in use.")
     if phonenumbers.region_code_for_number(number) not in settings().sms_allowed_regions:
-        raise _refused("phone_country_not_allowed",
+        raise _refused(ErrorCode.PHONE_COUNTRY_NOT_ALLOWED,
                        "Numbers from this country cannot sign in here.")
     if phonenumbers.number_type(number) not in (PhoneNumberType.MOBILE,
                                                 PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise _refused("phone_not_mobile",
+        raise _refused(ErrorCode.PHONE_NOT_MOBILE,
                        "Codes are sent by SMS: enter a mobile number, not a landline or "
                        "service number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -77,5 +78,5 @@ def hint(phone: str) -> str:
     return f"{phone[:3]}…{phone[-4:]}"
 
 
-def _refused(code: str, message: str) -> ValidationFailed:
+def _refused(code: ErrorCode, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, field="phone")

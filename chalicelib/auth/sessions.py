@@ -15,14 +15,13 @@ valid until it expires, 15 minutes at most.
 import hashlib
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.auth import clock
-from chalicelib.errors import Unauthorized
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, Unauthorized
+from chalicelib.storage import condition_failed, new_id
 from chalicelib.tables import RefreshToken, SessionFamily, User, read_transaction
 from chalicelib.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 
@@ -30,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 REFRESH_TOKEN_SECONDS = 30 * 24 * 3600   # unused for this long, a session ends
 SESSION_SECONDS = 90 * 24 * 3600         # and after this long in any case
-CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 NEW_TOKEN = RefreshToken.token_hash.does_not_exist()
 
 
@@ -49,8 +47,8 @@ class Session:
 def start(transaction, user_id: str, phone: str, role: str) -> Session:
     """Add a new family and its first refresh token to `transaction` (the sign-in's);
     the session is the client's once the transaction commits."""
-    now = clock.now()
-    family = SessionFamily(uuid.uuid4().hex, user_id=user_id,
+    now = clock.epoch()
+    family = SessionFamily(new_id(), user_id=user_id,
                            expires_at=int(now + SESSION_SECONDS),
                            ttl=int(now + SESSION_SECONDS) + 1)
     transaction.save(family, condition=SessionFamily.family_id.does_not_exist())
@@ -61,17 +59,17 @@ def start(transaction, user_id: str, phone: str, role: str) -> Session:
 
 def refresh(refresh_token: str) -> Session:
     """Rotate `refresh_token` into a new session with the user's current role."""
-    now = clock.now()
+    now = clock.epoch()
     old = RefreshToken(_hash(refresh_token))
     unused = RefreshToken.token_hash.exists() & RefreshToken.used_at.does_not_exist()
     try:
         old.update([RefreshToken.used_at.set(now)], condition=unused)
     except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_CHECK_FAILED:
+        if not condition_failed(error):
             raise
         raise _not_rotatable(old.token_hash) from None
     if now >= old.expires_at:
-        raise _rejected("refresh_token_expired", "The session has expired; sign in again.")
+        raise _rejected(ErrorCode.REFRESH_TOKEN_EXPIRED, "The session has expired; sign in again.")
 
     with read_transaction() as reads:
         family_read = reads.get(SessionFamily, old.family_id)
@@ -82,9 +80,9 @@ def refresh(refresh_token: str) -> Session:
     # winner still gets its pair (whose refresh token then dies with the family).
     if family is None or (family.revoked_at is not None
                           and family.revoked_by != old.token_hash):
-        raise _rejected("session_revoked", "This session has ended; sign in again.")
+        raise _rejected(ErrorCode.SESSION_REVOKED, "This session has ended; sign in again.")
     if user is None:
-        raise _rejected("account_deleted", "This account has been deleted.")
+        raise _rejected(ErrorCode.ACCOUNT_DELETED, "This account has been deleted.")
 
     token, session = _issue(family, user.user_id, user.phone, user.role, now)
     token.save(condition=NEW_TOKEN)
@@ -118,16 +116,16 @@ def _not_rotatable(token_hash: str) -> Unauthorized:
     try:
         token = RefreshToken.get(token_hash, consistent_read=True)
     except DoesNotExist:
-        return _rejected("refresh_token_invalid", "This refresh token is not valid; sign in "
-                                                  "again.")
+        return _rejected(ErrorCode.REFRESH_TOKEN_INVALID,
+                         "This refresh token is not valid; sign in again.")
     logger.warning("refresh token reused: revoking session family %s", token.family_id)
     _revoke(token.family_id, "reuse", token_hash)
-    return _rejected("refresh_token_reused", "This refresh token was already used, so the "
-                                             "session has been ended for safety; sign in again.")
+    return _rejected(ErrorCode.REFRESH_TOKEN_REUSED, "This refresh token was already used, so "
+                     "the session has been ended for safety; sign in again.")
 
 
 def _revoke(family_id: str, reason: str, reused_token_hash: str | None = None) -> None:
-    actions = [SessionFamily.revoked_at.set(datetime.now(UTC)),
+    actions = [SessionFamily.revoked_at.set(clock.now()),
                SessionFamily.revoked_reason.set(reason)]
     if reused_token_hash:
         actions.append(SessionFamily.revoked_by.set(reused_token_hash))
@@ -137,7 +135,7 @@ def _revoke(family_id: str, reason: str, reused_token_hash: str | None = None) -
             condition=(SessionFamily.family_id.exists()
                        & SessionFamily.revoked_at.does_not_exist()))
     except UpdateError as error:
-        if error.cause_response_code != CONDITIONAL_CHECK_FAILED:
+        if not condition_failed(error):
             raise
         # Revoked already (or expired and tidied away): nothing more to end.
 
@@ -155,5 +153,5 @@ def _hash(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
-def _rejected(code: str, message: str) -> Unauthorized:
+def _rejected(code: ErrorCode, message: str) -> Unauthorized:
     return Unauthorized(message, code=code)

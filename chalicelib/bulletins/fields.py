@@ -8,27 +8,47 @@ Lengths count characters, not bytes, so Chinese text gets the same room as Engli
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
 
 from msgspec import Meta, Struct
 
+from chalicelib.patterns import whole
+
 # One visible line: no control characters, no blank start or end.
-_LINE = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\Z"
+LINE_PATTERN = whole(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?")
 # Free text: tabs and line breaks allowed, other control characters not; not all blank.
-_TEXT = r"^(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z"
+TEXT_PATTERN = whole(r"(?=[\s\S]*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*")
 
 
 def line(max_length: int):
-    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=_LINE)]
+    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=LINE_PATTERN)]
 
 
 def text(max_length: int):
-    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=_TEXT)]
+    return Annotated[str, Meta(min_length=1, max_length=max_length, pattern=TEXT_PATTERN)]
 
 
 UtcTime = Annotated[datetime, Meta(tz=True)]
 District = line(64)
-Outcome = Literal["found", "arrested", "recovered", "returned", "closed"]
+
+
+class BulletinStatus(StrEnum):
+    PUBLISHED = "published"
+    RESOLVED = "resolved"    # with an outcome
+    RETRACTED = "retracted"  # with a public reason
+
+
+class Outcome(StrEnum):
+    """How a resolved bulletin ended."""
+
+    FOUND = "found"
+    ARRESTED = "arrested"
+    RECOVERED = "recovered"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+
 COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at")
 
 
@@ -48,9 +68,16 @@ class KeyCase(BulletinDraftBase, kw_only=True, tag="key_case"):
 
 
 class MissingPerson(BulletinDraftBase, kw_only=True, tag="missing_person"):
+    # At least one of age and date_of_birth: checked in chalicelib.bulletins.lifecycle,
+    # said in JSON Schema here (msgspec's schemas cannot say it; the OpenAPI document
+    # adds it to this struct's).
+    CROSS_FIELD_SCHEMA: ClassVar[dict] = {"anyOf": [
+        {"properties": {"age": {"type": "integer"}}, "required": ["age"]},
+        {"properties": {"date_of_birth": {"type": "string"}}, "required": ["date_of_birth"]},
+    ]}
+
     name: line(100)
     sex: Literal["male", "female", "unknown"]
-    # At least one of age and date_of_birth (checked in chalicelib.bulletins).
     age: Annotated[int, Meta(ge=0, le=130)] | None = None
     date_of_birth: date | None = None
     height_cm: Annotated[int, Meta(ge=30, le=250)] | None = None
@@ -90,17 +117,19 @@ class Vehicle(BulletinDraftBase, kw_only=True, tag="vehicle"):
 
 
 BulletinDraft = KeyCase | MissingPerson | LostAndFound | Suspect | Vehicle
-CATEGORIES = tuple(kind.__struct_config__.tag for kind in BulletinDraft.__args__)
+# The categories are the drafts' tags: defined there, once.
+CATEGORIES: tuple[str, ...] = tuple(kind.__struct_config__.tag for kind in BulletinDraft.__args__)
+BulletinCategory = Literal[CATEGORIES]
 
 
 class Resolve(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
-              tag="resolved"):
+              tag=BulletinStatus.RESOLVED.value):
     outcome: Outcome
     note: text(1000) | None = None
 
 
 class Retract(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="status",
-              tag="retracted"):
+              tag=BulletinStatus.RETRACTED.value):
     reason: text(1000)
 
 

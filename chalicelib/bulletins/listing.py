@@ -42,9 +42,23 @@ from datetime import datetime
 
 from pynamodb.indexes import GlobalSecondaryIndex
 
+from chalicelib import clock
+from chalicelib.bulletins.fields import BulletinStatus
+from chalicelib.pagination import Page, query_page
 from chalicelib.tables import Bulletin
 
-STATUSES = ("published", "resolved", "retracted")
+
+def list_page(*, status: BulletinStatus, category: str | None, district: str | None,
+              include_expired: bool, limit: int, cursor: str | None) -> Page:
+    """One page of a listing, newest first: one Query. Expired bulletins are dropped
+    from the published listing unless asked for (see above on short pages)."""
+    index, partition = listing_index(status, category, district)
+    page = query_page(index, partition, limit=limit, cursor=cursor)
+    if status != BulletinStatus.PUBLISHED or include_expired:
+        return page
+    at = clock.now()
+    return Page([bulletin for bulletin in page.items if not is_expired(bulletin, at)],
+                page.next_cursor)
 
 
 def _partition(status: str, category: str | None = None, district: str | None = None) -> str:

@@ -10,20 +10,17 @@ client may still serve its copy for, hence IMAGE_URL_SECONDS > WINDOW + MAX_AGE.
 """
 
 import hashlib
-import time
-from datetime import UTC, datetime
 
-from chalicelib.media.uploads import s3_client
+from chalicelib import clock
+from chalicelib.bulletins.fields import BulletinStatus
+from chalicelib.clock import iso
 from chalicelib.settings import settings
+from chalicelib.storage import s3_client
 from chalicelib.tables import Bulletin
 
 MAX_AGE_SECONDS = 30
 VALIDATOR_WINDOW_SECONDS = 15 * 60
 IMAGE_URL_SECONDS = 60 * 60
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def draft_fields(bulletin: Bulletin) -> dict:
@@ -54,7 +51,7 @@ def bulletin_view(bulletin: Bulletin, *, summary: bool = False) -> dict:
 def _listed_images(bulletin: Bulletin) -> list[tuple[str, dict]]:
     # A retracted bulletin may have been wrong about the person or car it shows, so its
     # images are no longer handed out.
-    if bulletin.status == "retracted":
+    if bulletin.status == BulletinStatus.RETRACTED:
         return []
     images = bulletin.images.as_dict() if bulletin.images else {}
     return sorted(images.items(), key=lambda item: (item[1]["added_at"], item[0]))
@@ -68,6 +65,6 @@ def _url(key: str) -> str:
 
 def etag(*versions: object) -> str:
     """A strong validator for a representation built from these stored versions."""
-    window = int(time.time()) // VALIDATOR_WINDOW_SECONDS
+    window = int(clock.epoch()) // VALIDATOR_WINDOW_SECONDS
     digest = hashlib.sha256(repr((versions, window)).encode()).hexdigest()[:32]
     return f'"{digest}"'

@@ -1,7 +1,8 @@
 """What the evidence worker makes of one original, shared by images and videos.
 
-Pillow is imported inside functions: this module is loaded with the worker, and the
-API function (which has no media layer) imports the worker's module too.
+Pillow is imported inside the functions that use it, as PyAV is in videos.py: the media
+libraries (in a layer only the worker's Lambda has) load when a file is first decoded,
+not whenever the worker's modules are imported.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from chalicelib.media import RejectReason
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -27,9 +30,9 @@ MAX_PIXELS = 120_000_000
 
 class Rejected(Exception):
     """The file itself is unacceptable. Not transient: the item ends `rejected` with
-    this reason code and the queue message is consumed, not retried."""
+    this reason and the queue message is consumed, not retried."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: RejectReason):
         super().__init__(reason)
         self.reason = reason
 

@@ -11,13 +11,17 @@ chalicelib/api/evidence_events.py still declares the `@on_sqs_message` trigger, 
 `chalice local` and `chalice.test.Client` that declaration calls this same function.
 The local pump (local/pump.py) calls it directly, as Lambda does.
 
-Batch size 1: one bad upload never drags batch mates into retries. A failure raises,
-SQS redelivers, and after the queue's maxReceiveCount the message waits in the
-dead-letter queue for ops.
+Batch size 1, so one bad upload never drags batch mates into retries; a failure
+raises (a dependency out of time too: the job has a budget below the function's
+timeout, chalicelib/deadlines.py), SQS redelivers, and after the queue's
+maxReceiveCount the message waits in the dead-letter queue for ops.
 """
 
-from chalicelib import observability
+# Imported for what importing them does: each owner of media registers with
+# chalicelib.media.owners, which the worker tells of every finished item.
+from chalicelib import bulletins, deadlines, observability, reports  # noqa: F401
 from chalicelib.media.s3_events import created_objects
+from chalicelib.settings import settings
 
 
 def handler(event: dict, context) -> None:
@@ -26,6 +30,9 @@ def handler(event: dict, context) -> None:
     from chalicelib.media import worker
 
     for record in event["Records"]:
-        with observability.evidence_job(record.get("messageId"), context):
+        # A job out of time raises (DeadlineExceeded): SQS delivers it again, and after
+        # maxReceiveCount it waits in the dead-letter queue. Never lost.
+        with (observability.evidence_job(record.get("messageId"), context),
+              deadlines.budget(settings().worker_budget_seconds, context)):
             for created in created_objects(record["body"]):
                 worker.process_object(created)

@@ -14,6 +14,7 @@ import warnings
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, BinaryIO
 
+from chalicelib.media import RejectReason
 from chalicelib.media.analysis import (
     DERIVATIVE_SIZES,
     MAX_PIXELS,
@@ -56,11 +57,11 @@ def analyze_image(source: BinaryIO, file_type: FileType) -> Analysis:
             with Image.open(source, formats=[PILLOW_FORMATS[file_type.content_type]]) as image:
                 return _analyze(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise Rejected("decompression_bomb") from error
+        raise Rejected(RejectReason.DECOMPRESSION_BOMB) from error
     except OSError as error:
         # Pillow has no exception type of its own for this (LOAD_TRUNCATED_IMAGES stays False).
         if "truncated" in str(error).lower():
-            raise Rejected("truncated") from error
+            raise Rejected(RejectReason.TRUNCATED) from error
         raise
 
 

@@ -6,21 +6,23 @@ actually parse. Only the types uploads accept are recognised; anything else is N
 
 from dataclasses import dataclass
 
+from chalicelib.media import MediaKind
+
 SNIFF_BYTES = 4096  # enough for any real `ftyp` box and its list of compatible brands
 
 
 @dataclass(frozen=True)
 class FileType:
     content_type: str
-    kind: str  # "image" | "video", as in the content type's top level
+    kind: MediaKind
 
 
-JPEG = FileType("image/jpeg", "image")
-PNG = FileType("image/png", "image")
-WEBP = FileType("image/webp", "image")
-HEIC = FileType("image/heic", "image")
-MP4 = FileType("video/mp4", "video")
-QUICKTIME = FileType("video/quicktime", "video")
+JPEG = FileType("image/jpeg", MediaKind.IMAGE)
+PNG = FileType("image/png", MediaKind.IMAGE)
+WEBP = FileType("image/webp", MediaKind.IMAGE)
+HEIC = FileType("image/heic", MediaKind.IMAGE)
+MP4 = FileType("video/mp4", MediaKind.VIDEO)
+QUICKTIME = FileType("video/quicktime", MediaKind.VIDEO)
 
 # ISO base media files (HEIF, MP4, QuickTime) open with an `ftyp` box naming a major
 # brand and compatible brands. HEIF images coded with HEVC carry one of these; a

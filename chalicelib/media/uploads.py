@@ -6,16 +6,11 @@ type from the bytes, because the emulator does not enforce size ranges and a cli
 may lie about the type.
 """
 
-import functools
-import uuid
-from datetime import UTC, datetime
-
-import boto3
-from botocore.config import Config
-
-from chalicelib.errors import ValidationFailed
-from chalicelib.media import UPLOAD_PREFIX
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, UnsupportedMediaType, ValidationFailed
+from chalicelib.media import UPLOAD_PREFIX, owner_key
 from chalicelib.settings import settings
+from chalicelib.storage import new_id, s3_client
 from chalicelib.tables import Media
 
 MB = 1024 * 1024
@@ -27,11 +22,6 @@ VIDEO_TYPES = {t: VIDEO_MAX_BYTES for t in ("video/mp4", "video/quicktime")}
 UPLOAD_URL_SECONDS = 900
 
 
-@functools.cache
-def s3_client():
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
-
-
 def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
                  accepted: dict[str, int]) -> dict:
     """Record a pending media item and return the presigned POST that uploads it.
@@ -39,15 +29,18 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
     `accepted` maps each allowed content type to its largest size in bytes.
     """
     if content_type not in accepted:
-        raise ValidationFailed(f"content_type must be one of: {', '.join(sorted(accepted))}",
-                               code="unsupported_media_type", field="content_type")
-    if size < 1 or size > accepted[content_type]:
-        raise ValidationFailed(f"size must be between 1 and {accepted[content_type]} bytes "
-                               f"for {content_type}", code="file_too_large", field="size")
-    media_id = uuid.uuid4().hex
+        raise UnsupportedMediaType(f"content_type must be one of: {', '.join(sorted(accepted))}",
+                                   field="content_type")
+    if size < 1:
+        raise ValidationFailed("size must be the file's size in bytes, at least 1.",
+                               code=ErrorCode.INVALID_SIZE, field="size")
+    if size > accepted[content_type]:
+        raise ValidationFailed(f"size must be at most {accepted[content_type]} bytes for "
+                               f"{content_type}", code=ErrorCode.FILE_TOO_LARGE, field="size")
+    media_id = new_id()
     key = f"{UPLOAD_PREFIX}{owner_type}/{owner_id}/{media_id}"
-    Media(f"{owner_type}#{owner_id}", media_id, content_type=content_type, declared_size=size,
-          object_key=key, created_at=datetime.now(UTC)).save(
+    Media(owner_key(owner_type, owner_id), media_id, content_type=content_type, declared_size=size,
+          object_key=key, created_at=clock.now()).save(
         condition=Media.media_id.does_not_exist())
     post = s3_client().generate_presigned_post(
         Bucket=settings().evidence_bucket,

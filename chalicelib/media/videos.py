@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import BinaryIO
 
+from chalicelib.media import RejectReason
 from chalicelib.media.analysis import (
     MAX_PIXELS,
     Analysis,
@@ -40,19 +41,19 @@ def analyze_video(source: BinaryIO, file_type: FileType) -> Analysis:
     try:
         container = av.open(source, format=CONTAINER_FORMATS[file_type.content_type])
     except av.error.FFmpegError as error:
-        raise Rejected("corrupt_video") from error
+        raise Rejected(RejectReason.CORRUPT_VIDEO) from error
     with container:
         if not container.streams.video:
-            raise Rejected("no_video_stream")
+            raise Rejected(RejectReason.NO_VIDEO_STREAM)
         stream = container.streams.video[0]
         if stream.width * stream.height > MAX_PIXELS:
-            raise Rejected("decompression_bomb")
+            raise Rejected(RejectReason.DECOMPRESSION_BOMB)
         poster, packets = _first_keyframe_and_packet_count(container, stream)
         if poster is None:
-            raise Rejected("corrupt_video")
+            raise Rejected(RejectReason.CORRUPT_VIDEO)
         # A file cut short still opens when its index comes first; its packets run out.
         if stream.frames and packets < stream.frames:
-            raise Rejected("truncated")
+            raise Rejected(RejectReason.TRUNCATED)
         if container.duration is not None:
             duration = container.duration / av.time_base
         elif stream.duration is not None:

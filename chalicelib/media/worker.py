@@ -16,26 +16,33 @@ notification is retried like any other failure; owners take notice idempotently.
 """
 
 import contextlib
-import functools
 import hashlib
 import io
 import logging
 import re
 import tempfile
-from datetime import UTC, datetime
 
-import boto3
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import observability
-from chalicelib.media import DERIVATIVE_PREFIX, UPLOAD_PREFIX, owners, uploads
+from chalicelib import clock, observability
+from chalicelib.media import (
+    DERIVATIVE_PREFIX,
+    UPLOAD_PREFIX,
+    MediaKind,
+    MediaStatus,
+    RejectReason,
+    owner_key,
+    owners,
+    uploads,
+)
 from chalicelib.media.analysis import Analysis, Rejected
 from chalicelib.media.images import analyze_image
 from chalicelib.media.s3_events import CreatedObject
 from chalicelib.media.sniff import SNIFF_BYTES, FileType, sniff
 from chalicelib.media.videos import analyze_video
 from chalicelib.settings import settings
+from chalicelib.storage import ID_PATTERN, condition_failed, s3_client
 from chalicelib.tables import Media
 
 logger = logging.getLogger(__name__)
@@ -43,20 +50,17 @@ logger = logging.getLogger(__name__)
 # What start_upload writes: uploads/<owner type>/<owner id>/<media id (uuid4 hex)>.
 # Anything else was not made by us, and is neither read nor retried.
 UPLOAD_KEY = re.compile(re.escape(UPLOAD_PREFIX) + r"(?P<owner_type>[a-z_]{1,32})/"
-                        r"(?P<owner_id>[A-Za-z0-9_-]{1,128})/(?P<media_id>[0-9a-f]{32})")
+                        rf"(?P<owner_id>[A-Za-z0-9_-]{{1,128}})/(?P<media_id>{ID_PATTERN})")
 CHUNK_BYTES = 1024 * 1024
-
-
-@functools.cache
-def s3_client():
-    return boto3.client("s3")
+# What a file that no decoder can read is, by the kind its bytes claim.
+CORRUPT = {MediaKind.IMAGE: RejectReason.CORRUPT_IMAGE, MediaKind.VIDEO: RejectReason.CORRUPT_VIDEO}
 
 
 def process_object(created: CreatedObject) -> None:
     media = _media_of(created)
     if media is None:
         return
-    if media.status == "pending":
+    if media.status == MediaStatus.PENDING:
         _finish(media, **_examine(created.bucket, media))
     else:
         logger.info("media %s is already %s; nothing to redo", media.media_id, media.status)
@@ -73,7 +77,7 @@ def _media_of(created: CreatedObject) -> Media | None:
     if match is None:
         logger.warning("ignored an object outside the upload layout: %r", created.key)
         return None
-    owner = f"{match['owner_type']}#{match['owner_id']}"
+    owner = owner_key(match["owner_type"], match["owner_id"])
     try:
         # Consistent: start_upload wrote the record just before the upload began.
         media = Media.get(owner, match["media_id"], consistent_read=True)
@@ -92,24 +96,24 @@ def _examine(bucket: str, media: Media) -> dict:
         response = s3_client().get_object(Bucket=bucket, Key=media.object_key)
     except ClientError as error:
         if error.response["Error"]["Code"] == "NoSuchKey":
-            return {"reject_reason": "missing"}
+            return {"reject_reason": RejectReason.MISSING}
         raise
     size = response["ContentLength"]
     with contextlib.closing(response["Body"]) as body:
         if size == 0:
-            return {"reject_reason": "empty", "size": 0}
+            return {"reject_reason": RejectReason.EMPTY, "size": 0}
         if size > media.declared_size:
-            return {"reject_reason": "size_mismatch", "size": size}
+            return {"reject_reason": RejectReason.SIZE_MISMATCH, "size": size}
         head = body.read(SNIFF_BYTES)
         file_type = sniff(head)
         known = {"size": size, "kind": file_type.kind if file_type else None}
         if file_type is None:
-            return {"reject_reason": "not_an_allowed_type", **known}
+            return {"reject_reason": RejectReason.NOT_AN_ALLOWED_TYPE, **known}
         if file_type.kind != media.content_type.split("/")[0]:
-            return {"reject_reason": "type_mismatch", **known}
+            return {"reject_reason": RejectReason.TYPE_MISMATCH, **known}
         if size > {**uploads.IMAGE_TYPES, **uploads.VIDEO_TYPES}[file_type.content_type]:
-            return {"reject_reason": "too_large", **known}
-        if file_type.kind == "image":
+            return {"reject_reason": RejectReason.TOO_LARGE, **known}
+        if file_type.kind == MediaKind.IMAGE:
             original = io.BytesIO()
             known["sha256"] = _copy(head, body, original)
             return {**known, **_analysed(media, file_type, original)}
@@ -139,7 +143,7 @@ def _analysed(media: Media, file_type: FileType, original) -> dict:
     rejected, never retried. Storing the derivatives afterwards may raise, and retry.
     """
     try:
-        if file_type.kind == "image":
+        if file_type.kind == MediaKind.IMAGE:
             analysis = analyze_image(original, file_type)
         else:
             analysis = analyze_video(original, file_type)
@@ -149,7 +153,7 @@ def _analysed(media: Media, file_type: FileType, original) -> dict:
     except Exception:
         logger.warning("media %s rejected: its %s does not decode", media.media_id,
                        file_type.content_type, exc_info=True)
-        return {"reject_reason": f"corrupt_{file_type.kind}"}
+        return {"reject_reason": CORRUPT[file_type.kind]}
     return {"derivatives": _store_derivatives(media, analysis), **_described(analysis)}
 
 
@@ -179,16 +183,16 @@ def _put_if_absent(key: str, jpeg: bytes) -> None:
         logger.info("derivative %r already written", key)
 
 
-def _finish(media: Media, reject_reason: str | None = None, **fields) -> None:
+def _finish(media: Media, reject_reason: RejectReason | None = None, **fields) -> None:
     """Ends the record `ready` or `rejected`, unless another delivery already has."""
-    fields = {"status": "rejected" if reject_reason else "ready", "reject_reason": reject_reason,
-              "processed_at": datetime.now(UTC), **fields}
+    fields = {"status": MediaStatus.REJECTED if reject_reason else MediaStatus.READY,
+              "reject_reason": reject_reason, "processed_at": clock.now(), **fields}
     actions = [getattr(Media, name).set(value) for name, value in fields.items()
                if value is not None]
     try:
-        media.update(actions=actions, condition=Media.status == "pending")
+        media.update(actions=actions, condition=Media.status == MediaStatus.PENDING)
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         logger.info("media %s was finished by another delivery", media.media_id)
         media.refresh(consistent_read=True)

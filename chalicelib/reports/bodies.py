@@ -3,19 +3,46 @@ site build against. msgspec enforces types, ranges and unknown fields; parse_bod
 its errors into 400s naming the field."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
 
-Category = Literal["theft", "violence", "drugs", "fraud", "traffic", "suspicious_activity",
-                   "missing_or_trafficked_person", "other"]
-CATEGORIES: tuple[str, ...] = Category.__args__
-Status = Literal["submitted", "in_review", "actioned", "dismissed"]
-STATUSES: tuple[str, ...] = Status.__args__
+from chalicelib.patterns import whole
+
+
+class ReportCategory(StrEnum):
+    THEFT = "theft"
+    VIOLENCE = "violence"
+    DRUGS = "drugs"
+    FRAUD = "fraud"
+    TRAFFIC = "traffic"
+    SUSPICIOUS_ACTIVITY = "suspicious_activity"
+    MISSING_OR_TRAFFICKED_PERSON = "missing_or_trafficked_person"
+    OTHER = "other"
+
+
+class ReportStatus(StrEnum):
+    """Where a report stands; triage.NEXT_STATUSES says which moves are allowed."""
+
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    ACTIONED = "actioned"
+    DISMISSED = "dismissed"
+
+
+class NoteVisibility(StrEnum):
+    INTERNAL = "internal"    # officers only
+    REPORTER = "reporter"    # shown to the reporter too
+
+
+CATEGORIES: tuple[str, ...] = tuple(ReportCategory)
+STATUSES: tuple[str, ...] = tuple(ReportStatus)
+COORDINATES = ("latitude", "longitude", "accuracy_m")
 # Ids other modules hand out (bulletins): bounded, so a key never reaches DynamoDB's limits.
 FOREIGN_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
-ForeignId = Annotated[str, Meta(pattern=f"^{FOREIGN_ID_PATTERN}$")]
+ForeignId = Annotated[str, Meta(pattern=whole(FOREIGN_ID_PATTERN))]
 
 
 def nonblank(min_length: int, max_length: int) -> type[str]:
@@ -24,6 +51,21 @@ def nonblank(min_length: int, max_length: int) -> type[str]:
 
 
 class Location(msgspec.Struct, forbid_unknown_fields=True):
+    # __post_init__'s two rules in JSON Schema (msgspec's schemas cannot say them; the
+    # OpenAPI document adds this to the struct's): the coordinates and their accuracy
+    # come all together or not at all, and coordinates or an address are given.
+    CROSS_FIELD_SCHEMA: ClassVar[dict] = {"allOf": [
+        {"anyOf": [
+            {"properties": {name: {"type": "number"} for name in COORDINATES},
+             "required": list(COORDINATES)},
+            {"properties": {name: {"type": "null"} for name in COORDINATES}},
+        ]},
+        {"anyOf": [
+            {"properties": {"latitude": {"type": "number"}}, "required": ["latitude"]},
+            {"properties": {"address": {"type": "string"}}, "required": ["address"]},
+        ]},
+    ]}
+
     latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
     accuracy_m: Annotated[float, Meta(gt=0, le=100_000)] | None = None
@@ -39,7 +81,7 @@ class Location(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class NewReport(msgspec.Struct, forbid_unknown_fields=True):
-    category: Category
+    category: ReportCategory
     description: nonblank(10, 5000)
     location: Location
     occurred_at: Annotated[datetime, Meta(tz=True)]
@@ -53,11 +95,11 @@ class EvidenceRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class NoteInput(msgspec.Struct, forbid_unknown_fields=True):
     text: nonblank(1, 2000)
-    visibility: Literal["internal", "reporter"]
+    visibility: NoteVisibility
 
 
 class ReportChange(msgspec.Struct, forbid_unknown_fields=True):
-    status: Status | None = None
+    status: ReportStatus | None = None
     note: NoteInput | None = None
 
     def __post_init__(self):

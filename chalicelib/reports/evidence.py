@@ -8,23 +8,27 @@ with all its evidence is one GetItem.
 """
 
 import logging
-from datetime import UTC, datetime
 
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import Conflict
-from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, s3_client, start_upload
-from chalicelib.reports.bodies import EvidenceRequest
-from chalicelib.reports.store import condition_failed, find, iso
+from chalicelib import clock
+from chalicelib.clock import iso
+from chalicelib.errors import Conflict, ErrorCode
+from chalicelib.media import MediaStatus, owner_key, owners
+from chalicelib.media.uploads import IMAGE_TYPES, VIDEO_TYPES, start_upload
+from chalicelib.reports.bodies import EvidenceRequest, ReportStatus
+from chalicelib.reports.store import find
 from chalicelib.settings import settings
+from chalicelib.storage import condition_failed, s3_client
 from chalicelib.tables import Media, Report
 
 logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 10
+OWNER_TYPE = "report"
 ACCEPTED_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
-OPEN_STATUSES = ("submitted", "in_review")
+OPEN_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW)
 VIEW_URL_SECONDS = 300
 
 
@@ -36,12 +40,13 @@ def start(report: Report, request: EvidenceRequest) -> dict:
     ticket never handed out.
     """
     _check_takes_evidence(report)
-    ticket = start_upload("report", report.report_id, request.content_type, request.size,
+    ticket = start_upload(OWNER_TYPE, report.report_id, request.content_type, request.size,
                           ACCEPTED_TYPES)
     evidence_id = ticket["media_id"]
-    pending = {"status": "pending", "content_type": request.content_type,
+    # .value: PynamoDB takes only plain types into a map it has no schema for.
+    pending = {"status": MediaStatus.PENDING.value, "content_type": request.content_type,
                "object_key": ticket["upload"]["fields"]["key"],
-               "created_at": iso(datetime.now(UTC))}
+               "created_at": iso(clock.now())}
     try:
         report.update(actions=[Report.evidence_count.add(1),
                                Report.evidence[evidence_id].set(pending)],
@@ -50,9 +55,10 @@ def start(report: Report, request: EvidenceRequest) -> dict:
     except UpdateError as error:
         if not condition_failed(error):
             raise
-        Media(f"report#{report.report_id}", evidence_id).delete()
+        Media(owner_key(OWNER_TYPE, report.report_id), evidence_id).delete()
         _check_takes_evidence(find(report.report_id))  # raises the reason it lost
-        raise Conflict("The report changed meanwhile; try again.", code="report_changed") from None
+        raise Conflict("The report changed meanwhile; try again.",
+                       code=ErrorCode.REPORT_CHANGED) from None
     return {"evidence_id": evidence_id, "upload": ticket["upload"],
             "expires_in": ticket["expires_in"]}
 
@@ -60,12 +66,13 @@ def start(report: Report, request: EvidenceRequest) -> dict:
 def _check_takes_evidence(report: Report) -> None:
     if report.status not in OPEN_STATUSES:
         raise Conflict(f"The report is {report.status}; it takes no more evidence.",
-                       code="report_closed")
+                       code=ErrorCode.REPORT_CLOSED)
     if report.evidence_count >= MAX_EVIDENCE:
         raise Conflict(f"A report takes at most {MAX_EVIDENCE} evidence items.",
-                       code="evidence_limit_reached")
+                       code=ErrorCode.EVIDENCE_LIMIT_REACHED)
 
 
+@owners.register(OWNER_TYPE)
 def on_media_processed(report_id: str, media: Media) -> None:
     """The evidence worker finished `media`: keep its summary on the report item.
 
@@ -73,7 +80,7 @@ def on_media_processed(report_id: str, media: Media) -> None:
     condition that the item has a slot keeps a stray notification from creating a
     report item or an evidence entry beyond the cap.
     """
-    if media.status not in ("ready", "rejected"):
+    if media.status not in (MediaStatus.READY, MediaStatus.REJECTED):
         raise ValueError(f"media {media.media_id} is {media.status}, not processed")
     try:
         Report(report_id).update(actions=[Report.evidence[media.media_id].set(summary(media))],
@@ -99,7 +106,7 @@ def summary(media: Media) -> dict:
         "duration_seconds": media.duration_seconds, "derivatives": derivatives,
         "captured_at": media.captured_at, "gps": media.gps,
         "reject_reason": media.reject_reason,
-        "processed_at": iso(media.processed_at) if media.processed_at else None,
+        "processed_at": iso(media.processed_at),
     }
     return {name: value for name, value in fields.items() if value is not None}
 

@@ -5,19 +5,19 @@ through these functions to the person who filed it."""
 import logging
 import math
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import observability
-from chalicelib.errors import NotFound, TooManyRequests, ValidationFailed
+from chalicelib import clock, observability
+from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
 from chalicelib.reports import evidence
-from chalicelib.reports.bodies import EvidenceRequest, NewReport
-from chalicelib.reports.store import condition_failed, find, queue_key
+from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
+from chalicelib.reports.store import find, queue_key
 from chalicelib.settings import settings
+from chalicelib.storage import condition_failed, new_id
 from chalicelib.tables import Report, ReportLocation, ReportQuota
 from chalicelib.tokens import Principal
 
@@ -30,17 +30,18 @@ logger = logging.getLogger(__name__)
 
 
 def file_report(reporter: Principal, body: NewReport, now: datetime | None = None) -> Report:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     if body.occurred_at > now + CLOCK_SKEW:
-        raise ValidationFailed("occurred_at is in the future.", code="occurred_in_future",
+        raise ValidationFailed("occurred_at is in the future.", code=ErrorCode.OCCURRED_IN_FUTURE,
                                field="occurred_at")
     _take_quota(reporter.user_id, now)
     report = Report(
-        uuid.uuid4().hex, reporter_id=reporter.user_id, alias=new_alias(),
+        new_id(), reporter_id=reporter.user_id, alias=new_alias(),
         category=body.category, description=body.description,
         location=ReportLocation(**msgspec.structs.asdict(body.location)),
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
-        status="submitted", queue_key=queue_key("submitted", body.category),
+        status=ReportStatus.SUBMITTED,
+        queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
         bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0)
     report.save(condition=Report.report_id.does_not_exist())
     # Ids and the category only: the description and place are the reporter's words.
@@ -74,7 +75,7 @@ def _take_quota(user_id: str, now: datetime) -> None:
             raise
         raise TooManyRequests(f"At most {limit} reports an hour; try again later.",
                               retry_after=math.ceil((window_end - now).total_seconds()),
-                              code="report_rate_limited") from None
+                              code=ErrorCode.REPORT_RATE_LIMITED) from None
 
 
 def own_reports(reporter: Principal, *, limit: int, cursor: str | None) -> Page:
@@ -85,7 +86,7 @@ def own_report(reporter: Principal, report_id: str) -> Report:
     """The reporter's report; someone else's is answered exactly like a missing one."""
     report = find(report_id)
     if report is None or report.reporter_id != reporter.user_id:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("No such report.", code=ErrorCode.REPORT_NOT_FOUND)
     return report
 
 

@@ -1,31 +1,20 @@
 """The few helpers every side of reports shares: finding a report item, its queue
-partition, its evidence summaries, and telling a failed condition from other errors."""
-
-import re
-from datetime import UTC, datetime
+partition and its evidence summaries."""
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, PynamoDBException
+from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.storage import is_id
 from chalicelib.tables import Report
-
-# Report ids are uuid4 hex; anything else is answered 404 without a DynamoDB call (and
-# can never reach DynamoDB's key limits as a 500).
-_REPORT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def find(report_id: str) -> Report | None:
-    if not _REPORT_ID.fullmatch(report_id):
+    if not is_id(report_id):
         return None
     try:
         return Report.get(report_id, consistent_read=True)
     except DoesNotExist:
         return None
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC, as every time in the API is written."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def queue_key(status: str, category: str) -> str:
@@ -42,7 +31,3 @@ def evidence_of(report: Report) -> dict[str, dict]:
     one the plain dict it was made with."""
     evidence = report.evidence
     return evidence.as_dict() if isinstance(evidence, MapAttribute) else dict(evidence)
-
-
-def condition_failed(error: PynamoDBException) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"

@@ -2,26 +2,28 @@
 sealed identity and original downloads. Every change and every disclosure is written
 to the audit trail; changes in the same transaction as the audit event."""
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
 
-from chalicelib import audit
-from chalicelib.errors import Conflict, NotFound
+from chalicelib import audit, clock
+from chalicelib.audit import AuditAction
+from chalicelib.errors import Conflict, ErrorCode, NotFound
+from chalicelib.media import MediaStatus
 from chalicelib.pagination import Page, query_page
-from chalicelib.reports.bodies import ReportChange
+from chalicelib.reports.bodies import ReportChange, ReportStatus
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import audit_target, evidence_of, find, queue_key
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, new_id
 from chalicelib.tables import AuditEvent, Report, ReportNote, User, write_transaction
 from chalicelib.tokens import Principal
 
 NEXT_STATUSES = {
-    "submitted": ("in_review",),
-    "in_review": ("actioned", "dismissed"),
-    "actioned": (),
-    "dismissed": (),
+    ReportStatus.SUBMITTED: (ReportStatus.IN_REVIEW,),
+    ReportStatus.IN_REVIEW: (ReportStatus.ACTIONED, ReportStatus.DISMISSED),
+    ReportStatus.ACTIONED: (),
+    ReportStatus.DISMISSED: (),
 }
 # Notes live on the report item; 50 notes of 2,000 characters keep it under 400 KB.
 MAX_NOTES = 50
@@ -38,14 +40,14 @@ def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
 def report(report_id: str) -> Report:
     found = find(report_id)
     if found is None:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("No such report.", code=ErrorCode.REPORT_NOT_FOUND)
     return found
 
 
 def change(officer: Principal, report_id: str, body: ReportChange,
            now: datetime | None = None) -> Report:
     """Move the status and/or add a note; answers the report as changed."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     current = report(report_id)
     target = audit_target(report_id)
     actions = [Report.updated_at.set(now)]
@@ -56,22 +58,22 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if body.status is not None:
         if body.status not in NEXT_STATUSES[current.status]:
             raise Conflict(f"A report that is {current.status} cannot move to {body.status}.",
-                           code="illegal_status_change")
+                           code=ErrorCode.ILLEGAL_STATUS_CHANGE)
         actions += [Report.status.set(body.status),
                     Report.queue_key.set(queue_key(body.status, current.category))]
-        events.append(audit.event(officer, "report.status_changed", target,
+        events.append(audit.event(officer, AuditAction.REPORT_STATUS_CHANGED, target,
                                   {"from": current.status, "to": body.status}))
     note = None
     if body.note is not None:
         if len(current.notes) >= MAX_NOTES:
             raise Conflict(f"A report takes at most {MAX_NOTES} notes.",
-                           code="note_limit_reached")
-        note = ReportNote(note_id=uuid.uuid4().hex, text=body.note.text,
+                           code=ErrorCode.NOTE_LIMIT_REACHED)
+        note = ReportNote(note_id=new_id(), text=body.note.text,
                           visibility=body.note.visibility, author_id=officer.user_id,
                           created_at=now)
         actions.append(Report.notes.set(Report.notes.append([note])))
         condition &= size(Report.notes) < MAX_NOTES
-        events.append(audit.event(officer, "report.note_added", target,
+        events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
     _update_with_audit(current, actions, condition, events)
@@ -96,9 +98,9 @@ def _update_with_audit(item: Report, actions: list, condition: Condition,
                 transaction.save(event, condition=audit.APPEND_ONLY)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:
             raise Conflict("The report changed while you worked on it; reload it and try "
-                           "again.", code="report_changed") from None
+                           "again.", code=ErrorCode.REPORT_CHANGED) from None
         raise
 
 
@@ -106,7 +108,7 @@ def reveal(admin: Principal, report_id: str, reason: str) -> dict:
     """The sealed reporter identity. Recorded before anything is disclosed: if the
     audit write fails, nothing is revealed."""
     sealed = report(report_id)
-    audit.record(admin, "report.identity_revealed", audit_target(report_id),
+    audit.record(admin, AuditAction.REPORT_IDENTITY_REVEALED, audit_target(report_id),
                  {"reason": reason})
     try:
         phone = User.get(sealed.reporter_id, consistent_read=True).phone
@@ -120,13 +122,13 @@ def reveal(admin: Principal, report_id: str, reason: str) -> dict:
 def original_download(officer: Principal, report_id: str, evidence_id: str) -> dict:
     item = evidence_of(report(report_id)).get(evidence_id)
     if item is None:
-        raise NotFound("No such evidence on this report.", code="evidence_not_found")
-    if item["status"] != "ready":
+        raise NotFound("No such evidence on this report.", code=ErrorCode.EVIDENCE_NOT_FOUND)
+    if item["status"] != MediaStatus.READY:
         # Pending originals may not be there yet; rejected ones failed the worker's
         # checks (not an image or video we accept) and are not handed to officers.
         raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "
-                       "downloaded.", code="evidence_not_ready")
-    audit.record(officer, "report.evidence_original_downloaded", audit_target(report_id),
+                       "downloaded.", code=ErrorCode.EVIDENCE_NOT_READY)
+    audit.record(officer, AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
                  {"evidence_id": evidence_id})
     return {"url": presigned_get(item["object_key"], download_as=evidence_id),
             "expires_in": VIEW_URL_SECONDS}

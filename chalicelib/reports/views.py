@@ -3,8 +3,11 @@ whitelist, so nothing reaches a reader by accident: the reporter sees only notes
 addressed to them and never an officer's id; officers see the alias, never the
 reporter's user id or phone."""
 
+from chalicelib.clock import iso
+from chalicelib.media import MediaStatus
+from chalicelib.reports.bodies import NoteVisibility
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
-from chalicelib.reports.store import evidence_of, iso
+from chalicelib.reports.store import evidence_of
 from chalicelib.tables import Report
 
 
@@ -32,7 +35,7 @@ def _evidence(report: Report, fields: tuple[str, ...]) -> list[dict]:
     items = []
     for evidence_id, item in evidence_of(report).items():
         view = {"evidence_id": evidence_id, **{name: item.get(name) for name in fields}}
-        if item["status"] == "ready":
+        if item["status"] == MediaStatus.READY:
             view.update({f"{size}_url": presigned_get(key)
                          for size, key in item.get("derivatives", {}).items()})
         items.append(view)
@@ -54,7 +57,7 @@ def citizen_view(report: Report) -> dict:
         **_common(report),
         "location": _location(report),
         "notes": [{"text": note.text, "created_at": iso(note.created_at)}
-                  for note in report.notes if note.visibility == "reporter"],
+                  for note in report.notes if note.visibility == NoteVisibility.REPORTER],
         "evidence": _evidence(report, CITIZEN_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
     }

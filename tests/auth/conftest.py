@@ -1,16 +1,18 @@
 """Fixtures for the sign-in tests: each test calls from its own client IP, and may
-override stage settings or freeze the sign-in clock. (AWS calls are counted by the
+override stage settings or freeze the clock. (AWS calls are counted by the
 `aws_calls` fixture of tests/support/aws_calls.py.)"""
 
 import dataclasses
 import os
 import random
 import time
+from datetime import UTC, datetime
 
 import pytest
 from chalice.local import LambdaEventConverter
 
-from chalicelib.auth import accounts, clock, limits, phones
+from chalicelib import clock
+from chalicelib.auth import accounts, limits, phones
 from chalicelib.settings import settings
 
 
@@ -40,7 +42,7 @@ def stage_settings(monkeypatch):
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    """The sign-in clock, frozen; move it with `frozen_clock.advance(seconds)`."""
+    """The app's clock, frozen; move it with `frozen_clock.advance(seconds)`."""
 
     class Clock:
         now = time.time()
@@ -49,7 +51,7 @@ def frozen_clock(monkeypatch):
             self.now += seconds
 
     fake = Clock()
-    monkeypatch.setattr(clock, "now", lambda: fake.now)
+    monkeypatch.setattr(clock, "now", lambda: datetime.fromtimestamp(fake.now, UTC))
     return fake
 
 

@@ -39,6 +39,7 @@ class Stack:
     site: str
     sink: str
     process: subprocess.Popen
+    emulator: str = ""
 
     @classmethod
     def start(cls, log: Path) -> "Stack":
@@ -51,7 +52,7 @@ class Stack:
                                        start_new_session=True)
         url = f"http://{config.HOST}:{{}}".format
         stack = cls(url(ports["API_PORT"]), url(ports["ADMIN_PORT"]),
-                    url(ports["SMS_SINK_PORT"]), process)
+                    url(ports["SMS_SINK_PORT"]), process, url(ports["MOTO_PORT"]))
         if not wait_until(stack.ready, timeout=90, interval=0.3):
             stack.stop()
             raise RuntimeError(f"the local stack did not start; see {log}")

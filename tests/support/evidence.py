@@ -21,7 +21,7 @@ def processed(report_id: str, evidence_id: str, status: str = "ready", **fields)
                         derivatives={"large": f"{base}/large.jpg", "thumb": f"{base}/thumb.jpg"},
                         captured_at="2026-11-01T09:15:00Z", gps={"lat": 39.92, "lon": 116.44})
     else:
-        defaults = dict(reject_reason="not an image or video we accept")
+        defaults = dict(reject_reason="not_an_allowed_type")
     for name, value in {**defaults, **fields}.items():
         setattr(media, name, value)
     media.save()

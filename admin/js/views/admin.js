@@ -2,16 +2,17 @@
 
 import { api } from "../api.js";
 import { busy, empty, field, h, notice, pagedList, when } from "../dom.js";
+import { AuditAction } from "../enums.js";
 import { formatTime, label, t } from "../i18n.js";
 
 const PAGE_SIZE = 50;
 // Details whose values are codes the site has names for, by action.
 const NAMED_DETAILS = {
-  "role.change": { from: "role", to: "role" },
-  "report.status_changed": { from: "report_status", to: "report_status" },
-  "report.note_added": { visibility: "note.visibility" },
-  "bulletin.publish": { category: "bulletin_category" },
-  "bulletin.resolve": { outcome: "outcome" },
+  [AuditAction.ROLE_CHANGE]: { from: "role", to: "role" },
+  [AuditAction.REPORT_STATUS_CHANGED]: { from: "report_status", to: "report_status" },
+  [AuditAction.REPORT_NOTE_ADDED]: { visibility: "note.visibility" },
+  [AuditAction.BULLETIN_PUBLISH]: { category: "bulletin_category" },
+  [AuditAction.BULLETIN_RESOLVE]: { outcome: "outcome" },
 };
 
 export function officers() {

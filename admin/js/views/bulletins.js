@@ -3,6 +3,7 @@
 
 import { api, upload } from "../api.js";
 import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
+import { BulletinStatus } from "../enums.js";
 import { formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
 
@@ -311,7 +312,7 @@ export async function bulletin(page, bulletinId) {
         h("dd", { class: spec.type === "text" ? "prose" : null }, text)];
     }), ...closing(data));
     drawGallery();
-    actions.replaceChildren(...(data.status === "published" ? [
+    actions.replaceChildren(...(data.status === BulletinStatus.PUBLISHED ? [
       h("a", { class: "button", href: `#/bulletins/${data.id}/edit` }, t("bulletin.edit")),
       imageUploader(), resolveForm(), retractForm()] : []));
   }
@@ -333,7 +334,7 @@ export async function bulletin(page, bulletinId) {
         ? t("bulletin.image_not_processed") : t("evidence.pending")),
       h("figcaption", {}, item.name)))];
     gallery.replaceChildren(...(figures.length ? figures
-      : [empty(t("bulletin.no_images"), data.status === "published"
+      : [empty(t("bulletin.no_images"), data.status === BulletinStatus.PUBLISHED
         ? t("bulletin.no_images_hint") : null)]));
     return waiting.some((item) => Date.now() - item.at <= PROCESSING_FOR_MS);
   }
@@ -399,7 +400,7 @@ export async function bulletin(page, bulletinId) {
     const note = h("textarea", { name: "resolve-note", rows: 2, maxlength: 1000 });
     return closeForm("resolve", [field(t("field.outcome"), outcome),
       field(t("bulletin.resolve_note"), note, t("form.optional"))],
-    () => ({ status: "resolved", outcome: outcome.value, ...(note.value.trim()
+    () => ({ status: BulletinStatus.RESOLVED, outcome: outcome.value, ...(note.value.trim()
       ? { note: note.value.trim() } : {}) }));
   }
 
@@ -407,7 +408,7 @@ export async function bulletin(page, bulletinId) {
     const reason = h("textarea", { name: "retract-reason", rows: 2, maxlength: 1000,
       required: true });
     return closeForm("retract", [field(t("field.reason"), reason, t("bulletin.retract_hint"))],
-      () => ({ status: "retracted", reason: reason.value.trim() }));
+      () => ({ status: BulletinStatus.RETRACTED, reason: reason.value.trim() }));
   }
 
   const clues = reportList(

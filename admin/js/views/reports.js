@@ -4,14 +4,12 @@
 import { api, currentUser } from "../api.js";
 import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
   from "../dom.js";
+import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
+  Role } from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
 
-export const CATEGORIES = ["theft", "violence", "drugs", "fraud", "traffic",
-  "suspicious_activity", "missing_or_trafficked_person", "other"];
-export const STATUSES = ["submitted", "in_review", "actioned", "dismissed"];
-// The moves the API allows (chalicelib/reports/triage.py NEXT_STATUSES).
-const NEXT_STATUSES = { submitted: ["in_review"], in_review: ["actioned", "dismissed"],
-  actioned: [], dismissed: [] };
+export const CATEGORIES = Object.values(ReportCategory);
+export const STATUSES = Object.values(ReportStatus);
 const PAGE_SIZE = 20;
 const POLL_MS = 3000;
 const POLL_FOR_MS = 120_000;
@@ -98,7 +96,7 @@ class ReportView {
         h("aside", { class: "report-side" },
           h("h2", {}, t("report.status")), this.statusBox,
           h("h2", {}, t("report.notes")), this.notes, this.noteForm(),
-          currentUser()?.role === "admin" ? this.revealBox() : null)));
+          currentUser()?.role === Role.ADMIN ? this.revealBox() : null)));
     this.draw();
     this.pollWhilePending(Date.now() + POLL_FOR_MS);
   }
@@ -137,8 +135,8 @@ class ReportView {
       item.width ? `${item.width}×${item.height}` : null,
       item.duration_seconds ? duration(item.duration_seconds) : null,
       formatBytes(item.size)].filter(Boolean).join(" · ");
-    if (item.status !== "ready") {
-      const text = item.status === "rejected"
+    if (item.status !== MediaStatus.READY) {
+      const text = item.status === MediaStatus.REJECTED
         ? t("evidence.rejected", { reason: label("evidence.reject", item.reject_reason) })
         : t("evidence.pending");
       return h("figure", { class: `evidence evidence-${item.status}`,
@@ -152,7 +150,7 @@ class ReportView {
       onclick: async () => showImage((await this.fresh(item)).large_url, caption) },
     h("img", { src: item.thumb_url, alt: t("evidence.thumb_alt",
       { kind: label("evidence.kind", item.kind) }) }),
-    item.kind === "video" ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
+    item.kind === MediaKind.VIDEO ? h("span", { class: "play", "aria-hidden": "true" }, "▶") : null),
     h("figcaption", {}, meta,
       item.captured_at ? h("span", { class: "muted" },
         ` · ${t("evidence.captured")} ${formatTime(item.captured_at)}`) : null,
@@ -194,7 +192,7 @@ class ReportView {
 
   /** Evidence is processed after the upload; redraw the gallery until none is pending. */
   async pollWhilePending(until) {
-    while (this.data.evidence.some((item) => item.status === "pending")) {
+    while (this.data.evidence.some((item) => item.status === MediaStatus.PENDING)) {
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
       if (!this.page.isCurrent() || Date.now() > until) return;
       try {
@@ -210,7 +208,7 @@ class ReportView {
     this.statusBox.replaceChildren(
       h("p", {}, badge("report_status", this.data.status)),
       moves.length ? h("div", { class: "actions" }, moves.map((status) =>
-        h("button", { type: "button", class: status === "dismissed" ? "" : "primary",
+        h("button", { type: "button", class: status === ReportStatus.DISMISSED ? "" : "primary",
           dataset: { moveTo: status }, onclick: (event) => busy(event.target,
             () => this.change({ status })) }, t(`report.move.${status}`))))
         : h("p", { class: "muted" }, t("report.final")));
@@ -250,7 +248,7 @@ class ReportView {
     } },
     field(t("note.text"), text),
     h("fieldset", { class: "choices" }, h("legend", {}, t("note.visibility")),
-      visibility("internal", true), visibility("reporter", false)),
+      visibility(NoteVisibility.INTERNAL, true), visibility(NoteVisibility.REPORTER, false)),
     h("p", { class: "field-hint" }, t("note.reporter_hint")),
     h("div", { class: "actions" }, submit));
     return form;

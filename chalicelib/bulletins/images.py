@@ -1,0 +1,73 @@
+"""A bulletin's images: the upload ticket an officer asks for, and the ready image the
+evidence worker reports, embedded in the bulletin so a read needs nothing else."""
+
+import logging
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import size
+
+from chalicelib import audit, clock
+from chalicelib.audit import AuditAction
+from chalicelib.bulletins.store import audit_target, read, refuse_if_closed
+from chalicelib.errors import Conflict, ErrorCode
+from chalicelib.media import MediaStatus, owners
+from chalicelib.media.uploads import IMAGE_TYPES, start_upload
+from chalicelib.storage import condition_failed
+from chalicelib.tables import Bulletin, Media
+from chalicelib.tokens import Principal
+
+logger = logging.getLogger(__name__)
+
+MAX_IMAGES = 10
+OWNER_TYPE = "bulletin"
+
+
+def start_image_upload(officer: Principal, bulletin_id: str, content_type: str,
+                       size_bytes: int) -> dict:
+    """A presigned POST for one image. The evidence worker processes the upload and
+    calls on_media_processed; only then is the image listed."""
+    bulletin = read(bulletin_id)
+    refuse_if_closed(bulletin)
+    if _image_count(bulletin) >= MAX_IMAGES:
+        raise Conflict(f"A bulletin shows at most {MAX_IMAGES} images.",
+                       code=ErrorCode.TOO_MANY_IMAGES)
+    ticket = start_upload(OWNER_TYPE, bulletin_id, content_type, size_bytes, IMAGE_TYPES)
+    audit.record(officer, AuditAction.BULLETIN_IMAGE_UPLOAD, audit_target(bulletin_id),
+                 {"media_id": ticket["media_id"], "content_type": content_type})
+    return ticket
+
+
+@owners.register(OWNER_TYPE)
+def on_media_processed(bulletin_id: str, media: Media) -> None:
+    """Called by the evidence worker (via chalicelib.media.owners) when it has finished
+    an image of this bulletin. A ready image joins the bulletin's images with one
+    conditional update, which adds it once however often SQS delivers the job, and
+    never past MAX_IMAGES; a rejected one is never listed."""
+    if media.status != MediaStatus.READY:
+        return
+    derivatives = media.derivatives.as_dict() if media.derivatives else {}
+    if not {"large", "thumb"} <= derivatives.keys():
+        logger.error("bulletin %s image %s is ready without derivatives", bulletin_id,
+                     media.media_id)
+        return
+    image = {"large": derivatives["large"], "thumb": derivatives["thumb"],
+             "added_at": clock.now().isoformat()}
+    image.update({name: int(value) for name in ("width", "height")
+                  if (value := getattr(media, name)) is not None})
+    try:
+        Bulletin(bulletin_id).update(
+            actions=[Bulletin.images[media.media_id].set(image), Bulletin.version.add(1),
+                     Bulletin.updated_at.set(clock.now())],
+            condition=(Bulletin.bulletin_id.exists()
+                       & Bulletin.images[media.media_id].does_not_exist()
+                       & (size(Bulletin.images) < MAX_IMAGES)))
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        # Already listed (a redelivered job), the bulletin is full, or it is gone.
+        logger.info("bulletin %s image %s not added: already there, full or no bulletin",
+                    bulletin_id, media.media_id)
+
+
+def _image_count(bulletin: Bulletin) -> int:
+    return len(bulletin.images.as_dict()) if bulletin.images else 0
