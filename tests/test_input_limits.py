@@ -8,9 +8,11 @@ import pytest
 import yaml
 from support.api import caller, file_report, report_body, send
 
+from chalicelib import deadlines
 from chalicelib.api.bodies import MAX_BODY_BYTES, MAX_DEPTH
 from chalicelib.api.security_headers import SECURITY_HEADERS
 from chalicelib.reports import filing
+from chalicelib.settings import settings
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
 
@@ -157,8 +159,15 @@ def test_a_body_that_is_not_json_is_415_in_our_shape(client, content_type):
     assert_error(response, 415, "unsupported_media_type")
 
 
+@pytest.fixture
+def logged(caplog, capsys):
+    """What the app logged: through logging, and what Chalice's own logger (which does
+    not propagate) wrote to standard output."""
+    return lambda: caplog.text + capsys.readouterr().out
+
+
 def test_an_unexpected_error_is_a_500_in_our_shape_that_leaks_nothing(client, monkeypatch,
-                                                                        caplog):
+                                                                        logged):
     def broken(*_, **__):
         raise RuntimeError("connection string postgres://secret@db")
 
@@ -166,7 +175,24 @@ def test_an_unexpected_error_is_a_500_in_our_shape_that_leaks_nothing(client, mo
     response = send(client, "get", "/reports", caller())
     assert_error(response, 500, "internal_error")
     assert b"secret" not in response.body and b"Traceback" not in response.body
-    assert "secret@db" in caplog.text  # the log keeps what the client does not see
+    assert "secret@db" in logged()  # the log keeps what the client does not see
+
+
+def test_an_inner_middlewares_error_is_a_500_in_our_shape_with_the_headers(
+        client, monkeypatch, logged):
+    """The error shape's catch-all is for what the middlewares inside it raise (a view's
+    exception reaches it as Chalice's own 500): here the request's budget."""
+    def broken(*_, **__):
+        raise RuntimeError("budget store postgres://secret@db")
+
+    monkeypatch.setattr(deadlines, "budget", broken)
+    origin = min(settings().admin_origins)
+    response = client.http.get("/health", headers={"Origin": origin})
+    assert_error(response, 500, "internal_error")
+    assert b"secret" not in response.body
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert "secret@db" in logged()
 
 
 def test_an_unknown_path_is_answered_by_the_gateway_not_the_app(client):

@@ -1,6 +1,6 @@
-"""Registers every resource's blueprint and the two HTTP middlewares: the request's log
-context (outermost, so every line carries its request id and route) and the one error
-shape."""
+"""Registers every resource's blueprint and the HTTP middlewares, outermost first: the
+request's log context (so every line carries its request id and route), CORS for the
+admin site, the security headers, the one error shape, and the request's budget."""
 
 import logging
 
@@ -45,14 +45,10 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(openapi.bp)
-    # After every blueprint (it adds their preflights), before the error middleware
-    # (so error answers carry the CORS headers too).
-    cors.admit_admin_origins(app)
-    translate_faults(app)
-    app.register_middleware(add_security_headers, "http")
-
-    # Middleware registered first runs outermost. (The evidence worker's Lambda imports
-    # its handler's module, not this app, so it sets its log context itself.)
+    # Chalice runs the middleware registered first outermost. The log context first, so
+    # every line (the other middlewares' too) carries the request id and route. (The
+    # evidence worker's Lambda imports its handler's module, not this app, so it sets
+    # its log context itself.)
     @app.middleware("http")
     def log_in_request_context(event, get_response):
         request_id = observability.request_id_of(event.context.get("requestId"),
@@ -65,12 +61,21 @@ def register_blueprints(app: Chalice) -> None:
             answer["status"] = response.status_code
             return response
 
+    # After every blueprint (it adds their preflights), outside the error shape, so
+    # error answers carry the CORS headers and the security headers too.
+    cors.admit_admin_origins(app)
+    app.register_middleware(add_security_headers, "http")
+    translate_faults(app)
+
     @app.middleware("http")
     def answer_errors_in_one_shape(event, get_response):
         try:
             return reshape_framework_error(get_response(event))
         except Exception:
-            # The client learns nothing about internals; the log keeps the traceback.
+            # A view's exception never gets here: Chalice catches it, logs the traceback
+            # and answers its own 500, which reshape_framework_error puts in our shape.
+            # What does get here is an inner middleware's; the client learns nothing
+            # about internals, the log keeps the traceback.
             logger.exception("unhandled error")
             return error_response(500, ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
 

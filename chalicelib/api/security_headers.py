@@ -27,5 +27,6 @@ def with_security_headers(response: Response) -> Response:
 
 
 def add_security_headers(event, get_response) -> Response:
-    """HTTP middleware: registered first, so it wraps every other middleware's answer."""
+    """HTTP middleware, outside the error shape (chalicelib/api/__init__.py), so error
+    answers carry the headers too."""
     return with_security_headers(get_response(event))
