@@ -1,7 +1,11 @@
 # The two commands: `make dev` runs the whole stack offline, `make test` runs the checks.
 # Both set up what they need on a fresh machine (the virtualenv and its packages).
 
-PYTHON ?= python3
+# Python 3.13 everywhere: the virtualenv, Chalice's packaging (it names the Lambda
+# runtime after the Python it runs under), the bytecode shipped and the media layer.
+# scripts/find-python looks on PATH, then under pyenv, and says how to get one if not.
+PYTHON_VERSION := 3.13
+PYTHON ?= $(shell scripts/find-python $(PYTHON_VERSION) 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAGE ?= dev
@@ -10,13 +14,23 @@ LAYER_DIR := build/layers/media
 LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test test-fast lint browser package layer redrive bench clean
+.PHONY: dev test test-fast lint browser package layer redrive bench clean FORCE
+
+# A virtualenv of another Python (3.11, from before) is made again from scratch.
+VENV_IS_CURRENT := $(shell $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != \
+	tuple(map(int, "$(PYTHON_VERSION)".split("."))))' 2>/dev/null && echo yes)
+ifneq ($(VENV_IS_CURRENT),yes)
+$(BIN)/python: FORCE
+endif
+FORCE:
 
 $(BIN)/python:
+	@[ -n "$(PYTHON)" ] || scripts/find-python $(PYTHON_VERSION)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt infra/layers/media/requirements.txt
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==26.2.1  # chalice 1.34 requires pip<26.3
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -53,24 +67,33 @@ browser:
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
-# The deployable template: Chalice's output with infra/template.yaml merged in. The media
-# layer's zip sits next to sam.yaml, where the template's relative ContentUri finds it.
+# The deployable template: Chalice's output with infra/template.yaml merged in, then
+# infra/package.py splits Chalice's one deployment.zip into the API's (api.zip) and the
+# lean worker's (worker.zip), compiles every module with this Python 3.13 (unchecked-hash
+# bytecode: Lambda's /var/task is read-only, so nothing could be cached there at run
+# time), re-zips both deterministically and points API Gateway at the API's SnapStart
+# alias. The media layer's zip sits next to sam.yaml, where the relative ContentUri finds it.
 package: $(VENV)/.installed $(LAYER_ZIP)
 	rm -rf $(PACKAGE_DIR)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml $(PACKAGE_DIR)
+	$(BIN)/python -m infra.package $(PACKAGE_DIR)
 	cp $(LAYER_ZIP) $(PACKAGE_DIR)/media-layer.zip
 	$(BIN)/cfn-lint $(PACKAGE_DIR)/sam.yaml
 
 # The evidence worker's media libraries (Pillow, PyAV, pillow-heif) as a Lambda layer,
-# from the Lambda platform's wheels. About 150 MB to download, so it is rebuilt only
-# when its requirements change (make compares the zip's time with theirs).
+# from the wheels of Lambda's python3.13 platform (Amazon Linux 2023, x86_64, glibc 2.34:
+# manylinux_2_28 or older). About 50 MB to download, so it is rebuilt only when its
+# requirements or its build change (make compares the zip's time with theirs). Compiled
+# like the functions' code, for /opt/python where Lambda mounts it.
 layer: $(LAYER_ZIP)
 
-$(LAYER_ZIP): infra/layers/media/requirements.txt infra/layers/zip_layer.py | $(BIN)/python
+$(LAYER_ZIP): infra/layers/media/requirements.txt infra/layers/zip_layer.py infra/package.py \
+		| $(VENV)/.installed
 	rm -rf $(LAYER_DIR)
-	$(BIN)/pip install --quiet --no-compile --platform manylinux2014_x86_64 --implementation cp \
-		--python-version 3.11 --only-binary=:all: --target $(LAYER_DIR)/python \
+	$(BIN)/pip install --quiet --no-compile --platform manylinux_2_28_x86_64 --implementation cp \
+		--python-version $(PYTHON_VERSION) --only-binary=:all: --target $(LAYER_DIR)/python \
 		-r infra/layers/media/requirements.txt
+	$(BIN)/python -m infra.package --compile-only $(LAYER_DIR)/python /opt/python
 	$(BIN)/python infra/layers/zip_layer.py $(LAYER_DIR) $@
 
 # Benchmarks (issue 7), never part of `make test`: one table, and the same figures in

@@ -40,8 +40,8 @@ def main() -> int:
         print(f"== {name}", flush=True)
         section_started = time.monotonic()
         try:
-            if name == "package_size":
-                section = package_size.main(arguments.package_dir)
+            if name in ("package_size", "cold_start"):
+                section = SECTIONS[name].main(arguments.package_dir)
             else:
                 section = SECTIONS[name].main()
         except Exception:

@@ -21,10 +21,24 @@ inherit the bench's own peak through fork). The methods:
     pyvips_1cpu   the same with VIPS_CONCURRENCY=1: libvips spreads the work over every
                   core, Pillow uses one, and the worker's Lambda (1024 MB) has ~0.6 vCPU
 
+Quality, beside the photo times: each method's large derivative (1280 px), as the JPEG
+it writes, against a reference made the slow way (full decode, turned upright, Lanczos
+to 1280 px, no JPEG), by SSIM on luminance (Gaussian window 11 px, σ 1.5, as Wang et
+al. 2004) and the mean absolute difference in 8-bit levels. The worker's draft decode and
+bilinear first step must not cost visibly more than naive Pillow's full-size bicubic.
+
 Video: a 60 s 1080p30 H.264 clip (High profile, a keyframe a second, as phones record);
 the worker's analyze_video (poster from the first keyframe, every packet counted,
 derivatives made) against decoding every frame with FFmpeg's frame threading; each
 once per fresh process.
+
+The photo targets are judged on CPU time (process_time of the measured run; libvips'
+worker threads included): this machine is shared, so wall time stretches with whatever
+else runs, while CPU time is the work itself, and on Lambda, where the worker's 1024 MB
+come with about 0.6 vCPU, the work is what sets the duration. Wall times are shown too.
+
+The photos are a worst case for resampling: grain at the scale of the draft-decoded
+size (noise upscaled 4×), so every filter's softness shows in the SSIM.
 
 All methods run interleaved, round after round. The inputs are made once and kept in
 build/bench/ (the clip takes a while to encode).
@@ -52,7 +66,7 @@ PHOTO_RUNS = 5
 VIDEO_RUNS = 3
 CLIP = {"seconds": 60, "width": 1920, "height": 1080, "rate": 30, "keyframe_every": 30}
 # Targets (issue 7)
-MAX_TIME_VS_PYVIPS = 1.1
+MAX_TIME_VS_PYVIPS = 1.0   # issue 13 (issue 7 asked 1.1)
 MIN_SPEEDUP_VS_NAIVE = 2.5
 MAX_PEAK_48MP_MB = 100
 MAX_POSTER_SHARE = 0.05
@@ -124,6 +138,68 @@ def pyvips() -> Callable[[bytes], None]:
 def pyvips_1cpu() -> Callable[[bytes], None]:
     os.environ["VIPS_CONCURRENCY"] = "1"  # read when libvips starts, at import
     return pyvips()
+
+
+def large_derivatives(data: bytes) -> dict[str, bytes]:
+    """Each photo method's 1280 px JPEG of `data` (made as its timed work makes it)."""
+    import pyvips
+    from PIL import Image, ImageOps
+
+    from chalicelib.media.images import analyze_image
+    from chalicelib.media.sniff import JPEG
+
+    naive_large = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    naive_large.thumbnail((SIZES[0], SIZES[0]))
+    naive_jpeg = io.BytesIO()
+    naive_large.save(naive_jpeg, "JPEG", quality=85)
+    return {"worker": analyze_image(io.BytesIO(data), JPEG).derivatives["large"],
+            "naive": naive_jpeg.getvalue(),
+            "pyvips": pyvips.Image.thumbnail_buffer(data, SIZES[0]).jpegsave_buffer(
+                Q=85, keep="none")}
+
+
+def ssim(reference, image) -> float:
+    """Mean SSIM of two same-sized greyscale images (numpy float arrays, 0-255)."""
+    import numpy as np
+
+    radius, sigma = 5, 1.5
+    kernel = np.exp(-(np.arange(-radius, radius + 1) ** 2) / (2 * sigma ** 2))
+    kernel /= kernel.sum()
+
+    def blur(a):
+        a = np.apply_along_axis(lambda row: np.convolve(row, kernel, "valid"), 1, a)
+        return np.apply_along_axis(lambda column: np.convolve(column, kernel, "valid"), 0, a)
+
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_x, mu_y = blur(reference), blur(image)
+    var_x = blur(reference * reference) - mu_x ** 2
+    var_y = blur(image * image) - mu_y ** 2
+    covariance = blur(reference * image) - mu_x * mu_y
+    return float(np.mean(((2 * mu_x * mu_y + c1) * (2 * covariance + c2))
+                         / ((mu_x ** 2 + mu_y ** 2 + c1) * (var_x + var_y + c2))))
+
+
+def quality(path: str) -> None:
+    """In a subprocess: SSIM and mean absolute difference of each method's large
+    derivative against the Lanczos reference, as JSON on stdout."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    sys.path.insert(0, str(ROOT))
+    data = Path(path).read_bytes()
+    reference = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    reference.thumbnail((SIZES[0], SIZES[0]), Image.Resampling.LANCZOS, reducing_gap=None)
+    reference_grey = np.asarray(reference.convert("L"), dtype=np.float64)
+    results = {}
+    for method, jpeg in large_derivatives(data).items():
+        image = Image.open(io.BytesIO(jpeg)).convert("L")
+        if image.size != reference.size:  # a pixel of rounding either way
+            image = image.resize(reference.size, Image.Resampling.LANCZOS)
+        grey = np.asarray(image, dtype=np.float64)
+        results[method] = {"ssim": ssim(reference_grey, grey),
+                           "mean_abs_diff": float(np.mean(np.abs(reference_grey - grey))),
+                           "size": list(Image.open(io.BytesIO(jpeg)).size)}
+    print(json.dumps(results))
 
 
 def poster() -> Callable[[bytes], None]:
@@ -215,15 +291,30 @@ def main(photo_runs: int = PHOTO_RUNS, video_runs: int = VIDEO_RUNS) -> Section:
     for photo, by_method in photo_results.items():
         m = {method: medians(runs) for method, runs in by_method.items()}
         summary[photo] = m
-        ours, vips, vips_1cpu, plain = (m[method]["seconds"] * 1000 for method in (
+        ours, vips, vips_1cpu, plain = (m[method]["cpu_seconds"] * 1000 for method in (
             "worker", "pyvips", "pyvips_1cpu", "naive"))
+        wall = {method: m[method]["seconds"] * 1000 for method in m}
         figures += [
-            Figure(f"{photo} JPEG → both derivatives", ours, "ms", vips, "pyvips",
+            Figure(f"{photo} JPEG → both derivatives, CPU", ours, "ms", vips, "pyvips",
                    f"≤ {MAX_TIME_VS_PYVIPS}×", ours <= MAX_TIME_VS_PYVIPS * vips),
-            Figure(f"{photo} JPEG → both derivatives", ours, "ms", vips_1cpu, "pyvips, 1 thread"),
-            Figure(f"{photo} JPEG → both derivatives", ours, "ms", plain, "naive Pillow",
+            Figure(f"{photo} JPEG → both derivatives, CPU", ours, "ms", plain, "naive Pillow",
                    f"≤ {1 / MIN_SPEEDUP_VS_NAIVE:.2f}× ({MIN_SPEEDUP_VS_NAIVE}× faster)",
                    ours * MIN_SPEEDUP_VS_NAIVE <= plain),
+            Figure(f"{photo} JPEG → both derivatives, CPU", ours, "ms", vips_1cpu,
+                   "pyvips, 1 thread"),
+            Figure("  the same, wall time", wall["worker"], "ms", wall["pyvips"], "pyvips"),
+            Figure("  the same, wall time", wall["worker"], "ms", wall["naive"], "naive Pillow"),
+        ]
+        seen = json.loads(in_subprocess("--quality", str(photos[photo])))
+        summary[photo]["quality"] = seen
+        figures += [
+            Figure(f"{photo} large derivative, SSIM vs Lanczos", seen["worker"]["ssim"], "SSIM",
+                   seen["naive"]["ssim"], "naive Pillow"),
+            Figure(f"{photo} large derivative, SSIM vs Lanczos", seen["worker"]["ssim"], "SSIM",
+                   seen["pyvips"]["ssim"], "pyvips"),
+            Figure(f"{photo} large derivative, mean |diff| vs Lanczos",
+                   seen["worker"]["mean_abs_diff"], "levels", seen["naive"]["mean_abs_diff"],
+                   "naive Pillow"),
         ]
         peak = m["worker"]["peak_mb"]
         limit = {"target": f"< {MAX_PEAK_48MP_MB} MB",
@@ -253,9 +344,12 @@ def cli() -> int:
     parser.add_argument("--make-photo", nargs=3, metavar=("WIDTH", "HEIGHT", "FILE"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--make-clip", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--quality", metavar="FILE", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.run:
         run_once(*arguments.run)
+    elif arguments.quality:
+        quality(arguments.quality)
     elif arguments.make_photo:
         width, height, path = arguments.make_photo
         make_photo(Path(path), (int(width), int(height)))

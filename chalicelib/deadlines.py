@@ -30,7 +30,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from botocore.exceptions import (
     ConnectionClosedError,
@@ -41,7 +40,6 @@ from botocore.exceptions import (
 
 from chalicelib.settings import CallLimits
 
-T = TypeVar("T")
 Clock = Callable[[], float]
 
 # A dependency that did not answer: it timed out, dropped or refused the connection.
@@ -144,7 +142,7 @@ def next_wait(limits: CallLimits, tries_done: int, spent: Budget, backoff: Backo
     return wait
 
 
-def retry(call: Callable[[], T], *, dependency: str, limits: CallLimits,
+def retry[T](call: Callable[[], T], *, dependency: str, limits: CallLimits,
           retryable: Callable[[Exception], bool], no_answer: tuple[type[Exception], ...],
           spent: Budget | None = None, sleep: Callable[[float], None] = time.sleep,
           rng: Callable[[], float] = random.random, backoff: Backoff = Backoff()) -> T:

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -111,8 +112,19 @@ class _Stdout:
         sys.stdout.flush()
 
 
-@functools.cache
+# functools.cache alone does not stop two threads from both making the Logger on first
+# use (tests and the local pump run requests in threads), and two half-made Loggers
+# race on their keys.
+_LOGGER_LOCK = threading.Lock()
+
+
 def _logger():
+    with _LOGGER_LOCK:
+        return _made_logger()
+
+
+@functools.cache
+def _made_logger():
     """The Powertools Logger that formats every `chalicelib.*` line, made once.
 
     Named after the package, so its handler takes its modules' records; Powertools

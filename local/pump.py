@@ -71,15 +71,14 @@ class Pump:
 
 def main() -> None:
     """Run the pump in the foreground (make dev starts it with the local environment)."""
-    from app import app  # noqa: F401  (registers the handler's blueprint)
-    from chalicelib.api.evidence_events import process_evidence
+    from chalicelib.media.handler import handler
     from chalicelib.settings import resource_name
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s pump %(levelname)s %(message)s")
     queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
-    logger.info("pumping %s into process_evidence", queue_url)
+    logger.info("pumping %s into chalicelib.media.handler.handler", queue_url)
     with contextlib.suppress(KeyboardInterrupt):
-        Pump(queue_url, process_evidence).run(threading.Event())
+        Pump(queue_url, handler).run(threading.Event())
 
 
 if __name__ == "__main__":

@@ -71,12 +71,12 @@ def evidence_queue_url(emulator):
 
 @pytest.fixture(scope="session")
 def pump(app, evidence_queue_url):
-    """The local S3→SQS pump, running in a thread against the real handler."""
-    from chalicelib.api.evidence_events import process_evidence
+    """The local S3→SQS pump, running in a thread against the handler Lambda runs."""
+    from chalicelib.media.handler import handler
     from local.pump import Pump
 
     stop = threading.Event()
-    thread = threading.Thread(target=Pump(evidence_queue_url, process_evidence).run,
+    thread = threading.Thread(target=Pump(evidence_queue_url, handler).run,
                               args=(stop,), daemon=True)
     thread.start()
     yield

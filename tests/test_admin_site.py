@@ -19,10 +19,10 @@ from support.admin_site import (
     Stack,
     file_report_with_photo,
     jpeg,
-    new_phone,
     session_storage,
     wait_until,
 )
+from support.auth import new_phone
 from support.evidence import upload
 
 if not CHROMIUM.exists():

@@ -5,6 +5,7 @@ concurrent sends, the audit trail and the logs."""
 
 import dataclasses
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +24,7 @@ from support.evidence import jpeg_with_gps, upload
 from support.waiting import wait_until
 
 from chalicelib import deadlines
+from chalicelib.api import idempotency
 from chalicelib.audit import AuditAction
 from chalicelib.conversations import threads
 from chalicelib.conversations.bodies import MessageAuthor, OfficerMessage, ReporterMessage
@@ -447,14 +449,32 @@ def test_a_reveal_changes_nothing_the_reporter_sees(client, thread):
     assert read(client, citizen, report_id) == before
 
 
-def test_a_repeated_send_is_a_second_message(client, thread):
-    """Until the shared Idempotency-Key mechanism (issue 16) wraps these routes, the
-    same body twice is two messages, each counted once."""
+def test_a_repeated_send_without_a_key_is_a_second_message(client, thread):
     citizen, _, _, report_id = thread
     first = write(client, citizen, report_id, ANSWER).json_body
     second = write(client, citizen, report_id, ANSWER).json_body
     assert first["message_id"] != second["message_id"]
     assert Report.get(report_id, consistent_read=True).reporter_messages == 2
+
+
+@pytest.mark.parametrize("officer", [False, True], ids=["reporter", "officer"])
+def test_a_retried_send_with_its_key_is_one_message(client, thread, officer):
+    citizen, _, officer_caller, report_id = thread
+    who, key = (officer_caller if officer else citizen), uuid.uuid4().hex
+
+    def send_keyed(text):
+        headers = {"Content-Type": "application/json", **who.headers,
+                   idempotency.HEADER: key}
+        return client.http.post(messages_path(report_id, officer), headers=headers,
+                                body=json.dumps({"body": text}))
+
+    first, again = send_keyed(ANSWER), send_keyed(ANSWER)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json_body == first.json_body
+    assert again.headers[idempotency.REPLAYED_HEADER] == "true"
+    report = Report.get(report_id, consistent_read=True)
+    assert (report.officer_messages if officer else report.reporter_messages) == 1
+    assert send_keyed("Something else entirely.").status_code == 422
 
 
 def test_50_concurrent_messages_from_both_sides_are_50_stored_and_counted(client, thread):

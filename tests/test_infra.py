@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pynamodb.models import Model
+from support.packaging import make_package
 
 from chalicelib import tables
 from infra.package_size import (
@@ -33,13 +34,7 @@ def models() -> list[type[Model]]:
 def packaged(tmp_path_factory) -> dict[str, Path]:
     """`make package` for each AWS stage."""
     out = tmp_path_factory.mktemp("package")
-    templates = {}
-    for stage in STAGES:
-        subprocess.run(["make", "--no-print-directory", "package", f"STAGE={stage}",
-                        f"PACKAGE_DIR={out / stage}"], cwd=ROOT, check=True,
-                       capture_output=True)
-        templates[stage] = out / stage / "sam.yaml"
-    return templates
+    return {stage: make_package(stage, out / stage) for stage in STAGES}
 
 
 @pytest.mark.package
@@ -82,8 +77,8 @@ def test_each_function_with_its_layers_fits_lambdas_size_limit(packaged, stage):
     bundles = function_bundles(packaged[stage])
 
     # The media libraries are in the worker's layer alone; the API function stays lean.
-    assert [path.name for path in bundles["APIHandler"]] == ["deployment.zip"]
-    assert [path.name for path in bundles["ProcessEvidence"]] == ["deployment.zip",
+    assert [path.name for path in bundles["APIHandler"]] == ["api.zip"]
+    assert [path.name for path in bundles["ProcessEvidence"]] == ["worker.zip",
                                                                   "media-layer.zip"]
     assert {"python/PIL", "python/av", "python/pillow_heif"} <= zip_tops(bundles[
         "ProcessEvidence"][1])

@@ -21,7 +21,8 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-from support.admin_site import ARTIFACTS, ROOT, Stack, file_report_with_photo, new_phone
+from support.admin_site import ARTIFACTS, ROOT, Stack, file_report_with_photo
+from support.auth import new_phone
 
 from chalicelib.settings import API_BUDGET_SECONDS, WORKER_BUDGET_SECONDS, call_limits
 from local import config

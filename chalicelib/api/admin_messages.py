@@ -22,7 +22,7 @@ def read_conversation_with_reporter(request, report_id):
 
 @bp.route("/admin/reports/{report_id}/messages", methods=["POST"], allow=STAFF,
           body=OfficerMessage, ok=201, answer=r.ThreadMessage, errors=(429,),
-          summary="Write to a reporter as the police (officers; audited)")
+          idempotent=True, summary="Write to a reporter as the police (officers; audited)")
 def write_to_reporter(request, report_id):
     """The reporter sees the unit's name, never the officer's; the audit trail records
     who. Text only: officers send no attachments."""

@@ -1,7 +1,8 @@
 """The one authorization helper every route goes through.
 
-`authorize(request, "officer", "admin")` returns the caller or raises: 401 when the
-bearer token is missing or invalid, 403 when the role is not among those allowed.
+`authorize(request, *STAFF)` (roles from chalicelib/roles.py) returns the caller or
+raises: 401 when the bearer token is missing or invalid, 403 when the role is not among
+those allowed. Routes declare their roles (chalicelib/api/routes.py), which call it.
 """
 
 from chalicelib.errors import ErrorCode, Forbidden, Unauthorized

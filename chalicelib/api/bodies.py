@@ -7,7 +7,7 @@ is generated from the same structs.
 import json
 import math
 import re
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
@@ -21,8 +21,7 @@ MIN_INT, MAX_INT = -(2 ** 63), 2 ** 63 - 1
 # NUL breaks C-string consumers (logs, SMS gateways); a lone surrogate cannot be stored as
 # UTF-8. JSON can smuggle both in as \u escapes.
 _UNSAFE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
-T = TypeVar("T")
-# What check_structure refuses in every body, beyond what a body's schema says.
+# What checked() refuses in every body, beyond what a body's schema says.
 RULES = {
     ErrorCode.INVALID_CHARACTER: "no string holds a NUL character or a lone surrogate",
     ErrorCode.DUPLICATE_KEY: "no object names a key twice",
@@ -34,7 +33,7 @@ _FIELD_PATH = re.compile(r"at `\$\.?([^`]*)`")
 _NAMED_FIELD = re.compile(r"field `([^`]*)`")
 
 
-def parse_body(request, body_type: type[T]) -> T:
+def parse_body[T](request, body_type: type[T]) -> T:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
@@ -130,7 +129,7 @@ def _out_of_range(path: str) -> ValidationFailed:
                             field=path or None)
 
 
-def convert_body(data: Any, body_type: type[T]) -> T:
+def convert_body[T](data: Any, body_type: type[T]) -> T:
     """Validates data already decoded (say, a stored item merged with a partial
     update) into `body_type`, with the same 400s as parse_body."""
     try:

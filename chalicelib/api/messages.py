@@ -31,7 +31,7 @@ def read_own_conversation(request, report_id):
 
 @bp.route("/reports/{report_id}/messages", methods=["POST"], allow=SIGNED_IN,
           body=ReporterMessage, ok=201, answer=r.ThreadMessage, errors=(409, 429),
-          summary="Write to the police about your report")
+          idempotent=True, summary="Write to the police about your report")
 def write_to_police(request, report_id):
     """Attachments are evidence ids of this report (POST /reports/{id}/evidence). Open
     while the report is submitted or in review, and for some days after it is

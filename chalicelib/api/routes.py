@@ -67,7 +67,7 @@ class Contract:
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
     # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
     # the rule. A request the schema accepts is refused (4xx) for these alone.
-    rules: dict[str, str] = field(default_factory=dict)
+    rules: dict[ErrorCode, str] = field(default_factory=dict)
     idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
     @property
@@ -94,7 +94,7 @@ class Blueprint(chalice.Blueprint):
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
-              errors: tuple[int, ...] = (), rules: dict[str, str] | None = None,
+              errors: tuple[int, ...] = (), rules: dict[ErrorCode, str] | None = None,
               idempotent: bool = False) -> Callable:
         (method,) = methods  # one contract per declaration
         request_headers, headers = dict(request_headers or {}), dict(headers or {})
@@ -170,7 +170,7 @@ _QUERY_ERROR_CODES = {"limit": ErrorCode.INVALID_LIMIT, "cursor": ErrorCode.INVA
 PAGING_RULES = {ErrorCode.INVALID_CURSOR: "cursor is a next_cursor this listing gave out"}
 
 
-def _implied_rules(body: Any, query: Any, idempotent: bool) -> dict[str, str]:
+def _implied_rules(body: Any, query: Any, idempotent: bool) -> dict[ErrorCode, str]:
     """The rules every body, every paged list and every idempotent route has beyond its
     schema."""
     paged = isinstance(query, type) and issubclass(query, Paging)

@@ -1,7 +1,7 @@
 """Zips a built Lambda layer directory reproducibly: `python zip_layer.py <dir> <zip>`.
 
-Entries are sorted, carry a fixed timestamp and drop `__pycache__`, so the same pins
-give the same bytes and CloudFormation publishes a new layer version only when the
+Entries are sorted and carry a fixed timestamp, so the same pins give the same bytes
+and CloudFormation publishes a new layer version only when the
 contents change. The directory's top level (`python/`) becomes the zip's root, which
 is where Lambda looks for a Python layer's packages.
 """
@@ -14,8 +14,9 @@ FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def zip_layer(source: Path, target: Path) -> None:
-    files = sorted(path for path in source.rglob("*")
-                   if path.is_file() and "__pycache__" not in path.parts)
+    # __pycache__ included: the Makefile compiles the layer (unchecked-hash bytecode)
+    # before zipping it, because /opt is read-only on Lambda too.
+    files = sorted(path for path in source.rglob("*") if path.is_file())
     partial = target.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in files:

@@ -113,11 +113,6 @@ class Stack:
         return answer.json()
 
 
-def new_phone() -> str:
-    """A mainland mobile number no test has used."""
-    return f"+86139{uuid.uuid4().int % 10**8:08d}"
-
-
 def jpeg(width: int = 1600, height: int = 1200, colour=(200, 40, 40)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, "JPEG", quality=85)
