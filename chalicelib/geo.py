@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import pygeohash
 from pygeohash.bounding_box import BoundingBox, geohashes_in_box
@@ -45,7 +45,6 @@ MAX_CONCURRENT_QUERIES = 8
 
 _POINT = re.compile(r"(-?[0-9]{1,2}(?:\.[0-9]{1,10})?),(-?[0-9]{1,3}(?:\.[0-9]{1,10})?)")
 
-T = TypeVar("T")
 
 # pygeohash logs the boxes and points it works on at DEBUG; the points searched for are
 # people's whereabouts, which are never logged.
@@ -109,7 +108,7 @@ def covering_cells(center: Point, radius_m: float, precision: int) -> list[str]:
     return cells
 
 
-def query_concurrently(query: Callable[[str], Iterable[T]], keys: list[str]) -> list[T]:
+def query_concurrently[T](query: Callable[[str], Iterable[T]], keys: list[str]) -> list[T]:
     """`query(key)` for every key (a cell, a digest), at most MAX_CONCURRENT_QUERIES at
     a time; all their items in one list. botocore clients are thread-safe.
 
