@@ -45,11 +45,11 @@ Clock = Callable[[], float]
 # A dependency that did not answer: it timed out, dropped or refused the connection.
 BOTOCORE_NO_ANSWER = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError,
                       ConnectionClosedError)
-# Operations that only read; any other operation may have written once it was sent.
+# The reads the app makes (PynamoDB may describe a table first); any other operation
+# may have written once it was sent.
 READ_OPERATIONS = frozenset({
-    "GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
-    "GetObject", "HeadObject", "ListObjects", "ListObjectsV2", "ListObjectVersions",
-    "GetParameter", "GetParameters", "GetParametersByPath",
+    "GetItem", "Query", "TransactGetItems", "DescribeTable",
+    "GetObject", "HeadObject", "ListParts", "GetParameter",
 })
 # Writes that are safe to send twice: DynamoDB applies a TransactWriteItems with the
 # same ClientRequestToken (botocore sets one per call) once.
