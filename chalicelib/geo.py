@@ -31,9 +31,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-import pygeohash
-from pygeohash.bounding_box import BoundingBox, geohashes_in_box
-
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG)
 METRES_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_M / 180
 # A lookup never issues more Queries than this. Only far from the equator (past about
@@ -72,6 +69,8 @@ def parse_point(text: str) -> Point | None:
 
 
 def cell(point: Point, precision: int) -> str:
+    import pygeohash  # on first use, as the other libraries a route needs: not at cold start
+
     return pygeohash.encode(point.latitude, point.longitude, precision)
 
 
@@ -86,6 +85,8 @@ def distance_m(a: Point, b: Point) -> float:
 def covering_cells(center: Point, radius_m: float, precision: int) -> list[str]:
     """The cells at `precision` that together hold every point within `radius_m` of
     `center`: those meeting the circle's bounding box."""
+    from pygeohash.bounding_box import BoundingBox, geohashes_in_box
+
     lat_span = radius_m / METRES_PER_DEGREE_LATITUDE
     # Near a pole the box reaches the pole and spans every longitude.
     cos_lat = math.cos(math.radians(center.latitude))

@@ -11,8 +11,8 @@ same module for tests). Elsewhere (chalice local, tests, the worker) nothing cal
 In the snapshot (computed once, identical in every copy, and nothing secret):
 - every module the routes need: the app, its blueprints and structs, chalice, boto3,
   botocore and PynamoDB, plus what the routes otherwise import on first use (PyJWT,
-  phonenumbers, twilio's REST client, requests, Powertools), since restoring them costs
-  nothing while importing them costs the first request 100-200 ms;
+  phonenumbers, twilio's REST client, requests, Powertools, pygeohash), since restoring
+  them costs nothing while importing them costs the first request 100-200 ms;
 - botocore's service models for the clients the API makes (SSM, S3) in the default
   session's loader: parsed JSON, no credentials;
 - the OpenAPI document, built (all but its `servers`, which depend on the request).
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 # Imported before the snapshot: the modules the routes import on first use.
 WARM_IMPORTS = ("jwt", "phonenumbers", "requests", "twilio.rest", "twilio.http.http_client",
                 "twilio.base.exceptions", "aws_lambda_powertools",
-                "aws_lambda_powertools.metrics")
+                "aws_lambda_powertools.metrics", "pygeohash", "pygeohash.bounding_box")
 # Clients whose service models are loaded before the snapshot.
 WARM_SERVICE_MODELS = ("ssm", "s3")
 

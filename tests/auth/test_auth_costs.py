@@ -80,9 +80,9 @@ def test_admin_routes_authorize_without_dynamodb(client, aws_calls):
     assert aws_calls.operations == []
 
 
-def test_importing_the_app_loads_no_phone_metadata_jwt_or_twilio():
+def test_importing_the_app_loads_no_phone_metadata_jwt_twilio_or_geohash():
     probe = ("import sys, app; print(sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'phonenumbers', 'jwt', 'cryptography', 'twilio'}))")
+             "{'phonenumbers', 'jwt', 'cryptography', 'twilio', 'pygeohash'}))")
     environment = config.stage_environment("http://127.0.0.1:1", "http://127.0.0.1:1")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment,
                             capture_output=True, text=True, check=True)
