@@ -2,6 +2,7 @@
 sends is a 4xx in our shape with a clear code, never a 500 and never a Chalice body."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,25 @@ def test_a_whole_number_with_a_fraction_is_an_integer_as_json_schema_says(client
     response = send(client, "post", f"/reports/{report_id}/evidence", citizen,
                     {"content_type": "image/jpeg", "size": size})
     assert response.status_code == status, response.body
+
+
+def routes_with_a_body() -> list[tuple[str, str]]:
+    from chalicelib.api.routes import CONTRACTS
+    return [(contract.method, re.sub(r"\{[^}]+\}", "0" * 32, contract.path))
+            for contract in CONTRACTS if contract.body is not None]
+
+
+@pytest.mark.parametrize(("raw", "status", "code"), [
+    ("{", 400, "malformed_json"),
+    ('{"a": 1, "a": 2}', 400, "duplicate_key"),
+    ('{"text": "' + "x" * (MAX_BODY_BYTES + 1) + '"}', 413, "payload_too_large"),
+], ids=["malformed", "duplicate-key", "oversized"])
+def test_every_route_with_a_body_refuses_bad_bodies_in_one_shape(app, client, raw, status,
+                                                                  code):
+    """The body is parsed by the route layer before any view runs, whatever the ids."""
+    admin = caller("admin")  # every signed-in route admits an admin
+    routes = routes_with_a_body()
+    assert len(routes) >= 15
+    for method, path in routes:
+        response = send(client, method.lower(), path, admin, raw=raw)
+        assert_error(response, status, code)
