@@ -59,8 +59,8 @@ class SiteTab:
     """A browser tab on the site for one phone number, and what went wrong in it that
     the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
 
-    def __init__(self, browser, stack: Stack, phone: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+    def __init__(self, browser, stack: Stack, phone: str, viewport: dict | None = None):
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
                                            locale="zh-CN", timezone_id="Asia/Shanghai")
         self.page: Page = self.context.new_page()
         self.page.set_default_timeout(UI_TIMEOUT_MS)
@@ -569,3 +569,36 @@ def test_nearby_reports_are_compared_side_by_side_and_linked_in_one_click(office
     expect(page.locator(".linked-box")).to_contain_text("没有举报关联到此举报。")
     seen = stack.call("GET", f"/reports/{second.report_id}", second.citizen_token).json()
     assert seen["handled_together"] is False
+
+
+def test_a_conversation_fits_a_phone_and_is_answered_by_keyboard(browser, stack, officers,
+                                                                 citizen):
+    """At 390 px the report with its thread and the inbox are no wider than the screen,
+    and an officer answers the reporter with the keyboard alone."""
+    filed = file_report_with_photo(stack, citizen)
+    written = stack.call("POST", f"/reports/{filed.report_id}/messages", filed.citizen_token,
+                         {"body": "The car had a dent in the back door, left side."})
+    assert written.status_code == 201, written.text
+    phone = SiteTab(browser, stack, officers[1], viewport={"width": 390, "height": 844})
+    try:
+        phone.open()
+        phone.sign_in()
+        page = phone.page
+        for route, ready in ((f"#/reports/{filed.report_id}", ".message-reporter"),
+                             ("#/inbox", f".inbox [data-report-id='{filed.report_id}']")):
+            phone.open(route)
+            expect(page.locator(ready)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, route
+
+        phone.open(f"#/reports/{filed.report_id}")
+        expect(page.locator(".message-reporter")).to_be_visible()
+        page.locator("textarea[name=reply]").focus()
+        page.keyboard.type("Which colour was the car?")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "发送"
+        page.keyboard.press("Enter")
+        expect(page.locator(".message-police")).to_contain_text("Which colour was the car?")
+        page.screenshot(path=SCREENSHOTS / "conversation-phone.png", full_page=True)
+        phone.check()
+    finally:
+        phone.context.close()
