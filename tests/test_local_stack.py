@@ -15,6 +15,7 @@ import boto3
 import pytest
 import requests
 from support.dev_stack import answers_health, dev_environment, dev_ports
+from support.evidence import queue_is_idle
 from support.waiting import wait_until
 
 from chalicelib.errors import ApiError
@@ -27,8 +28,10 @@ from local.bootstrap import bootstrap
 
 
 @pytest.fixture
-def received(monkeypatch, pump):
-    """What reaches the worker through the real pump and handler."""
+def received(monkeypatch, pump, evidence_queue_url):
+    """What reaches the worker through the real pump and handler, once what earlier
+    tests uploaded has gone through."""
+    assert wait_until(lambda: queue_is_idle(evidence_queue_url), timeout=30)
     objects: list[CreatedObject] = []
     monkeypatch.setattr(worker, "process_object", objects.append)
     return objects

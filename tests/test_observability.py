@@ -10,11 +10,10 @@ import re
 import uuid
 from urllib.parse import quote
 
-import boto3
 import pytest
 from PIL import Image
 from support.api import caller, file_report, registered_citizen, report_body, send
-from support.evidence import upload
+from support.evidence import queue_is_idle, upload
 from support.waiting import wait_until
 
 from chalicelib import observability
@@ -82,13 +81,6 @@ def test_scrub_replaces_jwts_and_leaves_ids_times_and_sizes_alone(emulator):
     assert scrubbed["message"] == "token [jwt]"
     assert {k: v for k, v in scrubbed.items() if k != "message"} == {
         k: v for k, v in json.loads(line).items() if k != "message"}
-
-
-def queue_is_idle(queue_url: str) -> bool:
-    counts = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
-                                            "ApproximateNumberOfMessagesNotVisible"])
-    return not any(int(count) for count in counts["Attributes"].values())
 
 
 def test_the_report_and_evidence_flows_log_json_lines_with_no_personal_data(

@@ -4,6 +4,7 @@ bucket, as a phone sends it, and the Media record of a report as the worker leav
 import io
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import requests
 from PIL import Image
 
@@ -56,3 +57,12 @@ def age_ticket(report_id: str, evidence_id: str, by: timedelta) -> None:
         expires_at.isoformat().replace("+00:00", "Z"))])
     media = Media.get(f"report#{report_id}", evidence_id)
     media.update(actions=[Media.upload_expires_at.set(expires_at)])
+
+
+def queue_is_idle(queue_url: str) -> bool:
+    """Nothing waiting in the evidence queue and nothing in flight: uploads an earlier
+    test left behind are processed (and counted) by now."""
+    counts = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
+                                            "ApproximateNumberOfMessagesNotVisible"])
+    return not any(int(count) for count in counts["Attributes"].values())
