@@ -401,6 +401,17 @@ class RateWindow(BudgetedModel):
     ttl = NumberAttribute()
 
 
+class Counter(BudgetedModel):
+    """One shard of one count, kept at write time (chalicelib/counters.py): the series
+    it belongs to, and "<period>#<name>#<shard>" so that a series' counts over a span of
+    periods are one Query."""
+
+    Meta = _meta("counters")
+    series = UnicodeAttribute(hash_key=True)         # e.g. "transparency", "stats"
+    key = UnicodeAttribute(range_key=True)           # "<period>#<name>#<shard>"
+    count = NumberAttribute(default=0)
+
+
 class SessionFamily(BudgetedModel):
     """One sign-in on one device: every refresh token rotated from it belongs to the
     family, so revoking the family (logout, a reused token) ends them all at once."""
