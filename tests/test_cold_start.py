@@ -4,6 +4,7 @@ small, so it stays small as routes are added.
 
 - Libraries only some routes use load on first use; the SnapStart snapshot warms them
   (chalicelib/snapstart.py), so everything it warms must be something the import skips.
+  The evidence worker's code loads only where the worker runs.
 - Value types are msgspec Structs, not dataclasses: a dataclass compiles its generated
   methods with exec() when its class is made (0.2-0.8 ms each at every cold start).
 - The objects the import made are frozen out of the cyclic collector, which runs again
@@ -52,6 +53,11 @@ def test_what_the_snapshot_warms_and_the_media_libraries_are_not_imported(cold_s
     first_use = [*snapstart.WARM_IMPORTS, *MEDIA_LIBRARIES, "cryptography"]
 
     assert [name for name in first_use if name in loaded] == []
+
+
+def test_the_evidence_workers_handler_is_not_imported(cold_start):
+    """On AWS the worker has a function of its own; the API only declares its trigger."""
+    assert "chalicelib.media.handler" not in cold_start["modules"]
 
 
 def test_the_app_defines_no_dataclass(cold_start):
