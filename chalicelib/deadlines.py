@@ -29,8 +29,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+import msgspec
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -119,8 +119,7 @@ def timed_out(dependency: str, spent: Budget | None = None) -> DeadlineExceeded:
 
 # ---- the retry loop ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(msgspec.Struct, frozen=True):
     """Full jitter: a wait drawn between 0 and base·2^(try-1), at most `cap` seconds."""
 
     base: float = 0.05
@@ -130,7 +129,11 @@ class Backoff:
         return rng() * min(self.cap, self.base * 2 ** (tries_done - 1))
 
 
-def next_wait(limits: CallLimits, tries_done: int, spent: Budget, backoff: Backoff = Backoff(),
+DEFAULT_BACKOFF = Backoff()
+
+
+def next_wait(limits: CallLimits, tries_done: int, spent: Budget,
+              backoff: Backoff = DEFAULT_BACKOFF,
               rng: Callable[[], float] = random.random) -> float | None:
     """The wait before another try, or None: the tries are used up, or the remaining
     budget cannot fit the wait plus one whole try (connect + read)."""
@@ -145,7 +148,7 @@ def next_wait(limits: CallLimits, tries_done: int, spent: Budget, backoff: Backo
 def retry[T](call: Callable[[], T], *, dependency: str, limits: CallLimits,
           retryable: Callable[[Exception], bool], no_answer: tuple[type[Exception], ...],
           spent: Budget | None = None, sleep: Callable[[float], None] = time.sleep,
-          rng: Callable[[], float] = random.random, backoff: Backoff = Backoff()) -> T:
+          rng: Callable[[], float] = random.random, backoff: Backoff = DEFAULT_BACKOFF) -> T:
     """`call()`, tried again on a `retryable` error while tries and budget allow.
 
     A try is started only when the budget fits it whole. When none is left after an

@@ -9,11 +9,11 @@ local stack keeps them in the emulator's SSM, so the code path is the same.
 
 import functools
 import os
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True)
-class CallLimits:
+class CallLimits(msgspec.Struct, frozen=True):
     """One kind of outbound call: seconds to connect, seconds to wait for the answer
     (per socket read), and how many tries in all (1 = no retry)."""
 
@@ -69,8 +69,7 @@ def call_limits(name: str) -> CallLimits:
     return CallLimits(float(connect), float(read), int(attempts))
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     stage: str
     evidence_bucket: str
     ssm_prefix: str

@@ -15,7 +15,9 @@ In the snapshot (computed once, identical in every copy, and nothing secret):
   them costs nothing while importing them costs the first request 100-200 ms;
 - botocore's service models for the clients the API makes (SSM, S3) in the default
   session's loader: parsed JSON, no credentials;
-- the OpenAPI document, built (all but its `servers`, which depend on the request).
+- the OpenAPI document, built (all but its `servers`, which depend on the request);
+- all of it frozen out of the cyclic collector (gc.freeze(), as app.py does for the
+  import), so no collection in a restored copy scans it again.
 
 Never in the snapshot, made after restore on first use, per copy:
 - secrets (the JWT and OTP keys, the Twilio token): read from SSM on first use,
@@ -29,6 +31,7 @@ after_restore() also drops those caches, so none of them can survive a restore e
 a later change made one before the snapshot.
 """
 
+import gc
 import logging
 import random
 
@@ -65,6 +68,7 @@ def before_snapshot() -> None:
     for service in WARM_SERVICE_MODELS:
         boto3.DEFAULT_SESSION._session.get_service_model(service)
     openapi.document()
+    gc.freeze()
 
 
 def after_restore() -> None:

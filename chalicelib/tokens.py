@@ -6,7 +6,7 @@ app's clock (chalicelib/clock.py), not PyJWT's own, so time moves for tokens as 
 for the sessions that hand them out.
 """
 
-from dataclasses import dataclass
+import msgspec
 
 from chalicelib import clock
 from chalicelib.roles import Role
@@ -17,8 +17,7 @@ ISSUER = "masses"
 ALGORITHM = "HS256"
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(msgspec.Struct, frozen=True):
     user_id: str
     role: str
 

@@ -3,12 +3,12 @@ through the API, who sees what, the rules (lengths, limits, closed threads, dele
 accounts), unread counts, the inbox, attachments through the real evidence worker,
 concurrent sends, the audit trail and the logs."""
 
-import dataclasses
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from support.api import (
@@ -73,7 +73,7 @@ def tables(calls) -> list[tuple[str, str | None]]:
 
 def limits(monkeypatch, **changes) -> None:
     monkeypatch.setattr(threads, "settings",
-                        lambda: dataclasses.replace(settings(), **changes))
+                        lambda: msgspec.structs.replace(settings(), **changes))
 
 
 def test_the_whole_exchange_through_the_api(client, thread):

@@ -13,7 +13,6 @@ repeated here:
 - a message that keeps failing ends in the dead-letter queue: tests/test_local_stack.py.
 """
 
-import dataclasses
 import functools
 import json
 import threading
@@ -151,7 +150,7 @@ def test_a_failing_twilio_gives_a_clear_503_and_leaves_no_code(client, sms_sink,
     handler = type("FailingTwilio", (Twilio,), {"status": status})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    failing = dataclasses.replace(settings(), sms_timeout_seconds=0.5,
+    failing = msgspec.structs.replace(settings(), sms_timeout_seconds=0.5,
                                   twilio_api_base=f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.setattr(sms, "settings", lambda: failing)
     phone = f"+86139{uuid.uuid4().int % 10**8:08d}"

@@ -2,6 +2,7 @@
 runtime's snapshot_restore_py when the app loads; before the snapshot they warm what
 carries no secret; after a restore nothing cached survives that must not be shared."""
 
+import gc
 import random
 import sys
 
@@ -20,6 +21,7 @@ def test_before_the_snapshot_the_first_use_imports_are_made_and_no_secret_is_rea
     snapstart.before_snapshot()
     assert set(snapstart.WARM_IMPORTS) <= set(sys.modules)
     assert settings.secret.cache_info().misses == reads
+    assert len(gc.get_objects()) < 1_000  # what it made is frozen with the rest
 
 
 def test_after_a_restore_clients_and_secrets_are_made_again_and_random_is_reseeded(app):

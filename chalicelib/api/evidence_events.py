@@ -9,7 +9,6 @@ infra/package.py), so the worker never loads the API's blueprints.
 
 from chalice import Blueprint
 
-from chalicelib.media import handler
 from chalicelib.settings import resource_name
 
 bp = Blueprint(__name__)
@@ -17,4 +16,8 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=resource_name("evidence"), batch_size=1)
 def process_evidence(event):
+    # Imported here: the API function never runs this (on AWS the worker's own function
+    # does), so its cold start does not load the worker's modules.
+    from chalicelib.media import handler
+
     return handler.handler(event.to_dict(), event.context)

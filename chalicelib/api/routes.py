@@ -23,7 +23,6 @@ import functools
 import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import chalice
@@ -46,8 +45,7 @@ STAFF: Access = roles.STAFF
 ADMINS: Access = (roles.Role.ADMIN,)
 
 
-@dataclass(frozen=True)
-class Contract:
+class Contract(msgspec.Struct, frozen=True):
     """What a client may rely on for one method of one path."""
     method: str
     path: str
@@ -59,15 +57,15 @@ class Contract:
     body: Any = None            # the struct the body is parsed into (None: no body)
     body_schema: Any = None     # what the document shows, when not `body` itself
     query: Any = None           # a struct of the query parameters, parsed leniently
-    request_headers: dict[str, Any] = field(default_factory=dict)  # name → type
+    request_headers: dict[str, Any] = msgspec.field(default_factory=dict)  # name → type
     ok: int = 200
     answer: Any = None          # the struct of the `ok` answer; None: no body
-    more: dict[int, Any] = field(default_factory=dict)  # other successes → their struct
-    headers: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status → headers
+    more: dict[int, Any] = msgspec.field(default_factory=dict)  # other successes → their struct
+    headers: dict[int, tuple[str, ...]] = msgspec.field(default_factory=dict)  # status → headers
     errors: tuple[int, ...] = ()  # error statuses beyond those the contract implies
     # Rules JSON Schema cannot say (a numbering plan, "not in the future"): error code →
     # the rule. A request the schema accepts is refused (4xx) for these alone.
-    rules: dict[ErrorCode, str] = field(default_factory=dict)
+    rules: dict[ErrorCode, str] = msgspec.field(default_factory=dict)
     idempotent: bool = False    # takes Idempotency-Key (chalicelib/api/idempotency.py)
 
     @property
@@ -78,8 +76,7 @@ class Contract:
 CONTRACTS: list[Contract] = []
 
 
-@dataclass(frozen=True)
-class ApiRequest:
+class ApiRequest(msgspec.Struct, frozen=True):
     """The request as the view sees it: Chalice's, with what the contract parsed."""
     raw: chalice.app.Request
     caller: Principal | None

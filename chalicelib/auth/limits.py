@@ -18,7 +18,8 @@ Every cap is a stage setting; going over one is a 429 with Retry-After.
 import hashlib
 import hmac
 import math
-from dataclasses import dataclass
+
+import msgspec
 
 from chalicelib.errors import ErrorCode, TooManyRequests
 from chalicelib.settings import secret, settings
@@ -61,8 +62,7 @@ REFUSALS = {"ip": ("this network", ErrorCode.OTP_IP_LIMIT),
             "prefix": ("this range of numbers", ErrorCode.OTP_PREFIX_LIMIT)}
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     """One fixed-window counter a send must fit under."""
 
     scope: str            # "ip" | "prefix"

@@ -15,8 +15,8 @@ valid until it expires, 15 minutes at most.
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import clock
@@ -32,8 +32,7 @@ SESSION_SECONDS = 90 * 24 * 3600         # and after this long in any case
 NEW_TOKEN = RefreshToken.token_hash.does_not_exist()
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(msgspec.Struct, frozen=True):
     """What a sign-in or a refresh answers: who, in which role, and the new tokens."""
 
     user_id: str

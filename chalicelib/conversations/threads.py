@@ -6,12 +6,11 @@ the account still exists. Nothing is written outside it, so a send refused or re
 leaves no trace, and concurrent sends from both sides each count exactly once.
 """
 
-import dataclasses
 import logging
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -57,7 +56,7 @@ WAITING = "waiting"  # the inbox partition
 # up to CONFLICT_ATTEMPTS tries in all while the request's budget fits another whole
 # try, then answered 503 conversation_busy.
 CONFLICT_ATTEMPTS = 8
-CONFLICT_CALLS = dataclasses.replace(TRANSACTION_CALLS, attempts=CONFLICT_ATTEMPTS)
+CONFLICT_CALLS = msgspec.structs.replace(TRANSACTION_CALLS, attempts=CONFLICT_ATTEMPTS)
 CONFLICT_BACKOFF = deadlines.Backoff(base=0.05, cap=0.8)
 TRANSACTION_CONFLICT = "TransactionConflict"
 BUSY_RETRY_AFTER_SECONDS = 1
@@ -163,8 +162,7 @@ def _new_message(report_id: str, author: MessageAuthor, text: str, attachments: 
                    attachments=list(attachments), created_at=now)
 
 
-@dataclass(frozen=True)
-class _RateWindow:
+class _RateWindow(msgspec.Struct, frozen=True):
     """One clock hour's count of messages by one sender (or on one report)."""
     scope: str
     subject: str

@@ -1,8 +1,9 @@
 """Reads S3 ObjectCreated notifications out of SQS message bodies."""
 
 import json
-from dataclasses import dataclass
 from urllib.parse import unquote_plus
+
+import msgspec
 
 
 class MalformedEvent(ValueError):
@@ -10,8 +11,7 @@ class MalformedEvent(ValueError):
     to the dead-letter queue where ops can read it."""
 
 
-@dataclass(frozen=True)
-class CreatedObject:
+class CreatedObject(msgspec.Struct, frozen=True):
     bucket: str
     key: str
     size: int

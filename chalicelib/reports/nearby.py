@@ -12,8 +12,9 @@ alike pair of photos with this one. "Which reports carry exactly this photo" is 
 Query on the media table's `by-sha256` index per distinct photo of this report.
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
+
+import msgspec
 
 from chalicelib import geo
 from chalicelib.media import MediaStatus, owner_key, similarity
@@ -36,22 +37,19 @@ def place_cell(location: ReportLocation) -> str | None:
     return geo.cell(geo.Point(location.latitude, location.longitude), PRECISION)
 
 
-@dataclass(frozen=True)
-class Photo:
+class Photo(msgspec.Struct, frozen=True):
     sha256: str | None
     perceptual_hash: str | None
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(msgspec.Struct, frozen=True):
     """How alike the photos of two reports are: the best pair decides."""
     similarity: float | None     # 1.0 for identical bytes; None if either has no photo
     identical: bool              # some photo has the same SHA-256
     similar: bool                # some pair within similarity.SIMILAR_BITS
 
 
-@dataclass(frozen=True)
-class Nearby:
+class Nearby(msgspec.Struct, frozen=True):
     report: Report               # as projected by the index: no notes
     distance_m: float
     seconds_apart: int           # its occurred_at minus this report's

@@ -2,12 +2,12 @@
 override stage settings or freeze the clock. (AWS calls are counted by the
 `aws_calls` fixture of tests/support/aws_calls.py.)"""
 
-import dataclasses
 import os
 import random
 import time
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from chalice.local import LambdaEventConverter
 
@@ -33,7 +33,7 @@ def stage_settings(monkeypatch):
     """
 
     def override(**fields):
-        changed = dataclasses.replace(settings(), **fields)
+        changed = msgspec.structs.replace(settings(), **fields)
         for module in (phones, limits, accounts):
             monkeypatch.setattr(module, "settings", lambda: changed)
 

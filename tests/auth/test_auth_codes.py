@@ -1,11 +1,11 @@
 """POST /auth/otp and POST /auth/verify: codes through the real twilio client and the
 SMS sink, read back as Twilio's API would show them."""
 
-import dataclasses
 import json
 import random
 import socket
 
+import msgspec
 import pytest
 from chalice.local import LambdaEventConverter
 from pynamodb.exceptions import (
@@ -315,7 +315,7 @@ def twilio_down(monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    down = dataclasses.replace(settings(), twilio_api_base=dead)
+    down = msgspec.structs.replace(settings(), twilio_api_base=dead)
     monkeypatch.setattr(sms, "settings", lambda: down)
 
 
