@@ -321,6 +321,7 @@ class Report(BudgetedModel):
     hold = JSONAttribute(null=True)                  # {"reason", "placed_at"}
     hold_released_at = UTCDateTimeAttribute(null=True)
     purging_at = UTCDateTimeAttribute(null=True)
+    purge_rule = UnicodeAttribute(null=True)         # a retention Rule, set with purging_at
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
