@@ -54,7 +54,7 @@ def status_moves(primary: Report, status: str, now: datetime, *,
     status closes their conversations too (closed_at), as it does the primary's."""
     actions = [Report.status.set(status), Report.updated_at.set(now)]
     if final:
-        actions += [Report.closed_at.set(now), *retention_dates.schedule(Report, status, now)]
+        actions += [Report.closed_at.set(now), *retention_dates.schedule(status, now)]
     return [(Report(duplicate_id), actions, Report.duplicate_of == primary.report_id)
             for duplicate_id in duplicates_of(primary)]
 

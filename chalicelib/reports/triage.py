@@ -79,7 +79,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
             # Final: the reporter's side of the conversation closes some days after, and
             # the retention clock starts.
             actions += [Report.closed_at.set(now),
-                        *retention_dates.schedule(Report, body.status, now)]
+                        *retention_dates.schedule(body.status, now)]
         events.append(audit.event(officer, AuditAction.REPORT_STATUS_CHANGED, target,
                                   {"from": current.status, "to": body.status}))
         # The duplicates' reporters see the status move with the primary's, in the same

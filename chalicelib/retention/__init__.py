@@ -23,7 +23,8 @@ from enum import StrEnum
 from chalicelib.media import MediaStatus
 from chalicelib.settings import settings
 
-# The one partition of each purge-due index.
+# The one partition of each purge-due index (read at call time, so that each test can
+# keep its items in a partition of its own).
 DUE = "due"
 
 

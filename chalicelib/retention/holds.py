@@ -49,7 +49,7 @@ def release(admin: Principal, report_id: str):
     _lock_originals(report_id, "OFF")
     now = clock.now()
     _commit(report, [Report.hold.remove(), Report.hold_released_at.set(now),
-                     *schedule(Report, report.status, now)],
+                     *schedule(report.status, now)],
             Report.hold.exists() & Report.purging_at.does_not_exist(),
             audit.event(admin, AuditAction.REPORT_HOLD_RELEASED, audit_target(report_id)),
             Act.HOLD_RELEASED)

@@ -31,7 +31,7 @@ from chalicelib.audit import AuditAction
 from chalicelib.media import DERIVATIVE_PREFIX, UPLOAD_PREFIX, owner_key
 from chalicelib.reports.evidence import OWNER_TYPE
 from chalicelib.reports.store import audit_target
-from chalicelib.retention import DUE, Rule
+from chalicelib.retention import Rule
 from chalicelib.retention.reports import report_due, report_rule
 from chalicelib.roles import ActorRole
 from chalicelib.settings import settings
@@ -62,14 +62,14 @@ def run(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     now = now or clock.now()
     failed = 0
     done = {"reports": 0, "evidence": 0}
-    for key in Report.purge_due.query(DUE, Report.purge_after <= now, limit=batch):
+    for key in Report.purge_due.query(retention.DUE, Report.purge_after <= now, limit=batch):
         try:
             done["reports"] += purge_report(key.report_id, now)
         except Exception:
             logger.exception("purging report %s failed; the next run resumes it",
                              key.report_id)
             failed += 1
-    for key in Media.purge_due.query(DUE, Media.purge_after <= now, limit=batch):
+    for key in Media.purge_due.query(retention.DUE, Media.purge_after <= now, limit=batch):
         try:
             done["evidence"] += purge_media(key.owner, key.media_id, now)
         except Exception:

@@ -2,8 +2,10 @@
 
 from datetime import datetime, timedelta
 
+from chalicelib import retention
 from chalicelib.reports.bodies import ReportStatus
-from chalicelib.retention import DUE, Rule, days
+from chalicelib.retention import Rule, days
+from chalicelib.tables import Report
 
 
 def report_rule(status: str) -> Rule | None:
@@ -26,10 +28,11 @@ def report_due(report) -> datetime | None:
     return start + timedelta(days=days(rule))
 
 
-def schedule(model, status: str, now: datetime) -> list:
+def schedule(status: str, now: datetime) -> list:
     """The update actions that give a report closed now (as `status`) its purge date;
-    none for a status that is not final. `model` is Report (the caller's import)."""
+    none for a status that is not final."""
     rule = report_rule(status)
     if rule is None:
         return []
-    return [model.purge_queue.set(DUE), model.purge_after.set(now + timedelta(days=days(rule)))]
+    return [Report.purge_queue.set(retention.DUE),
+            Report.purge_after.set(now + timedelta(days=days(rule)))]
