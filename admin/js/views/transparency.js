@@ -18,7 +18,8 @@ export async function page(view) {
     publicApi("/transparency", { months: MONTHS }), publicApi("/transparency/policy")]);
   const months = report.months;
   const categories = Object.keys(months[0].reports_filed);
-  const row = (name, counts) => h("tr", {}, h("th", { scope: "row" }, name),
+  const row = (measure, name, counts) => h("tr", { dataset: { measure } },
+    h("th", { scope: "row" }, name),
     ...counts.map((value) => h("td", { class: value.count === null ? "fewer" : null },
       shown(value))));
   const texts = policy.texts[document.documentElement.lang] ?? policy.texts.en;
@@ -34,9 +35,10 @@ export async function page(view) {
       h("tbody", {},
         h("tr", { class: "group" }, h("th", { scope: "rowgroup", colspan: months.length + 1 },
           t("transparency.reports_filed"))),
-        ...categories.map((category) => row(label("report_category", category),
-          months.map((month) => month.reports_filed[category]))),
-        ...ACTS.map((act) => row(t(`transparency.${act}`), months.map((month) => month[act])))))),
+        ...categories.map((category) => row(`reports_filed.${category}`,
+          label("report_category", category), months.map((month) => month.reports_filed[category]))),
+        ...ACTS.map((act) => row(act, t(`transparency.${act}`),
+          months.map((month) => month[act])))))),
     h("p", { class: "muted" }, t("transparency.fewer_note")),
     h("h2", {}, t("transparency.policy")),
     h("p", {}, texts.retention), h("p", {}, texts.identity), h("p", {}, texts.audit));
