@@ -52,7 +52,7 @@ def stage_config(stage: str, function: str) -> dict:
 
 
 def test_every_alarm_tells_the_alarm_topic_both_ways(template):
-    assert len(alarms(template)) == 9
+    assert len(alarms(template)) == 10
     for name, alarm in alarms(template).items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
