@@ -15,6 +15,7 @@ token it has seen succeed with that first answer, as DynamoDB does.
 Run as `python -m local.emulator_server HOST PORT`.
 """
 
+import copy
 import io
 import json
 import sys
@@ -22,6 +23,9 @@ import threading
 import time
 from collections import OrderedDict
 
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -31,6 +35,49 @@ from werkzeug.serving import run_simple
 
 # How long DynamoDB remembers a transaction's ClientRequestToken.
 TOKEN_SECONDS = 600
+
+
+class TransactionBackup:
+    """Stands in for the `copy` module inside moto's transact_write_items (the only
+    deepcopy there is of a touched table). Requests are serialised (AtomicDynamoDB),
+    so one transaction's keys at a time."""
+
+    def __init__(self):
+        self.keys: dict[str, list[dict]] = {}
+
+    def deepcopy(self, table):
+        if not isinstance(table, Table):
+            return copy.deepcopy(table)
+        backup = copy.copy(table)
+        ranged = table.range_key_attr is not None
+        backup.items = type(table.items)(dict) if ranged else type(table.items)()
+        for hash_value, held in table.items.items():
+            backup.items[hash_value] = dict(held) if ranged else held
+        for key in self.keys.get(table.name, ()):
+            hash_value = DynamoType(key[table.hash_key_attr])
+            if ranged:
+                range_value = DynamoType(key[table.range_key_attr])
+                if range_value in backup.items.get(hash_value, {}):
+                    backup.items[hash_value][range_value] = copy.deepcopy(
+                        table.items[hash_value][range_value])
+            elif hash_value in backup.items:
+                backup.items[hash_value] = copy.deepcopy(table.items[hash_value])
+        return backup
+
+    def install(self) -> None:
+        original = dynamodb_models.DynamoDBBackend.transact_write_items
+        backup = self
+
+        def transact_write_items(backend, transact_items):
+            backup.keys = {}
+            for entry in transact_items:
+                op = next(iter(entry.values()))
+                backup.keys.setdefault(op.get("TableName"), []).append(
+                    op.get("Key") or op.get("Item") or {})
+            return original(backend, transact_items)
+
+        dynamodb_models.copy = self
+        dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 class AtomicDynamoDB:
@@ -74,6 +121,7 @@ class AtomicDynamoDB:
 
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
+    TransactionBackup().install()
     app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
