@@ -12,9 +12,9 @@ The rules, with the stage's periods (chalicelib/settings.py, `Retention`):
 A report under legal hold is never purged; releasing the hold restarts its clock.
 Report dates are in chalicelib/retention/reports.py (media, which imports this module,
 cannot import reports). Each item with a purge date sits in its table's sparse
-`purge-due` index; the schedule
-(chalicelib/retention/purge.py) queries what is due and decides again from the item
-itself, so a date written early (a message since) only costs a look.
+`purge-due` index; the schedule (chalicelib/retention/purge.py) queries what is due and
+decides again from the item itself, so a date written early (a message since) only
+costs a look.
 """
 
 from datetime import datetime, timedelta
