@@ -307,3 +307,27 @@ def test_the_schedule_handler_runs_a_purge(client, monkeypatch):
     at(monkeypatch, datetime.now(UTC) + timedelta(days=DISMISSED + 1))
     assert handler.handler({"id": "event-1"}, None) == {"reports": 1, "evidence": 0}
     assert left_of(case.report_id) == NOTHING
+
+
+def test_the_calls_one_purged_report_costs(client, aws_calls):
+    """One photo (3 versions, a delete marker, 2 derivatives) and 2 messages."""
+    case = filed_with_evidence(client)
+    closed_at = datetime.fromisoformat(close(client, case, "dismissed")["updated_at"])
+    aws_calls.clear()
+    assert purge.run(days_after(closed_at, DISMISSED, hours=1))["reports"] == 1
+    calls = [(call.service, call.operation, call.table, call.index) for call in aws_calls]
+    assert calls == [
+        ("dynamodb", "Query", "reports", "purge-due"),
+        ("dynamodb", "GetItem", "reports", None),
+        ("dynamodb", "UpdateItem", "reports", None),             # hidden from every list
+        ("s3", "ListObjectVersions", None, None),                # originals
+        ("s3", "DeleteObjects", None, None),
+        ("s3", "ListObjectVersions", None, None),                # derivatives
+        ("s3", "DeleteObjects", None, None),
+        ("dynamodb", "Query", "media", None),
+        ("dynamodb", "BatchWriteItem", None, None),
+        ("dynamodb", "Query", "messages", None),
+        ("dynamodb", "BatchWriteItem", None, None),
+        ("dynamodb", "TransactWriteItems", None, None),          # report, audit, count
+        ("dynamodb", "Query", "media", "purge-due"),
+    ]
