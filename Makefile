@@ -14,7 +14,7 @@ LAYER_DIR := build/layers/media
 LAYER_ZIP := build/layers/media.zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test test-fast lint browser package layer redrive bench clean FORCE
+.PHONY: dev test test-fast lint browser package layer redrive purge bench clean FORCE
 
 # A virtualenv of another Python (3.11, from before) is made again from scratch.
 VENV_IS_CURRENT := $(shell $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != \
@@ -111,6 +111,11 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 # STAGE=local it works on the emulator `make dev` runs.
 redrive: $(VENV)/.installed
 	$(BIN)/python -m scripts.redrive $(STAGE)
+
+# The retention schedule now, once, against `make dev`'s stack (which also runs it every
+# few minutes): purges what has fallen due (README, "Retention").
+purge: $(VENV)/.installed
+	$(BIN)/python -m local.purge
 
 clean:
 	rm -rf build .pytest_cache

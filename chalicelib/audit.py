@@ -2,9 +2,13 @@
 
 Events are only ever put (with a condition that the key is new), never updated or
 deleted; the API role has no permission to change what a month partition holds
-beyond adding to it. An action that changes state writes its event in the same
-transaction as the change (`event()` + `TransactWrite.save`), so neither happens
-without the other.
+beyond adding to it. The trail outlives the reports it names (a purge deletes the
+report, not its events), so an event holds ids, roles, statuses and reasons, never
+personal data: no phone number or part of one, no note or message text, no
+description or place. DynamoDB's TTL drops an event after the stage's audit retention.
+
+An action that changes state writes its event in the same transaction as the change
+(`event()` + `TransactWrite.save`), so neither happens without the other.
 """
 
 from datetime import datetime
@@ -12,6 +16,7 @@ from enum import StrEnum
 
 from chalicelib import clock
 from chalicelib.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.settings import settings
 from chalicelib.storage import new_id
 from chalicelib.tables import AuditEvent
 from chalicelib.tokens import Principal
@@ -37,6 +42,10 @@ class AuditAction(StrEnum):
     BULLETIN_RESOLVE = "bulletin.resolve"
     BULLETIN_RETRACT = "bulletin.retract"
     BULLETIN_IMAGE_UPLOAD = "bulletin.image_upload"
+    REPORT_HOLD_PLACED = "report.hold_placed"
+    REPORT_HOLD_RELEASED = "report.hold_released"
+    REPORT_PURGED = "report.purged"
+    EVIDENCE_PURGED = "evidence.purged"
 
 
 def event(actor: Principal, action: AuditAction, target: str,
@@ -48,6 +57,7 @@ def event(actor: Principal, action: AuditAction, target: str,
         now.strftime("%Y-%m"), f"{now.isoformat()}#{new_id()}",
         actor_id=actor.user_id, actor_role=actor.role, action=action, target=target,
         details=details or {},
+        ttl=int(now.timestamp()) + settings().retention.audit_days * 86_400,
     )
 
 

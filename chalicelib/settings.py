@@ -69,6 +69,21 @@ def call_limits(name: str) -> CallLimits:
     return CallLimits(float(connect), float(read), int(attempts))
 
 
+class Retention(msgspec.Struct, frozen=True):
+    """How long what a report holds is kept, in days. Conversations go with their
+    report; the audit trail (audit_days) is never purged with a report."""
+
+    dismissed_days: int       # after the report was dismissed (its evidence with it)
+    actioned_days: int        # after the report's last change
+    failed_evidence_days: int  # rejected evidence, and tickets never used, after that
+    audit_days: int           # what the audit trail is kept for (a table setting, not a purge)
+
+
+# The defaults (README, "Retention"); a stage overrides each with MASSES_RETENTION_<NAME>.
+RETENTION_DAYS = {"dismissed_days": 90, "actioned_days": 3 * 365, "failed_evidence_days": 7,
+                  "audit_days": 7 * 365}
+
+
 class Settings(msgspec.Struct, frozen=True):
     stage: str
     evidence_bucket: str
@@ -96,6 +111,8 @@ class Settings(msgspec.Struct, frozen=True):
     reporter_messages_per_report_hour: int
     officer_messages_per_hour: int        # one officer, across every report
     conversation_days_after_close: int    # the reporter may still write after actioned/dismissed
+    # Retention (chalicelib/retention/; README, "Retention"): days until a purge.
+    retention: Retention
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -146,6 +163,9 @@ def settings() -> Settings:
             _env("MASSES_REPORTER_MESSAGES_PER_REPORT_HOUR", "20")),
         officer_messages_per_hour=int(_env("MASSES_OFFICER_MESSAGES_PER_HOUR", "60")),
         conversation_days_after_close=int(_env("MASSES_CONVERSATION_DAYS_AFTER_CLOSE", "30")),
+        retention=Retention(**{
+            name: int(_env(f"MASSES_RETENTION_{name.upper()}", str(default)))
+            for name, default in RETENTION_DAYS.items()}),
     )
 
 

@@ -107,6 +107,9 @@ class AuditEvent(BudgetedModel):
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     details = JSONAttribute(default=dict)
+    # The trail is kept for the stage's retention.audit_days, then DynamoDB's TTL drops
+    # it; nothing else ever deletes an event.
+    ttl = NumberAttribute(null=True)
     by_target = AuditByTarget()
 
 
@@ -119,6 +122,20 @@ class MediaBySha256(GlobalSecondaryIndex):
         projection = KeysOnlyProjection()
 
     sha256 = UnicodeAttribute(hash_key=True)
+
+
+def _purge_due() -> GlobalSecondaryIndex:
+    """What the retention schedule may purge (chalicelib/retention/), soonest first: one
+    partition ("due"), so a run is one Query of the items due by now. Sparse: only
+    items with a purge date are in it, and a held report leaves it. Keys only: the
+    schedule reads each item again (consistently) before it touches it. Made per table
+    (reports, media), as each index class belongs to one model."""
+    meta = type("Meta", (), {"index_name": "purge-due", "projection": KeysOnlyProjection()})
+    return type("PurgeDue", (GlobalSecondaryIndex,), {
+        "Meta": meta,
+        "purge_queue": UnicodeAttribute(hash_key=True),
+        "purge_after": UTCDateTimeAttribute(range_key=True),
+    })()
 
 
 class Media(BudgetedModel):
@@ -155,7 +172,12 @@ class Media(BudgetedModel):
     gps = JSONAttribute(null=True)                   # {"lat": …, "lon": …}; officers only
     reject_reason = UnicodeAttribute(null=True)      # a RejectReason
     processed_at = UTCDateTimeAttribute(null=True)
+    # Retention: a report's media go with the report; rejected evidence and tickets
+    # never used have a purge date of their own (purge-due).
+    purge_queue = UnicodeAttribute(null=True)
+    purge_after = UTCDateTimeAttribute(null=True)
     by_sha256 = MediaBySha256()
+    purge_due = _purge_due()
 
 
 class ReportNote(MapAttribute):
@@ -256,7 +278,7 @@ class Report(BudgetedModel):
 
     Meta = _meta("reports")
     report_id = UnicodeAttribute(hash_key=True)
-    reporter_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute(null=True)        # removed when the purge starts
     alias = UnicodeAttribute()                       # "Reporter-7F3K", random per report
     category = UnicodeAttribute()                    # a ReportCategory
     description = UnicodeAttribute()
@@ -265,7 +287,7 @@ class Report(BudgetedModel):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     status = UnicodeAttribute()                      # a ReportStatus
-    queue_key = UnicodeAttribute()                   # "<status>#<category>"
+    queue_key = UnicodeAttribute(null=True)          # "<status>#<category>"; see purging_at
     bulletin_id = UnicodeAttribute(null=True)        # set when the report is a clue on a bulletin
     notes = ListAttribute(of=ReportNote, default=list)
     evidence = MapAttribute(default=dict)            # evidence id → summary (chalicelib.reports)
@@ -289,11 +311,23 @@ class Report(BudgetedModel):
     duplicates = UnicodeSetAttribute(null=True)
     links = NumberAttribute(null=True)
     status_before_link = UnicodeAttribute(null=True)  # restored when unlinked
+    # Retention (chalicelib/retention/). A closed report has a purge date (purge-due);
+    # a legal hold takes it out of the index until released, and its release restarts
+    # the clock (hold_released_at). A purge first sets purging_at and removes every
+    # listing key (reporter_id, queue_key, bulletin_id, inbox, place_cell), so a
+    # report half purged is in no list and opens as a missing one.
+    purge_queue = UnicodeAttribute(null=True)        # "due" while it has a purge date
+    purge_after = UTCDateTimeAttribute(null=True)
+    hold = JSONAttribute(null=True)                  # {"reason", "placed_at"}
+    hold_released_at = UTCDateTimeAttribute(null=True)
+    purging_at = UTCDateTimeAttribute(null=True)
+    purge_rule = UnicodeAttribute(null=True)         # a retention Rule, set with purging_at
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
     awaiting_answer = ReportsAwaitingAnswer()
     by_place = ReportsByPlace()
+    purge_due = _purge_due()
 
 
 class Message(BudgetedModel):

@@ -10,7 +10,10 @@ into what Lambda should run, and edits sam.yaml where the merge template cannot 
   (only twilio's async client imports it, and the app never uses that client).
   `worker.zip` for the evidence worker: only what `chalicelib.media.handler` imports, so
   none of the API's blueprints and none of twilio, requests, phonenumbers or PyJWT
-  (WORKER_LEAVES_OUT). ProcessEvidence's Handler points at the plain handler.
+  (WORKER_LEAVES_OUT). ProcessEvidence's Handler points at the plain handler. The
+  retention schedule (PurgeDue) runs from the same lean zip, which holds all it imports
+  (chalicelib.retention.handler: DynamoDB, S3, the reports' and media's records), with
+  its Handler pointed at its own plain handler; it needs no media layer.
 - Bytecode. Every module is compiled with this interpreter (the target's Python 3.13;
   the Makefile makes the virtualenv with it), with `--invalidation-mode unchecked-hash`:
   Lambda's /var/task is read-only, so without shipped bytecode every cold start compiles
@@ -44,6 +47,8 @@ TASK_ROOT = "/var/task"
 API_FUNCTION = "APIHandler"
 WORKER_FUNCTION = "ProcessEvidence"
 WORKER_HANDLER = "chalicelib.media.handler.handler"
+RETENTION_FUNCTION = "PurgeDue"
+RETENTION_HANDLER = "chalicelib.retention.handler.handler"
 ALIAS = "live"  # infra/template.yaml's AutoPublishAlias
 # The alias resource SAM generates for it, named <function id>Alias<alias name> (SAM's
 # documented naming). `${APIHandler.Alias}` would be neater, but SAM does not resolve it
@@ -170,6 +175,9 @@ def edit_template(template: dict) -> dict:
     worker = resources[WORKER_FUNCTION]["Properties"]
     worker["CodeUri"] = "./worker.zip"
     worker["Handler"] = WORKER_HANDLER
+    schedule = resources[RETENTION_FUNCTION]["Properties"]
+    schedule["CodeUri"] = "./worker.zip"
+    schedule["Handler"] = RETENTION_HANDLER
     rest_api = resources["RestAPI"]["Properties"]
     rest_api["DefinitionBody"] = _to_alias(rest_api["DefinitionBody"])
     for resource in resources.values():

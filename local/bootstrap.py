@@ -131,7 +131,8 @@ def create_bucket(properties: dict) -> None:
     s3 = boto3.client("s3")
     bucket = properties["BucketName"]
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket=bucket)
+        s3.create_bucket(Bucket=bucket,
+                         ObjectLockEnabledForBucket=properties.get("ObjectLockEnabled", False))
     s3.put_public_access_block(
         Bucket=bucket,
         PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"])

@@ -1,11 +1,12 @@
 """`make dev`: the whole stack on loopback, in the foreground, until Ctrl-C.
 
 Starts the emulator, creates the stack in it from infra/template.yaml, then starts the
-SMS sink, `chalice local`, the pump and the admin site. Ctrl-C (or SIGTERM) stops
-exactly the processes started here and exits 0. A part that fails to start or exits by
-itself stops the rest, and `make dev` exits 1 saying which part and, for a failure at
-start-up, with its traceback. Ports come from MOTO_PORT, API_PORT, SMS_SINK_PORT
-and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting when files change.
+SMS sink, `chalice local`, the pump, the retention schedule and the admin site. Ctrl-C
+(or SIGTERM) stops exactly the processes started here and exits 0. A part that fails
+to start or exits by itself stops the rest, and `make dev` exits 1 saying which part
+and, for a failure at start-up, with its traceback. Ports come from MOTO_PORT,
+API_PORT, SMS_SINK_PORT and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting
+when files change.
 """
 
 import contextlib
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from local import config
 from local.emulator import start_emulator, wait_for_port
+
+# The retention schedule's period offline (hourly on AWS: infra/template.yaml).
+PURGE_EVERY_SECONDS = 300
 
 
 def url(port: int) -> str:
@@ -94,6 +98,8 @@ def main() -> int:
             [chalice, "local", "--stage", config.STAGE, *reload,
              "--host", config.HOST, "--port", str(config.API_PORT)], env)))
         parts.append(Part("evidence pump", start([python, "-m", "local.pump"], env)))
+        parts.append(Part("retention schedule", start(
+            [python, "-m", "local.purge", "--every", str(PURGE_EVERY_SECONDS)], env)))
         parts.append(Part("admin site", start(
             [python, "-m", "local.admin_site", "--port", str(config.ADMIN_PORT),
              "--api", url(config.API_PORT), "--media", url(config.EMULATOR_PORT)], env)))
@@ -117,6 +123,7 @@ Masses runs on loopback; Ctrl-C stops it all.
   AWS emulator (moto server)        {url(config.EMULATOR_PORT)}
   SMS sink (Twilio API)             {url(config.SMS_SINK_PORT)}   codes: GET {sink_messages}
   evidence pump                     queue {queue} -> process_evidence
+  retention schedule                every {PURGE_EVERY_SECONDS} s (make purge: now)
 """, flush=True)
     while True:
         for part in parts:

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from support.admin_site import (
@@ -604,3 +604,43 @@ def test_a_conversation_fits_a_phone_and_is_answered_by_keyboard(browser, stack,
         phone.check()
     finally:
         phone.context.close()
+
+
+def test_the_public_transparency_page_shows_twelve_months_without_signing_in(
+        browser, stack, citizen):
+    """No sign-in: the last 12 months as a table and an inline SVG chart, a count from
+    1 to 4 only as "fewer than 5", in Chinese and then English, within the CSP."""
+    filed = stack.call("POST", "/reports", citizen["access_token"], {
+        "category": "missing_or_trafficked_person",
+        "description": "A child was seen alone at the station for hours.",
+        "location": {"address": "朝阳站"},
+        "occurred_at": datetime.now(UTC).isoformat()})
+    assert filed.status_code == 201, filed.text
+    visitor = SiteTab(browser, stack, new_phone())
+    try:
+        page = visitor.page
+        visitor.open()
+        page.get_by_role("link", name="透明度报告").click()
+        expect(page.locator("h1")).to_have_text("透明度报告")
+        expect(page.locator(".masthead")).to_be_hidden()
+        table = page.locator(".transparency-table")
+        assert table.locator("thead th").count() == 13
+        this_month = datetime.now(UTC).strftime("%Y-%m")
+        expect(table.locator("thead th").last).to_have_text(this_month)
+        row = table.locator("tr[data-measure='reports_filed.missing_or_trafficked_person']")
+        expect(row.locator("th")).to_have_text("失踪或被拐人员")
+        expect(row.locator("td").last).to_have_text("少于 5")
+        assert page.locator(".transparency-chart svg rect.bar").count() == 12
+        cells = table.locator("td").all_text_contents()
+        assert not {"1", "2", "3", "4"} & set(cells)
+        expect(page.locator(".transparency")).to_contain_text("管理员")
+        page.screenshot(path=SCREENSHOTS / "transparency-zh.png", full_page=True)
+
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("h1")).to_have_text("Transparency report")
+        expect(row.locator("td").last).to_have_text("fewer than 5")
+        expect(page.locator(".transparency")).to_contain_text("Only an administrator")
+        page.screenshot(path=SCREENSHOTS / "transparency-en.png", full_page=True)
+        visitor.check()
+    finally:
+        visitor.context.close()

@@ -143,6 +143,12 @@ REQUESTS = {
     ("POST", "/admin/reports/{report_id}/messages"): lambda w: (
         f"/admin/reports/{w.report_id}/messages", {"body": "Which way did it go?"}),
     ("GET", "/admin/inbox"): lambda w: ("/admin/inbox", None),
+    ("PUT", "/admin/reports/{report_id}/hold"): lambda w: (
+        f"/admin/reports/{w.report_id}/hold", {"reason": "Court case 2026-311, keep it."}),
+    ("DELETE", "/admin/reports/{report_id}/hold"): lambda w: (
+        f"/admin/reports/{w.report_id}/hold", None),
+    ("GET", "/transparency"): lambda w: ("/transparency?month=2026-11&months=12", None),
+    ("GET", "/transparency/policy"): lambda w: ("/transparency/policy", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's

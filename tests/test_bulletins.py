@@ -487,5 +487,6 @@ def test_a_change_is_one_getitem_one_conditional_update_and_its_audit_event(clie
                          ("dynamodb", "PutItem", "audit", None)]
     aws_calls.clear()
     published(client, draft("vehicle"))
+    # The audit event and the transparency report's count, in one transaction.
     assert aws_calls == [("dynamodb", "PutItem", "bulletins", None),
-                         ("dynamodb", "PutItem", "audit", None)]
+                         ("dynamodb", "TransactWriteItems", None, None)]

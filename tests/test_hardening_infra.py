@@ -109,20 +109,45 @@ def test_the_api_role_writes_only_under_uploads_and_never_derivatives(stage):
         f"arn:${{AWS::Partition}}:s3:::masses-{stage}-evidence-${{AWS::AccountId}}/uploads/*"]
     assert {action for s in writes for action in s["Action"]} == {
         "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+    holds = [s for s in statements if s["Sid"] in ("LegalHolds", "ListOriginalVersions")]
     reads = {action for s in statements for action in s["Action"]} - {
-        action for s in writes for action in s["Action"]}
+        action for s in writes + holds for action in s["Action"]}
     assert reads == {"s3:GetObject", "s3:GetObjectVersion"}  # presigned GETs, pinned versions
+    # Legal holds (chalicelib/retention/holds.py): set on originals only, whose versions
+    # the API lists under uploads/report/ alone; never a delete.
+    assert [(s["Action"], resources_of(s)[0]["Fn::Sub"]) for s in holds] == [
+        (["s3:PutObjectLegalHold"],
+         f"arn:${{AWS::Partition}}:s3:::masses-{stage}-evidence-${{AWS::AccountId}}/uploads/*"),
+        (["s3:ListBucketVersions"],
+         f"arn:${{AWS::Partition}}:s3:::masses-{stage}-evidence-${{AWS::AccountId}}")]
+    assert holds[1]["Condition"] == {"StringLike": {"s3:prefix": "uploads/report/*"}}
 
 
-@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in ("api", "worker") for s in STAGES])
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_retention_role_deletes_versions_and_nothing_else_in_s3(stage):
+    statements = {s["Sid"]: s for s in s3_statements(policy("retention", stage))}
+    assert {sid: s["Action"] for sid, s in statements.items()} == {
+        "ListVersions": ["s3:ListBucketVersions"], "DeleteVersions": ["s3:DeleteObjectVersion"]}
+    assert statements["ListVersions"]["Condition"] == {
+        "StringLike": {"s3:prefix": ["uploads/*", "derivatives/*"]}}
+
+
+@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in ("api", "worker", "retention")
+                                             for s in STAGES])
 def test_s3_arns_in_the_iam_policies_are_this_accounts_buckets(kind, stage):
     text = json.dumps(policy(kind, stage))
     assert "arn:*:s3" not in text
     for statement in s3_statements(policy(kind, stage)):
         for resource in resources_of(statement):
+            # Objects under uploads/ or derivatives/; the bucket itself only to list
+            # versions, under a prefix condition.
+            objects = "" if statement["Action"] == ["s3:ListBucketVersions"] \
+                else r"/(uploads|derivatives)/\*"
             assert re.fullmatch(
                 rf"arn:\$\{{AWS::Partition\}}:s3:::masses-{stage}-evidence-"
-                r"\$\{AWS::AccountId\}/(uploads|derivatives)/\*", resource["Fn::Sub"]), resource
+                rf"\$\{{AWS::AccountId\}}{objects}", resource["Fn::Sub"]), resource
+            if not objects:
+                assert "s3:prefix" in statement["Condition"]["StringLike"]
 
 
 def test_the_worker_reads_originals_and_writes_only_derivatives():

@@ -52,7 +52,7 @@ def stage_config(stage: str, function: str) -> dict:
 
 
 def test_every_alarm_tells_the_alarm_topic_both_ways(template):
-    assert len(alarms(template)) == 9
+    assert len(alarms(template)) == 10
     for name, alarm in alarms(template).items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -145,12 +145,12 @@ def test_the_dashboard_shows_every_alarm_and_the_custom_metrics(template):
         assert f'"{metric}"' in shown or f'\\"{metric}\\"' in shown, metric
 
 
-def test_both_functions_log_groups_expire(template):
+def test_every_functions_log_groups_expire(template):
     """And the API's access log (issue 16)."""
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
     assert {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups.values()} == {
         "/aws/lambda/${APIHandler}", "/aws/lambda/${ProcessEvidence}",
-        "/aws/apigateway/masses-${Stage}-access"}
+        "/aws/lambda/${PurgeDue}", "/aws/apigateway/masses-${Stage}-access"}
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}
 

@@ -48,7 +48,8 @@ def test_dynamodb_calls_per_route(client):
     print("\n".join(f"{route}: {calls}" for route, calls in measured.items()))
 
     assert measured == {
-        "POST /reports": [("UpdateItem", "report-quota"), ("PutItem", "reports")],
+        # The report and its count in the transparency report, in one transaction.
+        "POST /reports": [("UpdateItem", "report-quota"), ("TransactWriteItems", None)],
         "GET /reports": [("Query", "reports")],
         "GET /reports/{id}": [("GetItem", "reports")],
         "POST /reports/{id}/evidence": [("GetItem", "reports"), ("PutItem", "media"),
@@ -57,9 +58,10 @@ def test_dynamodb_calls_per_route(client):
         "GET /admin/reports/{id}": [("GetItem", "reports")],
         # The report update and its two audit events (status, note) in one transaction.
         "PATCH /admin/reports/{id}": [("GetItem", "reports"), ("TransactWriteItems", None)],
-        "POST /admin/reports/{id}/reveal": [("GetItem", "reports"), ("PutItem", "audit"),
+        # An audited disclosure: its audit event and its count in one transaction.
+        "POST /admin/reports/{id}/reveal": [("GetItem", "reports"), ("TransactWriteItems", None),
                                             ("GetItem", "users")],
         "WORKER on_media_processed": [("UpdateItem", "reports")],
         "GET /admin/reports/{id}/evidence/{evidence_id}/original": [("GetItem", "reports"),
-                                                                    ("PutItem", "audit")],
+                                                                    ("TransactWriteItems", None)],
     }

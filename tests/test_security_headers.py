@@ -12,7 +12,9 @@ from chalicelib.api.security_headers import SECURITY_HEADERS
 # is cached for 30 seconds (chalicelib/bulletins/views.py), the document for 5 minutes.
 PUBLIC_READS = {("GET", "/bulletins"): "public, max-age=30",
                 ("GET", "/bulletins/{bulletin_id}"): "public, max-age=30",
-                ("GET", "/openapi.json"): "public, max-age=300"}
+                ("GET", "/openapi.json"): "public, max-age=300",
+                ("GET", "/transparency"): "public, max-age=300",
+                ("GET", "/transparency/policy"): "public, max-age=3600"}
 
 
 def every_route(app) -> list[tuple[str, str]]:
@@ -43,7 +45,8 @@ def test_every_route_answers_with_the_security_headers(app, client):
             checked += 1
     assert checked == 2 * len(every_route(app)) >= 40
     # The detail is a 404 for an unknown id; test_a_public_bulletin_keeps_its_caching.
-    assert public_hits == {("GET", "/bulletins"), ("GET", "/openapi.json")}
+    assert public_hits == {("GET", "/bulletins"), ("GET", "/openapi.json"),
+                           ("GET", "/transparency"), ("GET", "/transparency/policy")}
 
 
 def test_a_public_bulletin_keeps_its_caching(client):

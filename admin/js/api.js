@@ -131,6 +131,11 @@ async function call(method, path, { body, query, token, headers = {} } = {}) {
   return answer;
 }
 
+/** A public read (no sign-in): the transparency report. */
+export function publicApi(path, query) {
+  return call("GET", path, { query });
+}
+
 /** A call as the signed-in officer; on 401 refreshes once and retries. */
 export async function api(method, path, options = {}) {
   if (session && Date.now() >= session.expires_at) await refresh();

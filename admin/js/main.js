@@ -8,6 +8,7 @@ import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
 import * as conversations from "./views/conversations.js";
 import * as reports from "./views/reports.js";
+import * as transparency from "./views/transparency.js";
 import { signInForm } from "./views/signin.js";
 import { ID_PATTERN, Role } from "./enums.js";
 
@@ -23,6 +24,8 @@ const ROUTES = [
   { path: `/bulletins/${ID}/edit`, view: bulletins.edit, section: "bulletins" },
   { path: "/officers", view: admin.officers, section: "officers", role: Role.ADMIN },
   { path: "/audit", view: admin.audit, section: "audit", role: Role.ADMIN },
+  // Public: shown with or without a session.
+  { path: "/transparency", view: transparency.page, section: "transparency", public: true },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
 const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
 
@@ -72,7 +75,9 @@ async function render() {
   const token = ++rendering;
   const user = currentUser();
   renderShell(user);
-  if (!user) {
+  const { path, params } = currentRoute();
+  const route = ROUTES.find((candidate) => candidate.pattern.test(path));
+  if (!user && !route?.public) {
     workShown = false;
     main.replaceChildren(h("section", { class: "signin-page" },
       h("div", { class: "signin-top" }, h("h1", {}, t("signin.title")), languageSwitch()),
@@ -80,13 +85,12 @@ async function render() {
       signInForm({ message: signInMessage, onSignedIn: () => {
         signInMessage = "";
         render();
-      } })));
+      } }),
+      h("p", {}, h("a", { href: "#/transparency" }, t("transparency.link")))));
     main.querySelector("input")?.focus();
     return;
   }
-  workShown = true;
-  const { path, params } = currentRoute();
-  const route = ROUTES.find((candidate) => candidate.pattern.test(path));
+  workShown = Boolean(user);
   if (!route) {
     location.replace("#/reports");
     return;
@@ -95,7 +99,7 @@ async function render() {
     main.replaceChildren(empty(t("state.admin_only"), t("state.admin_only_hint")));
     return;
   }
-  const page = { params, isCurrent: () => token === rendering, refresh: render };
+  const page = { params, isCurrent: () => token === rendering, refresh: render, languageSwitch };
   main.replaceChildren(loading());
   try {
     const view = await route.view(page, ...path.match(route.pattern).slice(1));

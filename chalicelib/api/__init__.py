@@ -22,6 +22,8 @@ from chalicelib.api import (
     officers,
     openapi,
     reports,
+    retention_schedule,
+    transparency,
 )
 from chalicelib.api.errors import (
     INTERNAL_ERROR_MESSAGE,
@@ -50,6 +52,8 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(transparency.bp)
+    app.register_blueprint(retention_schedule.bp)
     app.register_blueprint(openapi.bp)
     # Chalice runs the middleware registered first outermost. The log context first, so
     # every line (the other middlewares' too) carries the request id and route. (The

@@ -1,5 +1,6 @@
 """The officers' report routes: the triage queue, the full view, status and notes,
-original downloads; and the admin-only reveal of a sealed reporter identity."""
+original downloads; and the admin-only reveal of a sealed reporter identity and legal
+holds."""
 
 from typing import Literal
 
@@ -9,11 +10,13 @@ from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.reports import custody, triage, views
 from chalicelib.reports.bodies import (
     ForeignId,
+    HoldRequest,
     ReportCategory,
     ReportChange,
     ReportStatus,
     RevealRequest,
 )
+from chalicelib.retention import holds
 
 bp = Blueprint(__name__)
 
@@ -87,3 +90,22 @@ def custody_record(request, report_id):
     processing times and the worker's verdict; every access to an original and every
     opening of this record (who, when). Opening it is audited."""
     return custody.record(request.caller, report_id)
+
+
+@bp.route("/admin/reports/{report_id}/hold", methods=["PUT"], allow=ADMINS, body=HoldRequest,
+          answer=r.OfficerReport, errors=(409,), summary="Place a legal hold (admins; audited)")
+def place_hold(request, report_id):
+    """The report is kept past its retention until the hold is released, and its
+    originals get an S3 Object Lock legal hold. Placing it on a held report changes
+    nothing (the first reason stays) but locks the originals again."""
+    return views.officer_view(holds.place(request.caller, report_id, request.body.reason))
+
+
+@bp.route("/admin/reports/{report_id}/hold", methods=["DELETE"], allow=ADMINS,
+          answer=r.OfficerReport, errors=(409,),
+          summary="Release a legal hold (admins; audited)")
+def release_hold(request, report_id):
+    """Lifts the originals' Object Lock legal hold and restarts the report's retention
+    clock: a closed report is purged its rule's period after the release. Releasing a
+    report that is not held changes nothing."""
+    return views.officer_view(holds.release(request.caller, report_id))

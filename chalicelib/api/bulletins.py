@@ -15,6 +15,7 @@ from chalicelib import bulletins, clock
 from chalicelib.api import places
 from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
+from chalicelib.api.caching import CACHED, CONDITIONAL, cached, json_answer
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
 from chalicelib.bulletins import nearby
 from chalicelib.bulletins.fields import (
@@ -30,13 +31,10 @@ from chalicelib.errors import ErrorCode, ValidationFailed
 
 bp = Blueprint(__name__)
 
-IfNoneMatch = Annotated[str, msgspec.Meta(max_length=1024, description=(
-    "The ETag of the copy the client holds: 304 if it is still current."))]
 # A PATCH body is either a lifecycle move or an edit: some fields of the bulletin's
 # draft, validated whole once merged with the stored bulletin.
 BULLETIN_EDIT = {"type": "object", "minProperties": 1, "not": {"required": ["status"]},
                  "description": "Fields of the bulletin's draft (see the drafts) to change."}
-CACHED = {200: ("ETag", "Cache-Control"), 304: ("ETag", "Cache-Control")}
 
 
 class BulletinQuery(Paging, kw_only=True):
@@ -51,13 +49,14 @@ class BulletinQuery(Paging, kw_only=True):
         f"With near: metres around the point, at most {nearby.MAX_RADIUS_M}"))] | None = None
 
 
+PUBLIC = f"public, max-age={MAX_AGE_SECONDS}"
 DEFAULT_RADIUS_M = 2_000
 NEAR_RULES = {**places.RULES, ErrorCode.NEAR_REQUIRED: "radius_m comes with near",
               ErrorCode.INVALID_CURSOR: "a search near a place is one page: no cursor"}
 
 
 @bp.route("/bulletins", methods=["GET"], allow=ANYONE, query=BulletinQuery,
-          request_headers={"If-None-Match": IfNoneMatch}, answer=r.BulletinPage,
+          request_headers=CONDITIONAL, answer=r.BulletinPage,
           more={304: None}, headers=CACHED, rules=NEAR_RULES,
           summary="Bulletins, newest first, or near a place")
 def list_bulletins(request):
@@ -75,25 +74,25 @@ def list_bulletins(request):
                                district=query.district, include_expired=query.include_expired,
                                limit=query.limit, cursor=query.cursor)
     versions = [(bulletin.bulletin_id, bulletin.version) for bulletin in page.items]
-    return _cached(request, etag(page.next_cursor, versions),
-                   lambda: {"items": [bulletin_view(b, summary=True) for b in page.items],
-                            "next_cursor": page.next_cursor})
+    return cached(request, etag(page.next_cursor, versions),
+                  lambda: {"items": [bulletin_view(b, summary=True) for b in page.items],
+                           "next_cursor": page.next_cursor}, PUBLIC)
 
 
 @bp.route("/bulletins/{bulletin_id}", methods=["GET"], allow=ANYONE,
-          request_headers={"If-None-Match": IfNoneMatch}, answer=r.Bulletin,
+          request_headers=CONDITIONAL, answer=r.Bulletin,
           more={304: None}, headers=CACHED, summary="One bulletin")
 def get_bulletin(request, bulletin_id):
     bulletin = bulletins.read(bulletin_id)
-    return _cached(request, etag(bulletin.bulletin_id, bulletin.version),
-                   lambda: bulletin_view(bulletin))
+    return cached(request, etag(bulletin.bulletin_id, bulletin.version),
+                  lambda: bulletin_view(bulletin), PUBLIC)
 
 
 @bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft, ok=201,
           answer=r.Bulletin, errors=(409,), rules=bulletins.RULES, idempotent=True,
           summary="Publish (officers)")
 def publish_bulletin(request):
-    return _json(bulletin_view(bulletins.publish(request.caller, request.body)), 201)
+    return json_answer(bulletin_view(bulletins.publish(request.caller, request.body)), 201)
 
 
 @bp.route("/bulletins/{bulletin_id}", methods=["PATCH"], allow=STAFF, body=dict[str, Any],
@@ -107,7 +106,7 @@ def change_bulletin(request, bulletin_id):
     else:
         draft = convert_body(bulletins.edited_draft(current, changes), BulletinDraft)
         bulletin = bulletins.edit(request.caller, current, draft, changed=set(changes))
-    return _json(bulletin_view(bulletin))
+    return json_answer(bulletin_view(bulletin))
 
 
 @bp.route("/bulletins/{bulletin_id}/images", methods=["POST"], allow=STAFF,
@@ -127,30 +126,12 @@ def _near(request, query: BulletinQuery) -> Response:
                             now=clock.now(), status=query.status,
                             category=query.category, district=query.district,
                             include_expired=query.include_expired, limit=query.limit)
-    return _cached(request, etag("near", [(b.bulletin_id, b.version, round(d)) for b, d in found]),
-                   lambda: {"items": near_views(found), "next_cursor": None},
-                   cache_control="private, no-store")
+    return cached(request, etag("near", [(b.bulletin_id, b.version, round(d)) for b, d in found]),
+                  lambda: {"items": near_views(found), "next_cursor": None},
+                  "private, no-store")
 
 
 def near_views(found) -> list[dict]:
     """Bulletin summaries with their distance in whole metres."""
     return [{**bulletin_view(bulletin, summary=True), "distance_m": round(distance)}
             for bulletin, distance in found]
-
-
-def _cached(request, tag: str, make_body,
-            cache_control: str = f"public, max-age={MAX_AGE_SECONDS}") -> Response:
-    """A cacheable answer (by default public); 304 when the client already holds this
-    version."""
-    headers = {"ETag": tag, "Cache-Control": cache_control}
-    held = request.headers["If-None-Match"] or ""
-    if any(candidate.strip().removeprefix("W/") in (tag, "*") for candidate in held.split(",")):
-        return Response(body="", status_code=304, headers=headers)
-    return _json(make_body(), headers=headers)
-
-
-def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    # msgspec writes UTF-8 as is (Chinese text stays readable, and smaller than \u escapes).
-    return Response(body=msgspec.json.encode(body).decode(), status_code=status,
-                    headers={"Content-Type": "application/json",
-                             **(headers or {"Cache-Control": "no-store"})})

@@ -13,7 +13,7 @@ category fields are described by its draft struct).
 from datetime import datetime
 from typing import Any, Literal
 
-from msgspec import Struct
+from msgspec import Struct, defstruct
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
@@ -22,6 +22,7 @@ from chalicelib.errors import ErrorCode
 from chalicelib.media import MediaKind, MediaStatus, RejectReason
 from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
 from chalicelib.roles import ActorRole, Role
+from chalicelib.transparency import Act
 
 
 class ErrorDetail(Struct):
@@ -252,11 +253,22 @@ class OfficerNote(Struct):
     created_at: datetime
 
 
+class LegalHold(Struct):
+    """A legal hold (admins place it): the report is kept past its retention, and its
+    originals are locked in S3 (Object Lock legal hold)."""
+    reason: str
+    placed_at: datetime
+
+
 class OfficerReport(OfficerReportSummary, kw_only=True):
     notes: list[OfficerNote]
     evidence: list[EvidenceView]
     evidence_urls_expire_in: int
     duplicates: list[str]  # the reports linked to this one as its duplicates
+    hold: LegalHold | None
+    # When the retention schedule purges the report (report, evidence, conversation);
+    # null while it is open or held.
+    purge_after: datetime | None
 
 
 class NearbyReport(Struct, kw_only=True):
@@ -383,3 +395,48 @@ class CustodyRecord(Struct, kw_only=True):
     evidence: list[CustodyItem]
     original_accesses: list[CustodyAccess]
     record_openings: list[CustodyAccess]
+
+
+class PublishedCount(Struct, kw_only=True):
+    """A count as the transparency report publishes it: exact (0, or 5 and more), or,
+    from 1 to 4, only that it is fewer than 5 (a small number could point at a person):
+    then `count` is null and `fewer_than` is 5."""
+    count: int | None
+    fewer_than: Literal[5] | None
+
+
+# The acts one month counts, besides reports filed (per category).
+_COUNTED = {act.value: PublishedCount for act in Act if act is not Act.REPORT_FILED}
+TransparencyMonth = defstruct(
+    "TransparencyMonth",
+    [("month", str), ("reports_filed", defstruct(
+        "ReportsFiled", [(category.value, PublishedCount) for category in ReportCategory],
+        kw_only=True)), *_COUNTED.items()],
+    kw_only=True)
+
+
+class TransparencyReport(Struct, kw_only=True):
+    """Months oldest first. What each figure counts: reports filed (per category),
+    actioned and dismissed; identity reveals; original downloads; legal holds placed and
+    released; reports purged by retention, and rejected or unused evidence purged alone;
+    accounts deleted by their owners; bulletins published and push alerts sent on them."""
+    months: list[TransparencyMonth]
+
+
+class RetentionDays(Struct, kw_only=True):
+    dismissed: int          # after a report is dismissed
+    actioned: int           # after an actioned report's last change
+    failed_evidence: int    # rejected evidence, uploads never made
+    audit: int              # the audit trail, never purged with a report
+
+
+class PolicyTexts(Struct, kw_only=True):
+    retention: str          # how long a report and its evidence are kept
+    identity: str           # who can see the reporter's identity
+    audit: str              # what the audit trail keeps, and for how long
+
+
+PrivacyPolicy = defstruct("PrivacyPolicy", [
+    ("retention_days", RetentionDays),
+    ("texts", defstruct("PolicyLanguages", [("en", PolicyTexts), ("zh_CN", PolicyTexts)],
+                        kw_only=True, rename={"zh_CN": "zh-CN"}))], kw_only=True)

@@ -11,15 +11,16 @@ import logging
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import audit, clock, observability
+from chalicelib import audit, clock, observability, transparency
 from chalicelib.audit import AuditAction
-from chalicelib.auth import codes, phones, sessions
+from chalicelib.auth import codes, sessions
 from chalicelib.errors import Conflict, ErrorCode, Unauthorized
 from chalicelib.roles import ActorRole, Role
 from chalicelib.settings import settings
 from chalicelib.storage import new_id
 from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
+from chalicelib.transparency import Act
 
 BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role=ActorRole.SYSTEM)
 
@@ -42,7 +43,7 @@ def sign_in(phone: str, code: str) -> sessions.Session:
         with write_transaction() as transaction:
             _hold_role(transaction, claim, user_id, phone, role)
             if role != before:
-                _record_role_change(transaction, BOOTSTRAP, user_id, phone, before, role)
+                _record_role_change(transaction, BOOTSTRAP, user_id, before, role)
             session = sessions.start(transaction, user_id, phone, role)
     except TransactWriteError as error:
         if not error.cancellation_reasons:
@@ -75,6 +76,7 @@ def delete_account(user_id: str) -> None:
     with write_transaction() as transaction:
         transaction.delete(user, condition=User.user_id.exists())
         transaction.delete(PhoneClaim(user.phone), condition=PhoneClaim.user_id == user_id)
+        transparency.count(transaction, Act.ACCOUNT_DELETED)
 
 
 def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
@@ -95,7 +97,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
         try:
             with write_transaction() as transaction:
                 _hold_role(transaction, claim, user_id, phone, role)
-                _record_role_change(transaction, actor, user_id, phone, before, role)
+                _record_role_change(transaction, actor, user_id, before, role)
         except TransactWriteError as error:
             if not error.cancellation_reasons:
                 raise
@@ -138,10 +140,10 @@ def _set_role(transaction, claim: PhoneClaim, role: str) -> None:
                            condition=User.user_id.exists() & (User.role == claim.role))
 
 
-def _record_role_change(transaction, actor: Principal, user_id: str, phone: str,
-                        before: str, after: str) -> None:
-    # The target is the user id with only a hint of the number: the trail is
-    # append-only and must not link the id to the number once the account is gone.
+def _record_role_change(transaction, actor: Principal, user_id: str, before: str,
+                        after: str) -> None:
+    # The target is the user id, and nothing of the number: the trail is append-only,
+    # outlives the account and must not link the id to the number once it is gone.
     event = audit.event(actor, AuditAction.ROLE_CHANGE, f"user:{user_id}",
-                        {"from": before, "to": after, "phone_hint": phones.hint(phone)})
+                        {"from": before, "to": after})
     transaction.save(event, condition=audit.APPEND_ONLY)

@@ -80,10 +80,5 @@ def prefix(phone: str) -> str:
     return phone[:-4]
 
 
-def hint(phone: str) -> str:
-    """Enough of a number for a person to recognise it, not enough to recover it."""
-    return f"{phone[:3]}…{phone[-4:]}"
-
-
 def _refused(code: ErrorCode, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, field="phone")

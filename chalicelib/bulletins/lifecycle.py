@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import msgspec
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import audit, clock, observability
+from chalicelib import audit, clock, observability, transparency
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import (
     COMMON_FIELDS,
@@ -29,6 +29,7 @@ from chalicelib.errors import Conflict, ErrorCode, ValidationFailed
 from chalicelib.storage import condition_failed, new_id
 from chalicelib.tables import Bulletin
 from chalicelib.tokens import Principal
+from chalicelib.transparency import Act
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ def publish(officer: Principal, draft: BulletinDraft) -> Bulletin:
         **listing_keys(status, draft.__struct_config__.tag, draft.district,
                        stored["location"]))
     bulletin.save(condition=Bulletin.bulletin_id.does_not_exist())
-    audit.record(officer, AuditAction.BULLETIN_PUBLISH, audit_target(bulletin_id),
-                 {"category": bulletin.category})
+    transparency.record(Act.BULLETIN_PUBLISHED, officer, AuditAction.BULLETIN_PUBLISH,
+                        audit_target(bulletin_id), {"category": bulletin.category})
     logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
                                              "category": bulletin.category})
     observability.count(observability.Metric.BULLETINS_PUBLISHED)

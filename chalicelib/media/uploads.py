@@ -15,7 +15,7 @@ The bucket's lifecycle rule aborts multipart uploads still incomplete after a da
 
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, retention
 from chalicelib.errors import ErrorCode, UnsupportedMediaType, ValidationFailed
 from chalicelib.media import UPLOAD_PREFIX, owner_key
 from chalicelib.settings import settings
@@ -64,7 +64,10 @@ def start_upload(owner_type: str, owner_id: str, content_type: str, size: int,
     lifetime = MULTIPART_TICKET_SECONDS if multipart else UPLOAD_URL_SECONDS
     media = Media(owner_key(owner_type, owner_id), media_id, content_type=content_type,
                   declared_size=size, object_key=key, created_at=at,
-                  upload_expires_at=at + timedelta(seconds=lifetime))
+                  upload_expires_at=(expires := at + timedelta(seconds=lifetime)),
+                  # A ticket never used is purged some days after it expires; the worker
+                  # moves or clears the date once the upload is processed.
+                  purge_queue=retention.DUE, purge_after=retention.failed_evidence_due(expires))
     if multipart:
         media.upload_id = s3_client(API_S3).create_multipart_upload(
             Bucket=settings().evidence_bucket, Key=key, ContentType=content_type)["UploadId"]

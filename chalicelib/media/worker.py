@@ -25,7 +25,7 @@ import tempfile
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import clock, observability
+from chalicelib import clock, observability, retention
 from chalicelib.media import (
     DERIVATIVE_PREFIX,
     UPLOAD_PREFIX,
@@ -211,6 +211,13 @@ def _finish(media: Media, reject_reason: RejectReason | None = None, **fields) -
               "reject_reason": reject_reason, "processed_at": clock.now(), **fields}
     actions = [getattr(Media, name).set(value) for name, value in fields.items()
                if value is not None]
+    # Retention: rejected evidence is purged some days from now; ready media go with
+    # their report (or bulletin), so they leave the purge index.
+    if reject_reason:
+        actions += [Media.purge_queue.set(retention.DUE),
+                    Media.purge_after.set(retention.failed_evidence_due(fields["processed_at"]))]
+    else:
+        actions += [Media.purge_queue.remove(), Media.purge_after.remove()]
     try:
         media.update(actions=actions, condition=Media.status == MediaStatus.PENDING)
     except UpdateError as error:

@@ -123,3 +123,8 @@ class ReportChange(msgspec.Struct, forbid_unknown_fields=True):
 
 class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: nonblank(10, 500)
+
+
+class HoldRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Why the report is kept past its retention (a case number, a court order)."""
+    reason: nonblank(10, 500)

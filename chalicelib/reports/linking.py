@@ -27,6 +27,7 @@ from chalicelib.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from chalicelib.reports.bodies import ReportStatus
 from chalicelib.reports.evidence import OPEN_STATUSES
 from chalicelib.reports.store import audit_target, existing, find, queue_key, update_with_audit
+from chalicelib.retention import reports as retention_dates
 from chalicelib.tables import Report
 from chalicelib.tokens import Principal
 
@@ -53,7 +54,7 @@ def status_moves(primary: Report, status: str, now: datetime, *,
     status closes their conversations too (closed_at), as it does the primary's."""
     actions = [Report.status.set(status), Report.updated_at.set(now)]
     if final:
-        actions.append(Report.closed_at.set(now))
+        actions += [Report.closed_at.set(now), *retention_dates.schedule(status, now)]
     return [(Report(duplicate_id), actions, Report.duplicate_of == primary.report_id)
             for duplicate_id in duplicates_of(primary)]
 

@@ -5,19 +5,23 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import audit
+from chalicelib import audit, transparency
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.storage import TRANSACTION_CONDITION_FAILED, is_id
 from chalicelib.tables import AuditEvent, Report, write_transaction
+from chalicelib.transparency import Act
 
 
 def find(report_id: str) -> Report | None:
+    """The report, or None; one being purged (chalicelib/retention/purge.py) is already
+    gone for everyone."""
     if not is_id(report_id):
         return None
     try:
-        return Report.get(report_id, consistent_read=True)
+        report = Report.get(report_id, consistent_read=True)
     except DoesNotExist:
         return None
+    return None if report.purging_at is not None else report
 
 
 def existing(report_id: str) -> Report:
@@ -45,9 +49,11 @@ def evidence_of(report: Report) -> dict[str, dict]:
 
 def update_with_audit(item: Report, actions: list, condition: Condition,
                        events: list[AuditEvent],
-                       also: list[tuple[Report, list, Condition]] = ()) -> None:
+                       also: list[tuple[Report, list, Condition]] = (),
+                       counted: list[tuple[Act, int]] = ()) -> None:
     """One transaction: the change (and `also`, more reports' updates) happens with its
-    audit events, or none of it does."""
+    audit events and the transparency report's counts of it (`counted`: act, how many),
+    or none of it does."""
     try:
         with write_transaction() as transaction:
             transaction.update(item, actions=actions, condition=condition)
@@ -55,6 +61,8 @@ def update_with_audit(item: Report, actions: list, condition: Condition,
                 transaction.update(other, actions=other_actions, condition=other_condition)
             for event in events:
                 transaction.save(event, condition=audit.APPEND_ONLY)
+            for act, amount in counted:
+                transparency.count(transaction, act, amount=amount)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
         if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:

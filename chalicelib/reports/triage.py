@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import size
 
-from chalicelib import audit, clock
+from chalicelib import audit, clock, transparency
 from chalicelib.audit import AuditAction
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.media import MediaStatus
@@ -22,9 +22,11 @@ from chalicelib.reports.store import (
     queue_key,
     update_with_audit,
 )
+from chalicelib.retention import reports as retention_dates
 from chalicelib.storage import new_id
 from chalicelib.tables import Report, ReportNote, User
 from chalicelib.tokens import Principal
+from chalicelib.transparency import Act
 
 NEXT_STATUSES = {
     ReportStatus.SUBMITTED: (ReportStatus.IN_REVIEW,),
@@ -32,6 +34,9 @@ NEXT_STATUSES = {
     ReportStatus.ACTIONED: (),
     ReportStatus.DISMISSED: (),
 }
+# A final status → what the transparency report counts it as.
+CLOSED_AS = {ReportStatus.ACTIONED: Act.REPORT_ACTIONED,
+             ReportStatus.DISMISSED: Act.REPORT_DISMISSED}
 # Notes live on the report item; 50 notes of 2,000 characters keep it under 400 KB.
 MAX_NOTES = 50
 
@@ -60,6 +65,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     condition = Report.status == current.status
     events = []
     also = []
+    counted = []
     if body.status is not None:
         if current.duplicate_of is not None:
             raise Conflict("This report is handled with the report it duplicates: change "
@@ -70,8 +76,10 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         actions += [Report.status.set(body.status),
                     Report.queue_key.set(queue_key(body.status, current.category))]
         if not NEXT_STATUSES[body.status]:
-            # Final: the reporter's side of the conversation closes some days after.
-            actions.append(Report.closed_at.set(now))
+            # Final: the reporter's side of the conversation closes some days after, and
+            # the retention clock starts.
+            actions += [Report.closed_at.set(now),
+                        *retention_dates.schedule(body.status, now)]
         events.append(audit.event(officer, AuditAction.REPORT_STATUS_CHANGED, target,
                                   {"from": current.status, "to": body.status}))
         # The duplicates' reporters see the status move with the primary's, in the same
@@ -79,6 +87,9 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         also = linking.status_moves(current, body.status, now,
                                     final=not NEXT_STATUSES[body.status])
         condition &= linking.links_unchanged(current)
+        closed = CLOSED_AS.get(body.status)
+        if closed is not None:
+            counted.append((closed, 1 + len(also)))  # the duplicates close with it
     note = None
     if body.note is not None:
         if len(current.notes) >= MAX_NOTES:
@@ -90,9 +101,8 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         actions.append(Report.notes.set(Report.notes.append([note])))
         condition &= size(Report.notes) < MAX_NOTES
         events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
-                                  {"note_id": note.note_id, "visibility": note.visibility,
-                                   "text": note.text}))
-    update_with_audit(current, actions, condition, events, also)
+                                  {"note_id": note.note_id, "visibility": note.visibility}))
+    update_with_audit(current, actions, condition, events, also, counted)
     # Answer with what this change made; a note another officer added at the same
     # moment shows on the next read.
     current.updated_at = now
@@ -110,8 +120,8 @@ def reveal(admin: Principal, report_id: str, reason: str) -> dict:
     """The sealed reporter identity. Recorded before anything is disclosed: if the
     audit write fails, nothing is revealed."""
     sealed = report(report_id)
-    audit.record(admin, AuditAction.REPORT_IDENTITY_REVEALED, audit_target(report_id),
-                 {"reason": reason})
+    transparency.record(Act.IDENTITY_REVEALED, admin, AuditAction.REPORT_IDENTITY_REVEALED,
+                        audit_target(report_id), {"reason": reason})
     try:
         phone = User.get(sealed.reporter_id, consistent_read=True).phone
     except DoesNotExist:
@@ -130,8 +140,9 @@ def original_download(officer: Principal, report_id: str, evidence_id: str) -> d
         # checks (not an image or video we accept) and are not handed to officers.
         raise Conflict(f"The evidence is {item['status']}; only processed evidence can be "
                        "downloaded.", code=ErrorCode.EVIDENCE_NOT_READY)
-    audit.record(officer, AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
-                 {"evidence_id": evidence_id})
+    transparency.record(Act.ORIGINAL_DOWNLOADED, officer,
+                        AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
+                        {"evidence_id": evidence_id})
     # The version the worker hashed: a later write to the key changes nothing here.
     return {"url": presigned_get(item["object_key"], download_as=evidence_id,
                                  version_id=item.get("version_id")),

@@ -16,6 +16,7 @@ from chalicelib.reports.evidence import (
 )
 from chalicelib.reports.nearby import Nearby
 from chalicelib.reports.store import evidence_of
+from chalicelib.retention.reports import report_due
 from chalicelib.tables import Report
 
 
@@ -95,6 +96,8 @@ def officer_view(report: Report) -> dict:
         "evidence": _evidence(report, OFFICER_EVIDENCE_FIELDS),
         "evidence_urls_expire_in": VIEW_URL_SECONDS,
         "duplicates": sorted(report.duplicates or ()),
+        "hold": report.hold,
+        "purge_after": None if report.hold else iso(report_due(report)),
     }
 
 

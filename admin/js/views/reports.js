@@ -159,7 +159,7 @@ class ReportView {
     const data = this.data;
     this.head.replaceChildren(
       h("h1", {}, h("span", { class: "alias" }, data.alias), " ",
-        badge("report_status", data.status)),
+        badge("report_status", data.status), data.hold ? [" ", holdBadge(data.hold)] : null),
       h("p", { class: "muted" }, label("report_category", data.category), " · ",
         t("report.filed"), " ", when(data.created_at), " · ",
         t("report.updated"), " ", when(data.updated_at)));
@@ -363,4 +363,12 @@ function locationText(location) {
 function duration(seconds) {
   const whole = Math.round(seconds);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+/** A legal hold on the report (admins place it): kept past its retention, originals
+ * locked in S3; the reason shows on hover. */
+function holdBadge(hold) {
+  const text = t("hold.badge");
+  return h("span", { class: "badge badge-hold", title: t("hold.since", {
+    reason: hold.reason, at: formatTime(hold.placed_at) }) }, text);
 }
