@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     BULLETIN_RESOLVE = "bulletin.resolve"
     BULLETIN_RETRACT = "bulletin.retract"
     BULLETIN_IMAGE_UPLOAD = "bulletin.image_upload"
+    BULLETIN_ALERT = "bulletin.alert"
 
 
 def event(actor: Principal, action: AuditAction, target: str,

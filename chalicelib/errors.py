@@ -92,6 +92,10 @@ class ErrorCode(StrEnum):
     CONVERSATION_BUSY = "conversation_busy"
     ATTACHMENT_NOT_FOUND = "attachment_not_found"
     MESSAGE_RATE_LIMITED = "message_rate_limited"
+    # Push notifications and district alerts (chalicelib/push/).
+    UNKNOWN_DISTRICT = "unknown_district"
+    ALERT_RATE_LIMITED = "alert_rate_limited"
+    ALERT_ON_CLOSED_BULLETIN = "alert_on_closed_bulletin"
     # Uploads (evidence and bulletin images), and resumable (multipart) ones.
     FILE_TOO_LARGE = "file_too_large"
     INVALID_SIZE = "invalid_size"
