@@ -19,27 +19,31 @@ QUEUE = "push"
 BATCH = 10
 
 
-class SyncDevice(msgspec.Struct, tag="sync_device"):
+class _Job(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True):
+    pass
+
+
+class SyncDevice(_Job, tag="sync_device"):
     """Make or mend the device's SNS endpoint, then its alert audiences."""
     user_id: str
     installation_id: str
 
 
-class SyncUser(msgspec.Struct, tag="sync_user"):
+class SyncUser(_Job, tag="sync_user"):
     """Delete these endpoints (their devices are gone), then bring the user's alert
     audiences in line with their devices and choices."""
     user_id: str
     delete_endpoints: list[str] = []
 
 
-class ReportUpdate(msgspec.Struct, tag="report_update"):
+class ReportUpdate(_Job, tag="report_update"):
     """Tell the reporter's devices that their report has news (never what it is)."""
     event_id: str
     user_id: str
     report_id: str
 
 
-class AlertPage(msgspec.Struct, tag="alert_page"):
+class AlertPage(_Job, tag="alert_page"):
     """Push an alert (or its outcome) to one page of one shard of its audience."""
     event_id: str
     bulletin_id: str
