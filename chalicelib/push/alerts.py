@@ -37,10 +37,12 @@ LIMIT_RULES = {ErrorCode.ALERT_RATE_LIMITED: "at most the stage's number of aler
 
 
 def check_district(district: str, field: str = "district") -> None:
-    if district not in settings().districts:
-        raise ValidationFailed(f"{field} must be one of the stage's districts: "
-                               f"{', '.join(settings().districts)}.",
-                               code=ErrorCode.UNKNOWN_DISTRICT, field=field)
+    known = settings().districts
+    if district not in known:
+        examples = "、".join(known[:3])
+        raise ValidationFailed(f"{field} is not one of the stage's {len(known)} districts "
+                               f"(such as {examples}).", code=ErrorCode.UNKNOWN_DISTRICT,
+                               field=field)
 
 
 def subscriptions_of(user_id: str) -> list[dict]:
