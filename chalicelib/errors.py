@@ -95,7 +95,6 @@ class ErrorCode(StrEnum):
     # Push notifications and district alerts (chalicelib/push/).
     UNKNOWN_DISTRICT = "unknown_district"
     ALERT_RATE_LIMITED = "alert_rate_limited"
-    ALERT_ON_CLOSED_BULLETIN = "alert_on_closed_bulletin"
     # Uploads (evidence and bulletin images), and resumable (multipart) ones.
     FILE_TOO_LARGE = "file_too_large"
     INVALID_SIZE = "invalid_size"

@@ -11,6 +11,7 @@ from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, STAFF, Blueprint
 from chalicelib.bulletins.fields import BulletinCategory, District
 from chalicelib.errors import ValidationFailed
+from chalicelib.patterns import whole
 from chalicelib.push import alerts, audience, devices
 from chalicelib.push.texts import LOCALES
 
@@ -19,7 +20,7 @@ bp = Blueprint(__name__)
 INSTALLATION_ID = re.compile("[A-Za-z0-9_-]{8,128}")
 # FCM registration tokens run to about 160 characters, APNs device tokens to 64 hex
 # digits (and longer in future, Apple says); 4096 leaves room for both.
-PushToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern="^[!-~]+$")]
+PushToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=whole("[!-~]+"))]
 
 
 class DeviceRegistration(msgspec.Struct, forbid_unknown_fields=True):
