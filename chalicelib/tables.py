@@ -468,11 +468,12 @@ class AlertChoices(BudgetedModel):
 
 
 class AudienceByUser(GlobalSecondaryIndex):
-    """A user's rows in every audience, so a change of devices or choices finds them."""
+    """A user's rows in every audience, so a change of devices or choices finds them
+    (and leaves the rows that are already right unwritten)."""
 
     class Meta:
         index_name = "by-user"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["endpoint_arn", "locale"])
 
     user_id = UnicodeAttribute(hash_key=True)
 

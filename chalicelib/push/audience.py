@@ -4,7 +4,7 @@ per chosen (category, district), in SHARDS shards, and each pair's device count.
 Shards let one alert be paged by SHARDS workers at once (see alerts.py for the
 arithmetic). A user's rows are found through the by-user index, so syncing a user is:
 read their choices and devices, read their rows, delete what is no longer wanted,
-write what is missing. Any job for the user runs it, and a later run corrects an
+write what is missing or stale (nothing, when nothing changed). Any job for the user runs it, and a later run corrects an
 earlier one that raced it.
 """
 
@@ -57,12 +57,14 @@ def sync(user_id: str) -> None:
             member = member_of(user_id, device.installation_id)
             key = shard_key(choice["category"], choice["district"], shard_of(member))
             wanted[key, member] = device
-    held = {(row.audience, row.member) for row in AlertAudience.by_user.query(user_id)}
-    for audience, member in held - set(wanted):
+    held = {(row.audience, row.member): (row.endpoint_arn, row.locale)
+            for row in AlertAudience.by_user.query(user_id)}
+    for audience, member in held.keys() - wanted.keys():
         _delete(AlertAudience(audience, member))
     for (audience, member), device in wanted.items():
-        _put(AlertAudience(audience, member, user_id=user_id, endpoint_arn=device.endpoint_arn,
-                           locale=device.locale))
+        if held.get((audience, member)) != (device.endpoint_arn, device.locale):
+            _put(AlertAudience(audience, member, user_id=user_id,
+                               endpoint_arn=device.endpoint_arn, locale=device.locale))
 
 
 def _pair(audience: str) -> str:
