@@ -10,7 +10,7 @@ import msgspec
 from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, STAFF, Blueprint
 from chalicelib.bulletins.fields import BulletinCategory, District
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.patterns import whole
 from chalicelib.push import alerts, audience, devices
 from chalicelib.push.texts import LOCALES
@@ -43,15 +43,20 @@ class AudienceQuery(msgspec.Struct, kw_only=True):
     district: District
 
 
+# What the path's schema cannot say (it is a plain string in the document).
+INSTALLATION_RULES = {ErrorCode.INVALID_INSTALLATION_ID:
+                      "installation_id is 8 to 128 of A-Z, a-z, 0-9, - and _"}
+
+
 def _installation(installation_id: str) -> str:
     if not INSTALLATION_ID.fullmatch(installation_id):
         raise ValidationFailed("installation_id is 8 to 128 letters, digits, - or _.",
-                               field="installation_id")
+                               code=ErrorCode.INVALID_INSTALLATION_ID, field="installation_id")
     return installation_id
 
 
 @bp.route("/me/devices/{installation_id}", methods=["PUT"], allow=SIGNED_IN,
-          body=DeviceRegistration, answer=r.Device,
+          body=DeviceRegistration, answer=r.Device, rules=INSTALLATION_RULES,
           summary="Register this installation for pushes")
 def register_device(request, installation_id):
     """`installation_id` is the app's own id for this installation (8 to 128 letters,
@@ -66,7 +71,7 @@ def register_device(request, installation_id):
 
 
 @bp.route("/me/devices/{installation_id}", methods=["DELETE"], allow=SIGNED_IN, ok=204,
-          summary="Stop pushes to this installation")
+          errors=(400,), rules=INSTALLATION_RULES, summary="Stop pushes to this installation")
 def remove_device(request, installation_id):
     """204 whether or not it was registered. Logging out with `installation_id` and
     deleting the account remove devices too."""

@@ -4,8 +4,8 @@ per chosen (category, district), in SHARDS shards, and each pair's device count.
 Shards let one alert be paged by SHARDS workers at once (see alerts.py for the
 arithmetic). A user's rows are found through the by-user index, so syncing a user is:
 read their choices and devices, read their rows, delete what is no longer wanted,
-write what is missing or stale (nothing, when nothing changed). Any job for the user runs it, and a later run corrects an
-earlier one that raced it.
+write what is missing or stale (nothing, when nothing changed). Any job for the user
+runs it, and a later run corrects an earlier one that raced it.
 """
 
 import hashlib
