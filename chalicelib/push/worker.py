@@ -2,8 +2,11 @@
 
 A job that fails for a passing reason (SNS or DynamoDB out of time, throttled) raises:
 SQS delivers it again, and after the queue's maxReceiveCount it waits in the
-dead-letter queue. A push claimed but not sent gives its claim back first, so the
-retry sends it; a push sent is never sent again for the same event (PushReceipt).
+dead-letter queue. A push claimed but not sent (refused, or the connection never
+made) gives its claim back first, so the retry sends it; a push sent is never sent
+again for the same event (PushReceipt). A Publish whose answer was lost may have been
+delivered: it keeps its claim, so it is never pushed twice (and, if SNS never got
+it, not at all: counted and logged as a failure).
 An endpoint SNS calls disabled or does not know removes the device it was made for.
 """
 
@@ -12,7 +15,7 @@ import logging
 import re
 import time
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib import deadlines, observability
@@ -182,15 +185,26 @@ def _push_once(event_id: str, user_id: str, installation_id: str, arn: str,
         if code in GONE:
             _forget(user_id, installation_id, arn)
             return
-        _failed(receipt, code)
+        _failed(receipt, code, may_have_sent=False)
         raise
     except Exception as error:
-        _failed(receipt, type(error).__name__)
+        _failed(receipt, type(error).__name__, may_have_sent=_answer_lost(error))
         raise
 
 
-def _failed(receipt: PushReceipt, reason: str) -> None:
-    """Not sent: give the claim back, so the job's retry sends it."""
-    logger.warning("push not sent: %s", reason)
+def _answer_lost(error: Exception) -> bool:
+    """The Publish reached SNS, or may have: its answer timed out or the connection
+    dropped after the request was sent (deadlines.py raises DeadlineExceeded from it)."""
+    cause = error.__cause__ if isinstance(error, deadlines.DeadlineExceeded) else error
+    return isinstance(cause, ReadTimeoutError | ConnectionClosedError)
+
+
+def _failed(receipt: PushReceipt, reason: str, *, may_have_sent: bool) -> None:
+    """Not sent: give the claim back, so the job's retry sends it. Perhaps sent: keep
+    it, so no device gets the push twice."""
+    logger.warning("push not sent: %s%s", reason,
+                   "; it may have been delivered, so it is not sent again"
+                   if may_have_sent else "")
     observability.count(observability.Metric.PUSH_FAILURES)
-    receipt.delete()
+    if not may_have_sent:
+        receipt.delete()
