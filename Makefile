@@ -110,7 +110,7 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 # cause is fixed, this moves them back to be processed (README, "Redrive"). With
 # STAGE=local it works on the emulator `make dev` runs.
 redrive: $(VENV)/.installed
-	$(BIN)/python -m scripts.redrive $(STAGE)
+	$(BIN)/python -m scripts.redrive $(STAGE) --queue $(or $(QUEUE),evidence)
 
 clean:
 	rm -rf build .pytest_cache
