@@ -323,3 +323,35 @@ def test_the_audience_size_is_for_officers_and_checks_the_district(client):
                     caller("officer"))
     assert response.status_code == 400
     assert error_code(response) == "unknown_district"
+
+
+def test_an_alert_pages_through_a_shard_and_every_subscriber_gets_it_once(
+        client, push_sink, monkeypatch):
+    from chalicelib.push import audience, worker
+
+    district = unique_district()
+    tokens = [subscribed(client, ("suspect", district)) for _ in range(audience.SHARDS + 1)]
+    assert wait_until(lambda: audience_of(client, "suspect", district) == len(tokens))
+    shards = [AlertAudience.count(audience.shard_key("suspect", district, shard))
+              for shard in range(audience.SHARDS)]
+    assert max(shards) >= 2  # more rows than shards: one shard at least has two pages
+    monkeypatch.setattr(worker, "PAGE", 1)
+    published = send(client, "post", "/bulletins", caller("officer"),
+                     draft("suspect", district, alert=True))
+    assert published.status_code == 201, published.body
+    for token in tokens:
+        assert len(wait_for_pushes(push_sink.url, token)) == 1
+    assert [len(pushes(push_sink.url, token)) for token in tokens] == [1] * len(tokens)
+
+
+def test_a_new_platform_gets_a_new_endpoint_and_the_old_one_is_deleted(client, push_sink):
+    who = caller()
+    installation, token, old = device(client, who)
+    assert register(client, who, installation, token, platform="apns").status_code == 200
+    assert gone(old)
+    new = registered_endpoint(who.user_id, installation)
+    assert ":endpoint/APNS/" in new
+    report_id = file_report(client, who)["report_id"]
+    send(client, "patch", f"/admin/reports/{report_id}", caller("officer"),
+         {"status": "in_review"})
+    assert wait_for_pushes(push_sink.url, token)[0]["data"] == {"report_id": report_id}
