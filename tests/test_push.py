@@ -355,3 +355,48 @@ def test_a_new_platform_gets_a_new_endpoint_and_the_old_one_is_deleted(client, p
     send(client, "patch", f"/admin/reports/{report_id}", caller("officer"),
          {"status": "in_review"})
     assert wait_for_pushes(push_sink.url, token)[0]["data"] == {"report_id": report_id}
+
+
+def test_the_calls_each_push_event_makes(client, push_sink):
+    from support.aws_calls import counting_aws_calls
+
+    who = caller()
+    first, token, _ = device(client, who)
+    device(client, who, locale="en")
+
+    def run(job: dict):
+        event = {"Records": [{"messageId": uuid.uuid4().hex, "body": json.dumps(job)}]}
+        with counting_aws_calls() as calls:
+            handler.handler(event, None)
+        return [(call.service, call.operation, call.table) for call in calls]
+
+    report_push = run({"kind": "report_update", "event_id": uuid.uuid4().hex,
+                       "user_id": who.user_id, "report_id": uuid.uuid4().hex})
+    per_device = [("dynamodb", "PutItem", "push-receipts"), ("sns", "Publish", None)]
+    assert report_push == [("dynamodb", "Query", "devices"), *per_device, *per_device]
+    # The app's launch: the same body again writes nothing, and the worker only checks.
+    with counting_aws_calls() as calls:
+        assert register(client, who, first, token).status_code == 200
+    assert [(c.operation, c.table) for c in calls if c.operation != "GetQueueUrl"] == [
+        ("GetItem", "devices"), ("SendMessageBatch", None)]
+    launch = run({"kind": "sync_device", "user_id": who.user_id, "installation_id": first})
+    assert launch == [("dynamodb", "GetItem", "devices"), ("sns", "GetEndpointAttributes", None),
+                      ("dynamodb", "Query", "devices"), ("dynamodb", "GetItem", "alert-choices"),
+                      ("dynamodb", "Query", "alert-audiences")]
+
+
+def test_the_calls_an_alerted_publish_makes_in_the_api(client):
+    from support.aws_calls import counting_aws_calls
+
+    with counting_aws_calls() as calls:
+        response = send(client, "post", "/bulletins", caller("officer"),
+                        draft("vehicle", unique_district(), alert=True))
+    assert response.status_code == 201, response.body
+    assert [(c.operation, c.table) for c in calls
+            if c.table != "idempotency" and c.operation not in ("GetQueueUrl", "GetParameter")
+            ] == [
+        ("UpdateItem", "rate-limits"),        # the district's alert of the day
+        ("PutItem", "bulletins"), ("PutItem", "audit"),
+        ("GetItem", "audience-sizes"),        # the audit says whom the alert reaches
+        ("PutItem", "audit"), ("UpdateItem", "bulletins"),
+        ("SendMessageBatch", None)]           # one job per shard; no SNS call
