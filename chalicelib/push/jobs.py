@@ -69,7 +69,10 @@ def _queue_url() -> str:
     return _sqs().get_queue_url(QueueName=resource_name(QUEUE))["QueueUrl"]
 
 
+@functools.cache
 def _sqs():
+    # One client per process: making one costs more than the call (and boto3's default
+    # session is not safe to make clients from in several threads at once).
     return deadlines.aws_client("sqs")
 
 

@@ -11,6 +11,7 @@ An endpoint SNS calls disabled or does not know removes the device it was made f
 """
 
 import concurrent.futures
+import functools
 import logging
 import re
 import time
@@ -47,7 +48,9 @@ def run(job: jobs.Job) -> None:
             alert_page(job)
 
 
+@functools.cache
 def _sns():
+    # One client per process, shared by the page's threads (botocore clients are).
     return deadlines.aws_client("sns")
 
 
