@@ -11,7 +11,7 @@ published) and answers, newest first:
     {"pushes": [{"title": …, "body": …, "data": {…}, "sent_at": "2026-…Z"}, …]}
 
 moto stores no time with a message, so `sent_at` is when the sink first saw it: it
-looks every POLL_SECONDS, and again before each answer. SNS runs in its own process
+looks every POLL_SECONDS (0.1 s), and again before each answer. SNS runs in its own process
 so that the paused-dependency tests can pause SNS alone.
 """
 
@@ -27,7 +27,7 @@ from local import config
 
 logger = logging.getLogger(__name__)
 ACCOUNT_ID = "123456789012"  # moto's default account, the one the app's calls land in
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.1
 
 
 def payload(platform: str, message: str) -> dict:
@@ -61,6 +61,7 @@ class PushSink:
         self.server.sink = self
         self.lock = threading.Lock()
         self.seen: dict[str, dict] = {}   # moto's message id → the push, with its token
+        self.counted: dict[str, int] = {}  # endpoint ARN → how many of its messages are seen
         self.stopped = threading.Event()
         self.threads = [threading.Thread(target=self.sns.serve_forever, daemon=True),
                         threading.Thread(target=self.server.serve_forever,
@@ -90,12 +91,18 @@ class PushSink:
         backend = sns_backends[ACCOUNT_ID][config.REGION]
         with self.lock:
             for endpoint in list(backend.platform_endpoints.values()):
+                # Messages are only ever added: an endpoint whose count is unchanged has
+                # nothing new, so a look costs little however many pushes went before.
+                if len(endpoint.messages) == self.counted.get(endpoint.arn, 0):
+                    continue
                 token = endpoint.attributes.get("Token", endpoint.token)
                 platform = endpoint.application.platform
-                for message_id, message in list(endpoint.messages.items()):
+                messages = list(endpoint.messages.items())
+                for message_id, message in messages:
                     if message_id not in self.seen:
                         self.seen[message_id] = {"token": token, "sent_at": now,
                                                  **payload(platform, message)}
+                self.counted[endpoint.arn] = len(messages)
 
     def pushes(self, token: str) -> list[dict]:
         self.collect()
