@@ -110,7 +110,7 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 # cause is fixed, this moves them back to be processed (README, "Redrive"). With
 # STAGE=local it works on the emulator `make dev` runs.
 redrive: $(VENV)/.installed
-	$(BIN)/python -m scripts.redrive $(STAGE)
+	$(BIN)/python -m scripts.redrive $(STAGE) --queue $(or $(QUEUE),evidence)
 
 # The retention schedule now, once, against `make dev`'s stack (which also runs it every
 # few minutes): purges what has fallen due (README, "Retention").

@@ -46,6 +46,7 @@ class AuditAction(StrEnum):
     REPORT_HOLD_RELEASED = "report.hold_released"
     REPORT_PURGED = "report.purged"
     EVIDENCE_PURGED = "evidence.purged"
+    BULLETIN_ALERT = "bulletin.alert"
 
 
 def event(actor: Principal, action: AuditAction, target: str,

@@ -92,6 +92,10 @@ class ErrorCode(StrEnum):
     CONVERSATION_BUSY = "conversation_busy"
     ATTACHMENT_NOT_FOUND = "attachment_not_found"
     MESSAGE_RATE_LIMITED = "message_rate_limited"
+    # Push notifications and district alerts (chalicelib/push/).
+    UNKNOWN_DISTRICT = "unknown_district"
+    INVALID_INSTALLATION_ID = "invalid_installation_id"
+    ALERT_RATE_LIMITED = "alert_rate_limited"
     # Uploads (evidence and bulletin images), and resumable (multipart) ones.
     FILE_TOO_LARGE = "file_too_large"
     INVALID_SIZE = "invalid_size"

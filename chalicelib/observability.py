@@ -52,6 +52,7 @@ class Metric(StrEnum):
     BULLETINS_PUBLISHED = "BulletinsPublished"
     WORKER_DURATION = "WorkerDuration"      # milliseconds per evidence job
     DEPENDENCY_TIMEOUTS = "DependencyTimeouts"  # with a `dependency` dimension (deadlines)
+    PUSH_FAILURES = "PushFailures"          # not queued, or not sent (chalicelib/push; logged why)
 
 
 def service() -> str:

@@ -48,8 +48,10 @@ CALL_LIMITS = {
     # HeadObject): small answers, so a try is short enough that two fit a request's
     # budget. Counted as s3 (storage.s3_client(API_S3)).
     "s3-api": CallLimits(connect=1, read=3, attempts=2),
-    # Publish (the notification worker, once it exists: deadlines.aws_client("sns")).
+    # The push worker's SNS calls (Publish, the endpoint calls): small answers.
     "sns": CallLimits(connect=1, read=2, attempts=3),
+    # SendMessage / SendMessageBatch of push jobs, after the API's change is written.
+    "sqs": CallLimits(connect=1, read=2, attempts=3),
     # Twilio's Messages API: a second try only when the connection was never made (a
     # second send would text twice). The read wait is MASSES_SMS_TIMEOUT_SECONDS, cut
     # to what the request's budget has left after a take-back transaction's try.
@@ -84,6 +86,12 @@ RETENTION_DAYS = {"dismissed_days": 90, "actioned_days": 3 * 365, "failed_eviden
                   "audit_days": 7 * 365}
 
 
+# The stage's districts when MASSES_DISTRICTS names none: Beijing's sixteen.
+BEIJING_DISTRICTS = ("东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区", "门头沟区",
+                     "房山区", "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区",
+                     "密云区", "延庆区")
+
+
 class Settings(msgspec.Struct, frozen=True):
     stage: str
     evidence_bucket: str
@@ -113,6 +121,11 @@ class Settings(msgspec.Struct, frozen=True):
     conversation_days_after_close: int    # the reporter may still write after actioned/dismissed
     # Retention (chalicelib/retention/; README, "Retention"): days until a purge.
     retention: Retention
+    # Push (chalicelib/push/): the districts citizens subscribe to and bulletins name, the
+    # SNS platform applications (one per push service), and how alerts go out.
+    districts: tuple[str, ...]
+    push_applications: dict[str, str]     # "fcm" | "apns" → platform application ARN
+    alerts_per_district_day: int
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -166,6 +179,12 @@ def settings() -> Settings:
         retention=Retention(**{
             name: int(_env(f"MASSES_RETENTION_{name.upper()}", str(default)))
             for name, default in RETENTION_DAYS.items()}),
+        districts=tuple(district.strip() for district
+                        in _env("MASSES_DISTRICTS", ",".join(BEIJING_DISTRICTS)).split(",")
+                        if district.strip()),
+        push_applications={"fcm": _env("MASSES_PUSH_FCM_APPLICATION_ARN", ""),
+                           "apns": _env("MASSES_PUSH_APNS_APPLICATION_ARN", "")},
+        alerts_per_district_day=int(_env("MASSES_ALERTS_PER_DISTRICT_DAY", "10")),
     )
 
 

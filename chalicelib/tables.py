@@ -395,6 +395,7 @@ class Bulletin(BudgetedModel):
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     location = JSONAttribute(null=True)              # {"latitude", "longitude"}: e.g. last seen
+    alerted_at = UTCDateTimeAttribute(null=True)     # last pushed as an alert (chalicelib/push)
     # Listing keys, rewritten whenever status or district changes:
     published_key = UnicodeAttribute()               # "<published_at>#<bulletin id>"
     status_key = UnicodeAttribute()
@@ -485,6 +486,73 @@ class IdempotencyRecord(BudgetedModel):
     in_progress_expiration = NumberAttribute(null=True)  # epoch ms
     validation = UnicodeAttribute(null=True)         # hash of the request
     data = UnicodeAttribute(null=True)               # the answer, JSON
+
+
+class Device(BudgetedModel):
+    """One installation of the app that may receive pushes: its push service token and
+    the SNS platform endpoint made for it (by the push worker, chalicelib/push/)."""
+
+    Meta = _meta("devices")
+    user_id = UnicodeAttribute(hash_key=True)
+    installation_id = UnicodeAttribute(range_key=True)
+    platform = UnicodeAttribute()                    # fcm | apns
+    token = UnicodeAttribute()
+    locale = UnicodeAttribute()                      # zh-CN | en
+    endpoint_arn = UnicodeAttribute(null=True)       # set by the push worker
+    updated_at = UTCDateTimeAttribute()
+
+
+class AlertChoices(BudgetedModel):
+    """The (category, district) pairs a citizen wants alerts for. No place is stored:
+    the citizen names the districts."""
+
+    Meta = _meta("alert-choices")
+    user_id = UnicodeAttribute(hash_key=True)
+    subscriptions = JSONAttribute(default=list)      # [{"category", "district"}, …]
+    updated_at = UTCDateTimeAttribute()
+
+
+class AudienceByUser(GlobalSecondaryIndex):
+    """A user's rows in every audience, so a change of devices or choices finds them
+    (and leaves the rows that are already right unwritten)."""
+
+    class Meta:
+        index_name = "by-user"
+        projection = IncludeProjection(["endpoint_arn", "locale"])
+
+    user_id = UnicodeAttribute(hash_key=True)
+
+
+class AlertAudience(BudgetedModel):
+    """Who an alert reaches: one row per subscribed device per (category, district),
+    spread over shards ("missing_person#朝阳区#3") so that many workers page one
+    audience at once (chalicelib/push/audience.py). Written by the push worker alone."""
+
+    Meta = _meta("alert-audiences")
+    audience = UnicodeAttribute(hash_key=True)       # "<category>#<district>#<shard>"
+    member = UnicodeAttribute(range_key=True)        # "<user id>#<installation id>"
+    user_id = UnicodeAttribute()
+    endpoint_arn = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    by_user = AudienceByUser()
+
+
+class AudienceSize(BudgetedModel):
+    """How many devices one (category, district) alert reaches: the rows of its shards,
+    counted as the worker adds and removes them (the officers' form shows it)."""
+
+    Meta = _meta("audience-sizes")
+    audience = UnicodeAttribute(hash_key=True)       # "<category>#<district>"
+    devices = NumberAttribute(default=0)
+
+
+class PushReceipt(BudgetedModel):
+    """One push of one event to one device, claimed before it is sent, so that a job
+    delivered twice pushes once ("<event id>#<user id>#<installation id>")."""
+
+    Meta = _meta("push-receipts")
+    key = UnicodeAttribute(hash_key=True)
+    ttl = NumberAttribute()
 
 
 @functools.cache

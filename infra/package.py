@@ -6,14 +6,16 @@
 Chalice writes one deployment.zip of .py files for both functions. This step turns it
 into what Lambda should run, and edits sam.yaml where the merge template cannot reach:
 
-- Two code zips. `api.zip` for the API function: Chalice's zip without the aiohttp group
-  (only twilio's async client imports it, and the app never uses that client).
+- Three code zips. `api.zip` for the API function: Chalice's zip without the aiohttp
+  group (only twilio's async client imports it, and the app never uses that client).
   `worker.zip` for the evidence worker: only what `chalicelib.media.handler` imports, so
   none of the API's blueprints and none of twilio, requests, phonenumbers or PyJWT
-  (WORKER_LEAVES_OUT). ProcessEvidence's Handler points at the plain handler. The
-  retention schedule (PurgeDue) runs from the same lean zip, which holds all it imports
-  (chalicelib.retention.handler: DynamoDB, S3, the reports' and media's records), with
-  its Handler pointed at its own plain handler; it needs no media layer.
+  (WORKER_LEAVES_OUT). `push.zip` for the push worker: what `chalicelib.push.handler`
+  imports, so the evidence worker's leave-outs and the domains it never touches
+  (PUSH_LEAVES_OUT). Each worker's Handler points at its plain handler. The retention
+  schedule (PurgeDue) runs from the evidence worker's lean zip, which holds all it
+  imports (chalicelib.retention.handler: DynamoDB, S3, the reports' and media's
+  records), with its Handler pointed at its own plain handler; it needs no media layer.
 - Bytecode. Every module is compiled with this interpreter (the target's Python 3.13;
   the Makefile makes the virtualenv with it), with `--invalidation-mode unchecked-hash`:
   Lambda's /var/task is read-only, so without shipped bytecode every cold start compiles
@@ -49,6 +51,8 @@ WORKER_FUNCTION = "ProcessEvidence"
 WORKER_HANDLER = "chalicelib.media.handler.handler"
 RETENTION_FUNCTION = "PurgeDue"
 RETENTION_HANDLER = "chalicelib.retention.handler.handler"
+PUSH_FUNCTION = "SendPushes"
+PUSH_HANDLER = "chalicelib.push.handler.handler"
 ALIAS = "live"  # infra/template.yaml's AutoPublishAlias
 # The alias resource SAM generates for it, named <function id>Alias<alias name> (SAM's
 # documented naming). `${APIHandler.Alias}` would be neater, but SAM does not resolve it
@@ -64,6 +68,9 @@ NEVER_SHIPPED = AIOHTTP_GROUP
 # tokens. Chalice too, once no module outside chalicelib/api/ imports it (worker_leaves_out).
 WORKER_LEAVES_OUT = (*NEVER_SHIPPED, "chalicelib/api", "twilio", "requests",
                      "charset_normalizer", "idna", "phonenumbers", "jwt", "app.py")
+# What the push worker never imports beyond that: the other domains, and geohashes.
+PUSH_LEAVES_OUT = ("chalicelib/auth", "chalicelib/bulletins", "chalicelib/conversations",
+                   "chalicelib/reports", "pygeohash")
 IMPORTS_CHALICE = re.compile(r"^\s*(from|import)\s+chalice\b", re.MULTILINE)
 
 
@@ -143,14 +150,16 @@ def _unzip(source: Path, tree: Path, leaves_out: tuple[str, ...]) -> dict[str, i
     return modes
 
 
-def build_code_zips(deployment_zip: Path, api_zip: Path, worker_zip: Path) -> None:
-    """Both functions' zips from one extracted, compiled copy of Chalice's."""
+def build_code_zips(deployment_zip: Path, api_zip: Path, worker_zip: Path,
+                    push_zip: Path) -> None:
+    """Every function's zip from one extracted, compiled copy of Chalice's."""
     with tempfile.TemporaryDirectory(prefix="masses-package-") as folder:
         tree = Path(folder)
         modes = _unzip(deployment_zip, tree, NEVER_SHIPPED)
         compile_tree(tree, TASK_ROOT)
         zip_tree(tree, api_zip, modes)
         zip_tree(tree, worker_zip, modes, worker_leaves_out(tree))
+        zip_tree(tree, push_zip, modes, (*worker_leaves_out(tree), *PUSH_LEAVES_OUT))
 
 
 def _to_alias(value):
@@ -178,6 +187,9 @@ def edit_template(template: dict) -> dict:
     schedule = resources[RETENTION_FUNCTION]["Properties"]
     schedule["CodeUri"] = "./worker.zip"
     schedule["Handler"] = RETENTION_HANDLER
+    push = resources[PUSH_FUNCTION]["Properties"]
+    push["CodeUri"] = "./push.zip"
+    push["Handler"] = PUSH_HANDLER
     rest_api = resources["RestAPI"]["Properties"]
     rest_api["DefinitionBody"] = _to_alias(rest_api["DefinitionBody"])
     for resource in resources.values():
@@ -191,7 +203,8 @@ def package(package_dir: Path) -> None:
     sam_yaml = package_dir / "sam.yaml"
     deployment_zip = package_dir / "deployment.zip"
     template = edit_template(yaml.safe_load(sam_yaml.read_text()))
-    build_code_zips(deployment_zip, package_dir / "api.zip", package_dir / "worker.zip")
+    build_code_zips(deployment_zip, package_dir / "api.zip", package_dir / "worker.zip",
+                    package_dir / "push.zip")
     deployment_zip.unlink()
     sam_yaml.write_text(yaml.safe_dump(template, sort_keys=False, width=100))
 

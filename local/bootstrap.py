@@ -207,6 +207,17 @@ def put_secrets(ssm_prefix: str) -> None:
                       Type="SecureString", Overwrite=True)
 
 
+def create_push_applications(stage: str) -> None:
+    """The SNS platform applications, one per push service. CloudFormation has no
+    resource for them: on AWS ops make them from the FCM key and APNs certificate in
+    SSM (README, "Push notifications") and pass their ARNs as template parameters.
+    Their ARNs here are the local stage's MASSES_PUSH_*_APPLICATION_ARN."""
+    sns = boto3.client("sns")
+    for name, platform in (("fcm", "GCM"), ("apns", "APNS")):
+        sns.create_platform_application(Name=f"masses-{stage}-{name}", Platform=platform,
+                                        Attributes={"PlatformCredential": "local"})
+
+
 def bootstrap(stage: str = config.STAGE) -> None:
     """Create (or leave be) every table, queue, policy and bucket of the template.
 
@@ -237,3 +248,4 @@ def bootstrap(stage: str = config.STAGE) -> None:
         if "LoggingConfiguration" in resource["Properties"]:
             set_bucket_logging(resolve(resource["Properties"]))
     put_secrets(f"/masses/{stage}")
+    create_push_applications(stage)

@@ -1,11 +1,12 @@
 """`make dev`: the whole stack on loopback, in the foreground, until Ctrl-C.
 
-Starts the emulator, creates the stack in it from infra/template.yaml, then starts the
-SMS sink, `chalice local`, the pump, the retention schedule and the admin site. Ctrl-C
-(or SIGTERM) stops exactly the processes started here and exits 0. A part that fails
-to start or exits by itself stops the rest, and `make dev` exits 1 saying which part
-and, for a failure at start-up, with its traceback. Ports come from MOTO_PORT,
-API_PORT, SMS_SINK_PORT and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting
+Starts the emulator and SNS (in the push sink), creates the stack in them from
+infra/template.yaml, then starts the SMS sink, `chalice local`, the pumps (evidence
+and push), the retention schedule and the admin site. Ctrl-C (or SIGTERM) stops
+exactly the processes started here and exits 0. A part that fails to start or exits by
+itself stops the rest, and `make dev` exits 1 saying which part and, for a failure at
+start-up, with its traceback. Ports come from MOTO_PORT, API_PORT, SMS_SINK_PORT,
+PUSH_SINK_PORT, SNS_PORT and ADMIN_PORT; API_RELOAD=0 stops `chalice local` restarting
 when files change.
 """
 
@@ -70,7 +71,8 @@ def main() -> int:
     """0 after Ctrl-C or SIGTERM; 1, with what failed on stderr, when a part fails to
     start or exits by itself."""
     parts: list[Part] = []
-    stage_env = config.stage_environment(url(config.EMULATOR_PORT), url(config.SMS_SINK_PORT))
+    stage_env = config.stage_environment(url(config.EMULATOR_PORT), url(config.SMS_SINK_PORT),
+                                         url(config.SNS_PORT))
     env = {**os.environ, **stage_env}
     os.environ.update(stage_env)
 
@@ -83,6 +85,11 @@ def main() -> int:
     step = "starting the AWS emulator"
     try:
         parts.append(Part("AWS emulator", start_emulator(config.HOST, config.EMULATOR_PORT)))
+        step = "starting SNS and the push sink"
+        parts.append(Part("push sink", start([sys.executable, "-m", "local.push_sink",
+                                              "--port", str(config.PUSH_SINK_PORT),
+                                              "--sns-port", str(config.SNS_PORT)], env)))
+        wait_for_port(config.HOST, config.SNS_PORT, timeout=30)
         step = "creating the stack in the emulator (local/bootstrap.py)"
         from local.bootstrap import bootstrap
         bootstrap()
@@ -98,12 +105,14 @@ def main() -> int:
             [chalice, "local", "--stage", config.STAGE, *reload,
              "--host", config.HOST, "--port", str(config.API_PORT)], env)))
         parts.append(Part("evidence pump", start([python, "-m", "local.pump"], env)))
+        parts.append(Part("push pump", start([python, "-m", "local.pump", "push"], env)))
         parts.append(Part("retention schedule", start(
             [python, "-m", "local.purge", "--every", str(PURGE_EVERY_SECONDS)], env)))
         parts.append(Part("admin site", start(
             [python, "-m", "local.admin_site", "--port", str(config.ADMIN_PORT),
              "--api", url(config.API_PORT), "--media", url(config.EMULATOR_PORT)], env)))
         for name, port, timeout in (("SMS sink", config.SMS_SINK_PORT, 30),
+                                    ("push sink", config.PUSH_SINK_PORT, 30),
                                     ("admin site", config.ADMIN_PORT, 30),
                                     ("chalice local", config.API_PORT, 60)):
             step = f"waiting for the {name} on port {port}"
@@ -115,6 +124,7 @@ def main() -> int:
         return fail(parts, "; ".join([f"{step} failed", *dead]))
     sink_messages = f"/2010-04-01/Accounts/{config.TWILIO_ACCOUNT_SID}/Messages.json"
     queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-evidence"
+    push_queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-push"
     first_admin = stage_env.get("MASSES_BOOTSTRAP_ADMIN") or "(none configured)"
     print(f"""
 Masses runs on loopback; Ctrl-C stops it all.
@@ -122,7 +132,9 @@ Masses runs on loopback; Ctrl-C stops it all.
   admin site                        {url(config.ADMIN_PORT)}   first admin: {first_admin}
   AWS emulator (moto server)        {url(config.EMULATOR_PORT)}
   SMS sink (Twilio API)             {url(config.SMS_SINK_PORT)}   codes: GET {sink_messages}
+  push sink (SNS: {url(config.SNS_PORT)})  {url(config.PUSH_SINK_PORT)}   GET /pushes?token=TOKEN
   evidence pump                     queue {queue} -> process_evidence
+  push pump                         queue {push_queue} -> send_pushes
   retention schedule                every {PURGE_EVERY_SECONDS} s (make purge: now)
 """, flush=True)
     while True:

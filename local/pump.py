@@ -1,6 +1,7 @@
-"""Feeds the evidence worker locally, the way Lambda's SQS event source does on AWS.
+"""Feeds a worker locally, the way Lambda's SQS event source does on AWS: the evidence
+worker (`python -m local.pump`) or the push worker (`python -m local.pump push`).
 
-It long-polls the evidence queue and hands each message, wrapped in Lambda's SQS event
+It long-polls the worker's queue and hands each message, wrapped in Lambda's SQS event
 shape, to the very handler Lambda calls. A message whose handling raises is left on
 the queue and comes back; after the queue's maxReceiveCount the emulator moves it to
 the dead-letter queue. The pump itself never stops for a bad message.
@@ -8,6 +9,7 @@ the dead-letter queue. The pump itself never stops for a bad message.
 
 import contextlib
 import logging
+import sys
 import threading
 
 import boto3
@@ -47,7 +49,7 @@ class Pump:
         try:
             self.handler(self.lambda_event(message), None)
         except Exception:
-            logger.exception("evidence handler failed on message %s; it will be retried, "
+            logger.exception("handler failed on message %s; it will be retried, "
                              "then dead-lettered", message["MessageId"])
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
@@ -69,16 +71,23 @@ class Pump:
         }]}
 
 
+# The queue each worker reads, and its Lambda handler.
+WORKERS = {"evidence": ("evidence", "chalicelib.media.handler"),
+           "push": ("push", "chalicelib.push.handler")}
+
+
 def main() -> None:
-    """Run the pump in the foreground (make dev starts it with the local environment)."""
-    from chalicelib.media.handler import handler
+    """Run the pump in the foreground (make dev starts both with the local environment)."""
+    import importlib
+
     from chalicelib.settings import resource_name
 
+    queue, module = WORKERS[sys.argv[1] if len(sys.argv) > 1 else "evidence"]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s pump %(levelname)s %(message)s")
-    queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
-    logger.info("pumping %s into chalicelib.media.handler.handler", queue_url)
+    queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name(queue))["QueueUrl"]
+    logger.info("pumping %s into %s.handler", queue_url, module)
     with contextlib.suppress(KeyboardInterrupt):
-        Pump(queue_url, handler).run(threading.Event())
+        Pump(queue_url, importlib.import_module(module).handler).run(threading.Event())
 
 
 if __name__ == "__main__":

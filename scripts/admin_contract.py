@@ -75,7 +75,8 @@ def bulletin_fields_json() -> dict:
                     "item a line), place (latitude, longitude).",
         "common": common,
         "categories": {category: [field for field in fields
-                                  if field["name"] not in bulletin_fields.COMMON_FIELDS]
+                                  if field["name"] not in (*bulletin_fields.COMMON_FIELDS,
+                                                           bulletin_fields.ALERT_FIELD)]
                        for category, fields in drafts.items()},
         "outcomes": list(Outcome),
         "statuses": list(BulletinStatus),

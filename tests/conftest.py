@@ -9,7 +9,9 @@ import os
 import threading
 
 import pytest
+from support.districts import TEST_DISTRICTS
 
+from chalicelib.settings import BEIJING_DISTRICTS
 from local import config
 from local.emulator import free_port, start_emulator
 
@@ -19,12 +21,30 @@ pytest_plugins = ["support.contract", "support.aws_calls", "support.local_api"]
 
 EMULATOR_PORT = free_port()
 SMS_SINK_PORT = free_port()
+SNS_PORT = free_port()
+PUSH_SINK_PORT = free_port()
 os.environ.update(config.stage_environment(f"http://{config.HOST}:{EMULATOR_PORT}",
-                                           f"http://{config.HOST}:{SMS_SINK_PORT}"))
+                                           f"http://{config.HOST}:{SMS_SINK_PORT}",
+                                           f"http://{config.HOST}:{SNS_PORT}"))
+# Beijing's districts, and one of the stage's districts for each bulletin a test
+# publishes (tests/support/bulletins.py), so that a listing by district sees only its
+# own test's bulletins.
+os.environ["MASSES_DISTRICTS"] = ",".join((*BEIJING_DISTRICTS, *TEST_DISTRICTS))
 
 
 @pytest.fixture(scope="session")
-def emulator():
+def push_sink():
+    """SNS and the push sink (local/push_sink.py), in this process."""
+    from local.push_sink import PushSink
+
+    sink = PushSink(config.HOST, SNS_PORT, PUSH_SINK_PORT).start()
+    sink.url = f"http://{config.HOST}:{PUSH_SINK_PORT}"
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator(push_sink):
     """The moto server holding the stack, created the way `make dev` creates it."""
     from local.bootstrap import bootstrap
 
@@ -77,6 +97,29 @@ def pump(app, evidence_queue_url):
 
     stop = threading.Event()
     thread = threading.Thread(target=Pump(evidence_queue_url, handler).run,
+                              args=(stop,), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def push_queue_url(emulator):
+    import boto3
+
+    from chalicelib.settings import resource_name
+    return boto3.client("sqs").get_queue_url(QueueName=resource_name("push"))["QueueUrl"]
+
+
+@pytest.fixture(scope="session")
+def push_pump(app, push_queue_url):
+    """The push queue's pump, running in a thread against the push worker's handler."""
+    from chalicelib.push.handler import handler
+    from local.pump import Pump
+
+    stop = threading.Event()
+    thread = threading.Thread(target=Pump(push_queue_url, handler).run,
                               args=(stop,), daemon=True)
     thread.start()
     yield

@@ -303,7 +303,7 @@ def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
     expect(page.locator("[name=title]")).to_have_value(title)
     expect(page.locator("[name=case_number]")).to_have_count(0)      # key_case's own field
     for name, value in {"body": "王大爷于昨晚离家后未归，家人十分着急。",
-                        "district": "朝阳", "contact": "110 或 朝阳分局 010-65000000",
+                        "district": "朝阳区", "contact": "110 或 朝阳分局 010-65000000",
                         "name": "王建国", "age": "78", "height_cm": "168",
                         "last_seen_place": "朝阳公园南门",
                         "last_seen_at": "2026-11-27T18:30"}.items():
@@ -334,11 +334,49 @@ def test_a_missing_person_bulletin_with_an_image_is_published(officer, stack):
         "2026-11-27T10:30:00+00:00"      # 18:30 in Beijing
 
 
+def test_a_bulletin_sent_as_an_alert_reaches_a_subscribed_phone(officer, stack):
+    """The form says how many devices the alert reaches; the push sink shows what SNS
+    was asked to deliver to the subscriber's token."""
+    district, token = "延庆区", f"browser-{uuid.uuid4().hex}"
+    citizen = stack.sign_in(new_phone())["access_token"]
+    assert stack.call("PUT", f"/me/devices/install-{uuid.uuid4().hex[:12]}", citizen,
+                      {"platform": "apns", "token": token}).status_code == 200
+    assert stack.call("PUT", "/me/alerts", citizen, {"subscriptions": [
+        {"category": "missing_person", "district": district}]}).status_code == 200
+
+    def audience():
+        return stack.call("GET", "/admin/alerts/audience?category=missing_person&district="
+                          f"{district}", officer.token()).json()["devices"]
+    devices = wait_until(audience, timeout=30)
+    assert devices >= 1
+    page = officer.page
+    officer.open("#/bulletins/new?category=missing_person")
+    title = f"寻找走失儿童 {uuid.uuid4().hex[:6]}"
+    for name, value in {"title": title, "body": "孩子于下午四点在公园走失。",
+                        "contact": "110", "name": "李小红", "age": "7",
+                        "last_seen_place": "妫水公园", "last_seen_at": "2026-11-30T16:00",
+                        "district": district}.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("select[name=sex]").select_option("female")
+    page.locator("[name=district]").dispatch_event("change")
+    expect(page.locator(".alert-reach")).to_have_text(f"将推送到 {devices} 台已订阅的设备。")
+    page.locator("input[name=alert]").check()
+    page.locator(".alert-choice").screenshot(path=SCREENSHOTS / "bulletin-alert.png")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page).to_have_url(re.compile(r"#/bulletins/[0-9a-f]{32}$"))
+    bulletin_id = page.url.rsplit("/", 1)[1]
+    pushed = wait_until(lambda: stack.pushes_to(token), timeout=30)
+    assert [(p["title"], p["body"], p["data"]) for p in pushed] == [
+        ("寻人 · 延庆区", title, {"bulletin_id": bulletin_id, "category": "missing_person",
+                               "district": district})]
+    officer.check()
+
+
 def test_a_bulletin_is_edited_shows_its_clues_and_is_resolved_and_another_retracted(
         officer, stack, citizen):
     page = officer.page
     draft = {"category": "vehicle", "title": f"寻找肇事车辆 {uuid.uuid4().hex[:6]}",
-             "body": "11月27日晚，一辆白色轿车撞伤行人后逃逸。", "district": "朝阳",
+             "body": "11月27日晚，一辆白色轿车撞伤行人后逃逸。", "district": "朝阳区",
              "contact": "010-65000000", "plate": "京A12345", "sought_for": "hit_and_run"}
     bulletin_ids = []
     for _ in range(2):

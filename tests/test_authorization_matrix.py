@@ -149,6 +149,15 @@ REQUESTS = {
         f"/admin/reports/{w.report_id}/hold", None),
     ("GET", "/transparency"): lambda w: ("/transparency?month=2026-11&months=12", None),
     ("GET", "/transparency/policy"): lambda w: ("/transparency/policy", None),
+    ("PUT", "/me/devices/{installation_id}"): lambda w: (
+        "/me/devices/matrix-installation", {"platform": "fcm", "token": "matrix-token"}),
+    ("DELETE", "/me/devices/{installation_id}"): lambda w: (
+        "/me/devices/matrix-installation", None),
+    ("GET", "/me/alerts"): lambda w: ("/me/alerts", None),
+    ("PUT", "/me/alerts"): lambda w: (
+        "/me/alerts", {"subscriptions": [{"category": "missing_person", "district": "朝阳区"}]}),
+    ("GET", "/admin/alerts/audience"): lambda w: (
+        "/admin/alerts/audience?category=missing_person&district=朝阳区", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's

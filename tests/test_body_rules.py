@@ -103,7 +103,7 @@ def test_the_location_schema_accepts_what_the_server_accepts(location):
 
 
 MISSING_PERSON = {"category": "missing_person", "title": "Missing: a boy of eight",
-                  "body": "Please call us.", "district": "朝阳", "contact": "110",
+                  "body": "Please call us.", "district": "朝阳区", "contact": "110",
                   "name": "王小明", "sex": "male", "last_seen_place": "朝阳公园南门",
                   "last_seen_at": "2026-03-02T16:40:00Z"}
 

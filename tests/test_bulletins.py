@@ -130,13 +130,13 @@ def test_a_nested_wrong_type_is_named_with_its_path(client):
 
 def test_chinese_and_emoji_text_round_trips_intact(client):
     text = "朝阳群众请注意 🚨👮‍♀️ 失物招领：黑色钱包 👛，请到派出所认领。"
-    created = published(client, draft("lost_and_found", district="朝阳区三里屯🏙️", title=text[:40],
+    created = published(client, draft("lost_and_found", district="朝阳区", title=text[:40],
                                       body=text, description=text))
     reread = get(client, created["id"])
     assert reread.json_body["body"] == text and reread.json_body["description"] == text
-    assert reread.json_body["district"] == "朝阳区三里屯🏙️"
+    assert reread.json_body["district"] == "朝阳区"
     assert "朝阳群众" in reread.body.decode()  # sent as UTF-8, not \u escapes
-    assert listed_ids(client, district="朝阳区三里屯🏙️", category="lost_and_found") \
+    assert listed_ids(client, district="朝阳区", category="lost_and_found") \
         [:1] == [created["id"]]
 
 
@@ -233,14 +233,14 @@ def test_without_a_key_a_repeated_publish_makes_two_bulletins(client):
 
 def test_an_edit_is_validated_whole_and_keeps_the_rest(client):
     created = published(client, draft("missing_person"))
-    moved = patch(client, created["id"], {"district": "朝阳", "age": None,
+    moved = patch(client, created["id"], {"district": "朝阳区", "age": None,
                                           "date_of_birth": "2018-05-01"})
     assert moved.status_code == 200, moved.body
     assert (moved.json_body["age"], moved.json_body["date_of_birth"]) == (None, "2018-05-01")
     assert moved.json_body["name"] == "王小明"
     # The district listing keys moved with it.
     assert listed_ids(client, district=created["district"]) == []
-    assert created["id"] in listed_ids(client, district="朝阳", category="missing_person")
+    assert created["id"] in listed_ids(client, district="朝阳区", category="missing_person")
 
     for change, field in [({"age": None, "date_of_birth": None}, "age"),
                           ({"category": "vehicle"}, "category"),

@@ -233,3 +233,52 @@ def test_the_dependency_timeout_alarm_sums_every_dependency(packaged):
     [total] = [query for query in alarm["Metrics"] if query.get("ReturnData")]
     assert all(f"FILL({name}, 0)" in total["Expression"] for name in dependencies)
     assert alarm["Threshold"] == {"Ref": "DependencyTimeoutsThreshold"}
+
+
+@pytest.mark.package
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_push_worker_has_its_zip_queue_and_a_budget_inside_its_timeout(packaged, stage):
+    from chalicelib.deadlines import LAMBDA_MARGIN_SECONDS
+
+    resources = yaml.safe_load(packaged[stage].read_text())["Resources"]
+    push = resources["SendPushes"]["Properties"]
+    assert (push["Handler"], push["CodeUri"]) == ("chalicelib.push.handler.handler",
+                                                  "./push.zip")
+    [event] = push["Events"].values()
+    assert event["Properties"]["Queue"]["Fn::Sub"].endswith(f":masses-{stage}-push")
+    assert resources["SendPushes"]["DependsOn"] == "PushQueue"
+    variables = push["Environment"]["Variables"]
+    assert variables["MASSES_PUSH_FCM_APPLICATION_ARN"] == {"Ref": "FcmPlatformApplicationArn"}
+    assert variables["MASSES_PUSH_APNS_APPLICATION_ARN"] == {"Ref": "ApnsPlatformApplicationArn"}
+    budget = float(variables["MASSES_WORKER_BUDGET_SECONDS"])
+    assert budget + LAMBDA_MARGIN_SECONDS < push["Timeout"]
+    queue = resources["PushQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * push["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["PushDeadLetterQueue", "Arn"]}
+    alarmed = {json.dumps(resource["Properties"].get("Dimensions")) for resource in
+               resources.values() if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    assert json.dumps([{"Name": "QueueName", "Value": {
+        "Fn::GetAtt": ["PushDeadLetterQueue", "QueueName"]}}]) in alarmed
+    assert any(resource["Type"] == "AWS::CloudWatch::Alarm"
+               and resource["Properties"].get("MetricName") == "PushFailures"
+               for resource in resources.values())
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sns_is_granted_to_the_push_worker_alone_and_exactly_the_calls_it_makes(stage):
+    import re
+
+    source = (ROOT / "chalicelib" / "push" / "worker.py").read_text()
+    called = {"sns:" + "".join(word.title() for word in name.split("_"))
+              for name in re.findall(r"_sns\(\)\.(\w+)\(", source)}
+
+    def sns_actions(policy: str) -> set[str]:
+        document = json.loads((ROOT / ".chalice" / policy).read_text())
+        return {action for statement in document["Statement"]
+                for action in statement["Action"] if action.startswith("sns:")}
+    assert called == {"sns:CreatePlatformEndpoint", "sns:GetEndpointAttributes",
+                      "sns:SetEndpointAttributes", "sns:DeleteEndpoint", "sns:Publish"}
+    assert sns_actions(f"policy-push-{stage}.json") == called
+    assert sns_actions(f"policy-api-{stage}.json") == sns_actions(
+        f"policy-worker-{stage}.json") == set()

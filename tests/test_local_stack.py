@@ -126,7 +126,7 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
 
 
 @pytest.mark.stack
-def test_make_dev_runs_all_six_parts_and_ctrl_c_stops_them(tmp_path):
+def test_make_dev_runs_all_eight_parts_and_ctrl_c_stops_them(tmp_path):
     ports = dev_ports()
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], text=True,
                            env=dev_environment(ports, reload=True),
@@ -145,12 +145,16 @@ def test_make_dev_runs_all_six_parts_and_ctrl_c_stops_them(tmp_path):
                             f"{config.TWILIO_ACCOUNT_SID}/Messages.json",
                             auth=(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN), timeout=5)
         assert sink.status_code == 200
+        pushes = requests.get(f"http://127.0.0.1:{ports['PUSH_SINK_PORT']}/pushes",
+                              params={"token": "nobody"}, timeout=5)
+        assert pushes.json() == {"pushes": []}
         site = requests.get(f"http://127.0.0.1:{ports['ADMIN_PORT']}/config.js", timeout=5)
         assert site.text == f'export const API_BASE = "{api}";\n'
         children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
                                   text=True).stdout.split()
-        # emulator, sink, chalice local, pump, retention schedule, admin site
-        assert len(children) == 6, children
+        # The emulator, the push sink (SNS), the SMS sink, chalice local, two pumps, the
+        # retention schedule, the site.
+        assert len(children) == 8, children
         # The retention schedule runs once at start, then every few minutes.
         assert wait_until(lambda: any("purge INFO purged" in line for line in lines),
                           timeout=30), "the retention schedule never ran"
@@ -215,7 +219,7 @@ def test_make_dev_exits_1_naming_the_part_that_died():
         children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
                                   text=True).stdout.split()
         [pump] = [pid for pid in children
-                  if "local.pump" in Path(f"/proc/{pid}/cmdline").read_text()]
+                  if Path(f"/proc/{pid}/cmdline").read_text().split("\0")[2:] == ["local.pump", ""]]
         os.kill(int(pump), signal.SIGKILL)
         _, stderr = dev.communicate(timeout=60)
     finally:

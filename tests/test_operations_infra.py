@@ -52,7 +52,7 @@ def stage_config(stage: str, function: str) -> dict:
 
 
 def test_every_alarm_tells_the_alarm_topic_both_ways(template):
-    assert len(alarms(template)) == 10
+    assert len(alarms(template)) == 13
     for name, alarm in alarms(template).items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -84,7 +84,8 @@ def test_api_5xx_rate_alarm_is_a_share_of_this_stages_requests(template):
 
 @pytest.mark.parametrize(("function", "metric", "threshold"), [
     ("APIHandler", "Errors", 1), ("APIHandler", "Throttles", 1),
-    ("ProcessEvidence", "Errors", 3), ("ProcessEvidence", "Throttles", 1)])
+    ("ProcessEvidence", "Errors", 3), ("ProcessEvidence", "Throttles", 1),
+    ("SendPushes", "Errors", 3)])
 def test_lambda_errors_and_throttles_alarm_for_both_functions(template, function, metric,
                                                               threshold):
     alarm = alarm_on(template, "AWS/Lambda", metric, function)
@@ -101,12 +102,15 @@ def test_worker_duration_alarm_fires_before_the_timeout(template, stage):
     assert 0.75 * timeout_ms <= alarm["Threshold"] <= 0.9 * timeout_ms
 
 
-def test_dead_letter_alarm_fires_on_the_first_dead_letter(template):
-    alarm = alarm_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {
-        "Fn::GetAtt": ["EvidenceDeadLetterQueue", "QueueName"]}}]
-    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
-        "Maximum", "GreaterThanThreshold", 0)
+def test_dead_letter_alarms_fire_on_the_first_dead_letter(template):
+    found = [alarm for alarm in alarms(template).values()
+             if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert sorted(alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in found) == [
+        "EvidenceDeadLetterQueue", "PushDeadLetterQueue"]
+    for alarm in found:
+        assert alarm["Dimensions"][0]["Name"] == "QueueName"
+        assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+            "Maximum", "GreaterThanThreshold", 0)
 
 
 def test_sms_pumping_alarm_compares_codes_verified_with_codes_sent(template):
@@ -141,7 +145,7 @@ def test_the_dashboard_shows_every_alarm_and_the_custom_metrics(template):
     for metric in ("CodesSent", "CodesVerified", "SignIns", "ReportsFiled",
                    "BulletinsPublished", "EvidenceReady", "EvidenceRejected", "WorkerDuration",
                    "5XXError", "Throttles", "ApproximateNumberOfMessagesVisible",
-                   "DependencyTimeouts"):
+                   "DependencyTimeouts", "PushFailures"):
         assert f'"{metric}"' in shown or f'\\"{metric}\\"' in shown, metric
 
 
@@ -150,7 +154,8 @@ def test_every_functions_log_groups_expire(template):
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
     assert {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups.values()} == {
         "/aws/lambda/${APIHandler}", "/aws/lambda/${ProcessEvidence}",
-        "/aws/lambda/${PurgeDue}", "/aws/apigateway/masses-${Stage}-access"}
+        "/aws/lambda/${PurgeDue}", "/aws/lambda/${SendPushes}",
+        "/aws/apigateway/masses-${Stage}-access"}
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}
 

@@ -247,3 +247,35 @@ def test_post_auth_otp_with_the_sms_sink_paused_answers_within_the_budget(stack,
     # The code was taken back and the send counted against no limit: asking again works.
     time.sleep(1)
     assert call(stack, "POST", "/auth/otp", body={"phone": phone}).status_code == 202
+
+
+@pytest.fixture(scope="module")
+def push_sink_pid(stack) -> int:
+    """SNS runs in the push sink's process: pausing it pauses SNS alone."""
+    return child_pid(stack, "local.push_sink")
+
+
+def test_a_paused_sns_neither_fails_nor_slows_an_answer_and_the_push_comes_later(
+        stack, push_sink_pid, citizen):
+    from support.admin_site import BOOTSTRAP_ADMIN
+    from support.waiting import wait_until
+
+    token, reporter = f"paused-{uuid.uuid4().hex}", citizen["access_token"]
+    installation = f"install-{uuid.uuid4().hex[:12]}"
+    assert call(stack, "PUT", f"/me/devices/{installation}", reporter,
+                {"platform": "fcm", "token": token}).status_code == 200
+    assert wait_until(lambda: call(stack, "PUT", f"/me/devices/{installation}", reporter,
+                                   {"platform": "fcm", "token": token}).json()["registered"])
+    report_id = call(stack, "POST", "/reports", reporter,
+                     report_body("A paused SNS while the report moves.")).json()["report_id"]
+    officer = stack.sign_in(BOOTSTRAP_ADMIN)["access_token"]
+    with paused(push_sink_pid):
+        response, seconds = timed("PATCH /admin/reports/{id}, SNS paused",
+                                  lambda: call(stack, "PATCH", f"/admin/reports/{report_id}",
+                                               officer, {"status": "in_review"}))
+        assert response.status_code == 200, response.text
+        assert seconds < SLACK_SECONDS + 1
+        # The worker's first try meets the paused SNS, runs out of its tries and fails.
+        time.sleep(call_limits("sns").attempt_seconds + 1)
+    pushed = wait_until(lambda: stack.pushes_to(token), timeout=WORKER_BUDGET_SECONDS)
+    assert [push["data"] for push in pushed] == [{"report_id": report_id}]

@@ -14,6 +14,7 @@ from chalicelib.api import (
     auth,
     bulletins,
     cors,
+    devices,
     duplicates,
     evidence_events,
     health,
@@ -21,6 +22,7 @@ from chalicelib.api import (
     messages,
     officers,
     openapi,
+    push_events,
     reports,
     retention_schedule,
     transparency,
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(evidence_events.bp)
+    app.register_blueprint(push_events.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin_reports.bp)
     app.register_blueprint(duplicates.bp)
@@ -50,6 +53,7 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(bulletins.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(me.bp)
+    app.register_blueprint(devices.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(transparency.bp)

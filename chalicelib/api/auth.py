@@ -13,10 +13,12 @@ from chalicelib.api import responses as r
 from chalicelib.api.routes import ANYONE, SIGNED_IN, Blueprint
 from chalicelib.auth import accounts, codes, phones, sessions
 from chalicelib.patterns import whole
+from chalicelib.push import devices
 
 bp = Blueprint(__name__)
 
 RefreshTokenText = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+InstallationId = Annotated[str, msgspec.Meta(pattern=whole("[A-Za-z0-9_-]{8,128}"))]
 
 
 class CodeRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,6 +33,11 @@ class SignInRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: RefreshTokenText
+
+
+class LogoutRequest(RefreshRequest, forbid_unknown_fields=True):
+    # The installation signing out: it stops receiving pushes (DELETE /me/devices/{id}).
+    installation_id: InstallationId | None = None
 
 
 @bp.route("/auth/otp", methods=["POST"], allow=ANYONE, body=CodeRequest, ok=202,
@@ -55,10 +62,13 @@ def refresh(request):
     return session_body(sessions.refresh(request.body.refresh_token))
 
 
-@bp.route("/auth/logout", methods=["POST"], allow=SIGNED_IN, body=RefreshRequest, ok=204,
+@bp.route("/auth/logout", methods=["POST"], allow=SIGNED_IN, body=LogoutRequest, ok=204,
           summary="End the session")
 def logout(request):
+    """With `installation_id`, that installation stops receiving pushes too."""
     sessions.logout(request.caller, request.body.refresh_token)
+    if request.body.installation_id is not None:
+        devices.remove(request.caller.user_id, [request.body.installation_id])
 
 
 def session_body(session: sessions.Session) -> dict:

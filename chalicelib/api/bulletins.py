@@ -89,15 +89,15 @@ def get_bulletin(request, bulletin_id):
 
 
 @bp.route("/bulletins", methods=["POST"], allow=STAFF, body=BulletinDraft, ok=201,
-          answer=r.Bulletin, errors=(409,), rules=bulletins.RULES, idempotent=True,
+          answer=r.Bulletin, errors=(409, 429), rules=bulletins.RULES, idempotent=True,
           summary="Publish (officers)")
 def publish_bulletin(request):
     return json_answer(bulletin_view(bulletins.publish(request.caller, request.body)), 201)
 
 
 @bp.route("/bulletins/{bulletin_id}", methods=["PATCH"], allow=STAFF, body=dict[str, Any],
-          body_schema=(LifecycleMove, BULLETIN_EDIT), answer=r.Bulletin, errors=(409,),
-          summary="Edit, resolve or retract (officers)")
+          body_schema=(LifecycleMove, BULLETIN_EDIT), answer=r.Bulletin, errors=(409, 429),
+          rules=bulletins.RULES, summary="Edit, resolve or retract (officers)")
 def change_bulletin(request, bulletin_id):
     changes = request.body
     current = bulletins.read(bulletin_id)

@@ -1,12 +1,13 @@
 """The signed-in user's own account: the profile (one GetItem), and its deletion. On
-deletion the profile and the number go, the sessions end, and the user's reports stay,
-no longer linked to any number.
+deletion the profile and the number go, the sessions end, the push devices and alert
+choices go, and the user's reports stay, no longer linked to any number.
 """
 
 from chalicelib.api import responses as r
 from chalicelib.api.routes import SIGNED_IN, Blueprint
 from chalicelib.auth import accounts
 from chalicelib.clock import iso
+from chalicelib.push import alerts, devices
 
 bp = Blueprint(__name__)
 
@@ -20,4 +21,7 @@ def get_me(request):
 
 @bp.route("/me", methods=["DELETE"], allow=SIGNED_IN, ok=204, summary="Delete your account")
 def delete_me(request):
+    """The account's push devices (and their SNS endpoints) go with it."""
     accounts.delete_account(request.caller.user_id)
+    alerts.forget(request.caller.user_id)
+    devices.remove(request.caller.user_id)

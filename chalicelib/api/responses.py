@@ -440,3 +440,27 @@ PrivacyPolicy = defstruct("PrivacyPolicy", [
     ("retention_days", RetentionDays),
     ("texts", defstruct("PolicyLanguages", [("en", PolicyTexts), ("zh_CN", PolicyTexts)],
                         kw_only=True, rename={"zh_CN": "zh-CN"}))], kw_only=True)
+class Device(Struct):
+    """An installation registered for pushes. `registered` turns true once the push
+    worker has its SNS endpoint (moments after the first PUT)."""
+    installation_id: str
+    platform: Literal["fcm", "apns"]
+    locale: Literal["zh-CN", "en"]
+    registered: bool
+    updated_at: datetime
+
+
+class AlertSubscription(Struct):
+    category: BulletinCategory
+    district: str
+
+
+class AlertSubscriptions(Struct):
+    subscriptions: list[AlertSubscription]
+
+
+class AlertAudience(Struct):
+    """How many devices an alert of this category in this district reaches now."""
+    category: BulletinCategory
+    district: str
+    devices: int

@@ -50,6 +50,8 @@ class Outcome(StrEnum):
 
 
 COMMON_FIELDS = ("title", "body", "district", "contact", "expires_at", "location")
+# Asked of a publish or an edit, never stored: push it as a district alert.
+ALERT_FIELD = "alert"
 
 
 class Place(Struct, forbid_unknown_fields=True):
@@ -66,6 +68,9 @@ class BulletinDraftBase(Struct, kw_only=True, forbid_unknown_fields=True, tag_fi
     contact: line(200)
     expires_at: UtcTime | None = None
     location: Place | None = None
+    # ALERT_FIELD: true pushes the bulletin to the subscribers of its category and
+    # district (chalicelib/push/alerts.py), within the district's alerts of the day.
+    alert: bool = False
 
 
 class KeyCase(BulletinDraftBase, kw_only=True, tag="key_case"):

@@ -15,6 +15,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib import audit, clock, observability, transparency
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import (
+    ALERT_FIELD,
     COMMON_FIELDS,
     BulletinDraft,
     BulletinStatus,
@@ -26,6 +27,7 @@ from chalicelib.bulletins.listing import listing_keys, published_key
 from chalicelib.bulletins.store import audit_target, refuse_if_closed
 from chalicelib.bulletins.views import draft_fields
 from chalicelib.errors import Conflict, ErrorCode, ValidationFailed
+from chalicelib.push import alerts
 from chalicelib.storage import condition_failed, new_id
 from chalicelib.tables import Bulletin
 from chalicelib.tokens import Principal
@@ -37,6 +39,8 @@ def publish(officer: Principal, draft: BulletinDraft) -> Bulletin:
     """Publish a bulletin. A retried publish (same Idempotency-Key) never reaches here:
     the route layer answers it (chalicelib/api/idempotency.py)."""
     _check(draft, expiry_given=True)
+    if draft.alert:
+        alerts.reserve(draft.district)
     bulletin_id = new_id()
     at, stored = clock.now(), _stored(draft)
     status = BulletinStatus.PUBLISHED
@@ -52,6 +56,8 @@ def publish(officer: Principal, draft: BulletinDraft) -> Bulletin:
     logger.info("bulletin published", extra={"bulletin_id": bulletin_id,
                                              "category": bulletin.category})
     observability.count(observability.Metric.BULLETINS_PUBLISHED)
+    if draft.alert:
+        alerts.send(officer, bulletin)
     return bulletin
 
 
@@ -72,12 +78,16 @@ def edit(officer: Principal, current: Bulletin, draft: BulletinDraft,
     refuse_if_closed(current)
     _check(draft, expiry_given="expires_at" in changed)
     stored = _stored(draft)
-    if all(getattr(current, name) == value for name, value in stored.items()):
-        return current  # a repeat of an edit already made
-    _write(officer, current, stored | listing_keys(current.status, current.category,
-                                                   draft.district, stored["location"]))
-    audit.record(officer, AuditAction.BULLETIN_EDIT, audit_target(current.bulletin_id),
-                 {"fields": sorted(changed)})
+    if draft.alert:
+        alerts.reserve(draft.district)
+    # Unchanged fields are a repeat of an edit already made (or an alert alone).
+    if any(getattr(current, name) != value for name, value in stored.items()):
+        _write(officer, current, stored | listing_keys(current.status, current.category,
+                                                       draft.district, stored["location"]))
+        audit.record(officer, AuditAction.BULLETIN_EDIT, audit_target(current.bulletin_id),
+                     {"fields": sorted(changed - {"alert"})})
+    if draft.alert:
+        alerts.send(officer, current)
     return current
 
 
@@ -100,17 +110,23 @@ def close(officer: Principal, current: Bulletin, move: LifecycleMove) -> Bulleti
                               **listing_keys(status, current.category, current.district,
                                             current.location)})
     audit.record(officer, action, audit_target(current.bulletin_id), details)
+    if current.alerted_at is not None:
+        # Its audience learns how it ended, as AMBER practice cancels an alert.
+        alerts.send(officer, current,
+                    outcome=move.outcome if isinstance(move, Resolve) else status)
     return current
 
 
 # What JSON Schema cannot say of a draft (the routes declare it).
-RULES = {ErrorCode.EXPIRES_IN_PAST: "expires_at, when given, is in the future"}
+RULES = {ErrorCode.EXPIRES_IN_PAST: "expires_at, when given, is in the future",
+         **alerts.RULES, **alerts.LIMIT_RULES}
 
 
 def _check(draft: BulletinDraft, *, expiry_given: bool) -> None:
     """The rules a single field's type cannot say."""
     if isinstance(draft, MissingPerson) and draft.age is None and draft.date_of_birth is None:
         raise ValidationFailed("A missing person needs an age or a date_of_birth.", field="age")
+    alerts.check_district(draft.district)
     if expiry_given and draft.expires_at is not None and draft.expires_at <= clock.now():
         raise ValidationFailed("expires_at must be in the future.",
                                code=ErrorCode.EXPIRES_IN_PAST, field="expires_at")
@@ -123,6 +139,7 @@ def _stored(draft: BulletinDraft) -> dict:
         name: value.astimezone(UTC) for name, value in msgspec.structs.asdict(draft).items()
         if isinstance(value, datetime)})
     details = msgspec.to_builtins(in_utc)
+    details.pop(ALERT_FIELD)
     common = {name: details.pop(name) for name in COMMON_FIELDS}
     common["expires_at"] = in_utc.expires_at
     return {"category": details.pop("category"), **common, "details": details}

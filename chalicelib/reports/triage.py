@@ -12,8 +12,9 @@ from chalicelib.audit import AuditAction
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.media import MediaStatus
 from chalicelib.pagination import Page, query_page
+from chalicelib.push.reports import tell_reporter
 from chalicelib.reports import linking
-from chalicelib.reports.bodies import ReportChange, ReportStatus
+from chalicelib.reports.bodies import NoteVisibility, ReportChange, ReportStatus
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
 from chalicelib.reports.store import (
     audit_target,
@@ -103,6 +104,9 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
                                   {"note_id": note.note_id, "visibility": note.visibility}))
     update_with_audit(current, actions, condition, events, also, counted)
+    if body.status is not None or (note is not None
+                                   and note.visibility == NoteVisibility.REPORTER):
+        tell_reporter(report_id, current.reporter_id)
     # Answer with what this change made; a note another officer added at the same
     # moment shows on the next read.
     current.updated_at = now

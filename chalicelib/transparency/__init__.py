@@ -37,9 +37,7 @@ class Act(StrEnum):
     EVIDENCE_PURGED = "evidence_purged"          # rejected evidence, unused tickets
     ACCOUNT_DELETED = "accounts_deleted"
     BULLETIN_PUBLISHED = "bulletins_published"
-    # Push alerts on bulletins (issue 15) count themselves with count_alone or count;
-    # until they exist, the figure is 0.
-    ALERT_PUBLISHED = "alerts_published"
+    ALERT_PUBLISHED = "alerts_published"        # push alerts on bulletins, not their outcomes
 
 
 def month_of(moment: datetime) -> str:

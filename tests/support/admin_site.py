@@ -40,6 +40,7 @@ class Stack:
     sink: str
     process: subprocess.Popen
     emulator: str = ""
+    push_sink: str = ""
 
     @classmethod
     def start(cls, log: Path) -> "Stack":
@@ -52,7 +53,8 @@ class Stack:
                                        start_new_session=True)
         url = f"http://{config.HOST}:{{}}".format
         stack = cls(url(ports["API_PORT"]), url(ports["ADMIN_PORT"]),
-                    url(ports["SMS_SINK_PORT"]), process, url(ports["MOTO_PORT"]))
+                    url(ports["SMS_SINK_PORT"]), process, url(ports["MOTO_PORT"]),
+                    url(ports["PUSH_SINK_PORT"]))
         if not wait_until(stack.ready, timeout=90, interval=0.3):
             stack.stop()
             raise RuntimeError(f"the local stack did not start; see {log}")
@@ -96,6 +98,13 @@ class Stack:
 
     def seen(self, phone: str) -> set[str]:
         return {message["sid"] for message in self.messages_to(phone)}
+
+    # --- the push sink -----------------------------------------------------------------
+
+    def pushes_to(self, token: str) -> list[dict]:
+        response = requests.get(f"{self.push_sink}/pushes", params={"token": token}, timeout=5)
+        response.raise_for_status()
+        return response.json()["pushes"]
 
     # --- the API, as a citizen's app calls it -------------------------------------------
 

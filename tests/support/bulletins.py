@@ -2,6 +2,7 @@
 district unique to the draft, so a listing sees only its test's bulletins), officers'
 headers, and the requests the bulletin tests make."""
 
+import itertools
 import json
 import uuid
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from urllib.parse import urlencode
 
 from chalicelib.tables import AuditEvent
 from chalicelib.tokens import Principal, issue_access_token
+from support.districts import TEST_DISTRICTS
 
 DRAFTS = {
     "key_case": {
@@ -54,8 +56,12 @@ def headers(role: str | None = "officer", user_id: str | None = None, **extra: s
     return base
 
 
+# One per call: each test process has its own emulator, so no two tests share one.
+_next_district = itertools.count()
+
+
 def unique_district() -> str:
-    return f"district-{uuid.uuid4().hex[:12]}"
+    return TEST_DISTRICTS[next(_next_district)]
 
 
 def draft(category: str, district: str | None = None, **overrides) -> dict:

@@ -11,7 +11,7 @@ from local.emulator import free_port
 def dev_ports() -> dict[str, int]:
     """A free port for each part that listens, by the variable local.dev reads it from."""
     return {name: free_port() for name in ("MOTO_PORT", "API_PORT", "SMS_SINK_PORT",
-                                           "ADMIN_PORT")}
+                                           "PUSH_SINK_PORT", "SNS_PORT", "ADMIN_PORT")}
 
 
 def dev_environment(ports: dict[str, int], reload: bool = False) -> dict[str, str]:

@@ -4,7 +4,7 @@
 import { api, upload } from "../api.js";
 import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
 import { BulletinStatus } from "../enums.js";
-import { formatDate, formatTime, label, t } from "../i18n.js";
+import { errorMessage, formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
 
 const PAGE_SIZE = 20;
@@ -106,6 +106,8 @@ function bulletinForm(fields, initialCategory, current) {
   const categoryFieldset = () => h("fieldset", {}, h("legend", {}, t("bulletin.category_fields",
     { category: label("bulletin_category", category) })), inputs(fields.categories[category]));
   let categoryFields = categoryFieldset();
+  const alert = current && current.status !== BulletinStatus.PUBLISHED ? null
+    : alertChoice(() => category, () => controls.get("district").read());
 
   const categoryPicker = h("select", { name: "category", disabled: Boolean(current),
     onchange: (event) => {
@@ -115,6 +117,7 @@ function bulletinForm(fields, initialCategory, current) {
       categoryFields.replaceWith(next);
       categoryFields = next;
       form.dataset.category = category;
+      alert?.refresh();
       history.replaceState(null, "", `#/bulletins/new?category=${category}`);
     } },
   Object.keys(fields.categories).map((value) => h("option", { value,
@@ -128,6 +131,7 @@ function bulletinForm(fields, initialCategory, current) {
   field(t("bulletin.category"), categoryPicker, current ? t("bulletin.category_fixed") : null),
   h("fieldset", {}, h("legend", {}, t("bulletin.common_fields")), inputs(fields.common)),
   categoryFields,
+  alert?.fieldset,
   current ? null : h("fieldset", {}, h("legend", {}, t("bulletin.images")),
     field(t("bulletin.choose_images"), images, t("bulletin.images_hint"))),
   message, h("div", { class: "actions" }, submit,
@@ -149,6 +153,7 @@ function bulletinForm(fields, initialCategory, current) {
       const value = read();
       if (value !== null) body[name] = value;
     }
+    if (alert?.checked()) body.alert = true;
     let bulletin;
     try {
       bulletin = await api("POST", "/bulletins", { body,
@@ -172,6 +177,7 @@ function bulletinForm(fields, initialCategory, current) {
       const value = read();
       if (JSON.stringify(value) !== JSON.stringify(initial)) changes[name] = value;
     }
+    if (alert?.checked()) changes.alert = true;
     if (!Object.keys(changes).length) {
       message.show(t("bulletin.nothing_changed"), "error");
       return;
@@ -184,9 +190,41 @@ function bulletinForm(fields, initialCategory, current) {
     }
   }
 
+  controls.get("district").element.addEventListener("change", () => alert?.refresh());
+  alert?.refresh();
   return h("section", { class: "bulletin-editor" },
     h("a", { class: "back", href: "#/bulletins" }, t("bulletins.back")),
     h("h1", {}, current ? t("bulletin.edit_title") : t("bulletin.new_title")), form);
+}
+
+/** "Send as alert": pushes the bulletin to the devices subscribed to its category and
+ * district, with how many that is now (GET /admin/alerts/audience). */
+function alertChoice(category, district) {
+  const box = h("input", { type: "checkbox", name: "alert", id: "field-alert" });
+  const reach = h("span", { class: "field-hint alert-reach", role: "status",
+    "aria-live": "polite" });
+  let asked = 0;
+  async function refresh() {
+    const where = district();
+    const ask = ++asked;
+    if (!where) {
+      reach.textContent = t("bulletin.alert_needs_district");
+      return;
+    }
+    try {
+      const { devices } = await api("GET", `/admin/alerts/audience?${new URLSearchParams(
+        { category: category(), district: where })}`);
+      if (ask === asked) reach.textContent = t("bulletin.alert_reach", { count: devices });
+    } catch (error) {
+      if (ask === asked) reach.textContent = errorMessage(error);
+    }
+  }
+  return {
+    fieldset: h("fieldset", { class: "alert-choice" }, h("legend", {}, t("bulletin.alert_legend")),
+      h("label", { class: "choice" }, box, t("bulletin.alert")), reach),
+    checked: () => box.checked,
+    refresh,
+  };
 }
 
 /** The input for one field, registered in `controls` with how to read its value back in
