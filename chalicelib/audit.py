@@ -32,6 +32,11 @@ class AuditAction(StrEnum):
     REPORT_CUSTODY_RECORD_OPENED = "report.custody_record_opened"
     REPORT_LINKED_AS_DUPLICATE = "report.linked_as_duplicate"
     REPORT_UNLINKED = "report.unlinked"
+    REPORT_ASSIGNED = "report.assigned"              # taken, given back or taken over
+    REPORT_URGENCY_CHANGED = "report.urgency_changed"
+    REPORTS_EXPORTED = "reports.exported"
+    OFFICER_PROFILE_CHANGED = "officer.profile_changed"
+    REPLY_TEMPLATES_CHANGED = "replies.changed"
     BULLETIN_PUBLISH = "bulletin.publish"
     BULLETIN_EDIT = "bulletin.edit"
     BULLETIN_RESOLVE = "bulletin.resolve"
