@@ -28,7 +28,7 @@ QUEUE = "exports"
 PREFIX = "exports/"
 
 
-class ExportFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ExportFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
     status: ReportStatus | None = None
     category: ReportCategory | None = None
     district: District | None = None

@@ -73,9 +73,11 @@ def chunks(rows: Iterable[list[str]], part_bytes: int = PART_BYTES) -> Iterator[
     writer = csv.writer(text, lineterminator="\r\n")
     buffer = bytearray(BOM)
     writer.writerow(COLUMNS)
+    # Rows are encoded a batch at a time: one encode per row would cost more than csv.
+    batch_characters = min(64 * 1024, part_bytes)
     for values in rows:
         writer.writerow(values)
-        if text.tell() >= 64 * 1024:
+        if text.tell() >= batch_characters:
             buffer += text.getvalue().encode()
             text.seek(0)
             text.truncate()
