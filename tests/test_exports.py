@@ -17,7 +17,8 @@ from chalicelib.exports import handler, jobs, writer
 from chalicelib.settings import settings
 from chalicelib.tables import AuditEvent, ExportJob, Report
 
-TRICKY = ["逗号，引号\"和换行\n都在这里的描述文字。", "=HYPERLINK(\"http://x\") looks like a formula",
+TRICKY = ["逗号，引号\"和换行\n都在这里的描述文字。",
+          "=HYPERLINK(\"http://x\") looks like a formula",
           "Plain English, with a comma and \"quotes\"."]
 
 
