@@ -27,7 +27,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from bench.common import Figure, Section, interleaved, median, report, run_python
+from bench.common import Figure, Section, interleaved, median, report, run_python, table
 from bench.stack import app_log_in_file
 from bench.world import expect, send, shared
 
@@ -41,27 +41,44 @@ WORKER_BUDGET_SECONDS = 840
 
 
 def populate(count: int, district: str, seed: int) -> None:
+    """`count` reports, as filing and triage leave them, written 25 at a time by a
+    client that waits as long as the emulator takes (its writes slow as the table grows)."""
+    import boto3
+    from botocore.config import Config
+
     from chalicelib.reports.bodies import CATEGORIES, ReportStatus
     from chalicelib.reports.filing import new_alias
     from chalicelib.reports.store import queue_key
     from chalicelib.tables import Report, ReportLocation
 
-    rng, now = random.Random(seed), datetime.now(UTC)
-    with Report.batch_write() as batch:
-        for number in range(count):
-            at = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
-            category = CATEGORIES[number % len(CATEGORIES)]
-            status = rng.choice(list(ReportStatus))
-            batch.save(Report(
-                uuid.uuid4().hex, reporter_id=uuid.uuid4().hex, alias=new_alias(),
-                category=category, district=district,
-                description="有人在地铁站出口撬锁偷走了我的自行车, near exit B.",
-                location=ReportLocation(latitude=39.92 + rng.uniform(-0.02, 0.02),
-                                        longitude=116.44 + rng.uniform(-0.02, 0.02),
-                                        accuracy_m=15.0, address="朝阳公园南门"),
-                occurred_at=at, created_at=at, updated_at=at, status=status,
-                queue_key=queue_key(status, category), notes=[], evidence={},
-                evidence_count=0, urgent=rng.random() < 0.1))
+    dynamodb = boto3.client("dynamodb", config=Config(read_timeout=300,
+                                                      retries={"max_attempts": 5}))
+    rng, now, batch = random.Random(seed), datetime.now(UTC), []
+
+    def flush():
+        requests = {Report.Meta.table_name: [{"PutRequest": {"Item": item}} for item in batch]}
+        while requests:
+            requests = dynamodb.batch_write_item(RequestItems=requests)["UnprocessedItems"]
+        batch.clear()
+
+    for number in range(count):
+        at = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
+        category = CATEGORIES[number % len(CATEGORIES)]
+        status = rng.choice(list(ReportStatus))
+        batch.append(Report(
+            uuid.uuid4().hex, reporter_id=uuid.uuid4().hex, alias=new_alias(),
+            category=category, district=district,
+            description="有人在地铁站出口撬锁偷走了我的自行车, near exit B.",
+            location=ReportLocation(latitude=39.92 + rng.uniform(-0.02, 0.02),
+                                    longitude=116.44 + rng.uniform(-0.02, 0.02),
+                                    accuracy_m=15.0, address="朝阳公园南门"),
+            occurred_at=at, created_at=at, updated_at=at, status=status,
+            queue_key=queue_key(status, category), notes=[], evidence={},
+            evidence_count=0, urgent=rng.random() < 0.1).serialize())
+        if len(batch) == 25:
+            flush()
+    if batch:
+        flush()
 
 
 def queries_of(call) -> int:
@@ -142,6 +159,7 @@ def main(runs: int = RUNS) -> Section:
                "one category's page (today's)"),
         Figure("  Queries per all-categories page (8 + the counts)", counts[every], "count"),
         Figure("  Queries per one-category page (1 + the counts)", counts[one], "count")]
+    print(table([Section("shift (queue)", figures)]), flush=True)
     if counts[every] > 9 or counts[one] > 2:
         failures.append(f"a queue page took more Queries than stated: {counts}")
     details.update({"every_ms": [round(v * 1000, 1) for v in samples["every"]],
