@@ -140,6 +140,13 @@ class UploadCompleted(Struct):
     status: Literal["uploaded"]
 
 
+class ImageStatus(Struct):
+    media_id: str
+    status: MediaStatus
+    reject_reason: RejectReason | None
+    processed_at: datetime | None
+
+
 class ImageTicket(Struct):
     media_id: str
     upload: UploadForm
