@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, observability, stats
@@ -20,7 +20,7 @@ from chalicelib.reports import evidence, nearby
 from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
 from chalicelib.reports.store import find, queue_key
 from chalicelib.settings import settings
-from chalicelib.storage import condition_failed, new_id
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, condition_failed, new_id
 from chalicelib.tables import Report, ReportLocation, ReportQuota, run_transaction
 from chalicelib.tokens import Principal
 
@@ -58,12 +58,29 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
         transaction.save(report, condition=Report.report_id.does_not_exist())
         stats.count_filing(transaction, report)
 
-    run_transaction(build)
+    try:
+        run_transaction(build)
+    except TransactWriteError as error:
+        if not _already_stored(report, error):
+            raise
     # Ids and the category only: the description and place are the reporter's words.
     logger.info("report filed", extra={"report_id": report.report_id,
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def _already_stored(report: Report, error: TransactWriteError) -> bool:
+    """Whether the transaction was refused because its own earlier try had landed: a try
+    whose answer was lost is sent again (botocore), and an emulator without DynamoDB's
+    ClientRequestToken then finds the report there. The report is the transaction's one
+    put, which DynamoDB's reasons list first."""
+    reasons = error.cancellation_reasons
+    if not reasons or reasons[0] is None or reasons[0].code != TRANSACTION_CONDITION_FAILED:
+        return False
+    stored = find(report.report_id)
+    return (stored is not None and stored.reporter_id == report.reporter_id
+            and stored.created_at == report.created_at)
 
 
 def stored_location(location) -> dict:
