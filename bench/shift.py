@@ -109,10 +109,11 @@ def megabytes(field):
 
 job = ExportJob.get({export_id!r})
 before = megabytes("VmRSS")
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 handler.run(job)
-seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": seconds, "rows": int(ExportJob.get(job.export_id).rows),
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu,
+                  "rows": int(ExportJob.get(job.export_id).rows),
                   "peak_rss_mb": megabytes("VmHWM"), "rss_before_mb": before}}))
 """
 # The emulator walks the whole table for every index Query (10⁵ items): far slower than
@@ -197,6 +198,9 @@ def main(runs: int = RUNS) -> Section:
         Figure("CSV export of 10⁵ reports, worker run", measured["seconds"], "s",
                target=f"≤ {WORKER_BUDGET_SECONDS} s (the job's budget)",
                met=measured["seconds"] <= WORKER_BUDGET_SECONDS),
+        # The emulator walks the whole table for every page; the worker's own CPU time
+        # (reading pages, writing rows, uploading parts) is what carries over.
+        Figure("  the worker's own CPU time", measured["cpu_seconds"], "s"),
         Figure("  peak RSS of the worker process", measured["peak_rss_mb"], "MB",
                target=f"≤ {WORKER_MEMORY_MB} MB (the function's memory)",
                met=measured["peak_rss_mb"] <= WORKER_MEMORY_MB),
