@@ -36,10 +36,6 @@ class ExportFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, om
         name="from", default=None)
     to: Annotated[date, Meta(description="Last UTC day of filing")] | None = None
 
-    def __post_init__(self):
-        if self.from_ is not None and self.to is not None and self.from_ > self.to:
-            raise ValueError("from is after to")
-
 
 def start(officer: Principal, filters: ExportFilters) -> ExportJob:
     """The job item and its audit event in one transaction, then the message: a job
