@@ -134,9 +134,9 @@ def csv_rows(export_id: str) -> int:
 
 
 def main(runs: int = RUNS) -> Section:
+    client, world, _ = shared()  # first: the app reads table names at import
     from chalicelib.reports.bodies import CATEGORIES
 
-    client, world, _ = shared()
     figures, failures, details = [], [], {"queue_reports": QUEUE_REPORTS, "runs": runs,
                                           "page": PAGE}
     started = time.monotonic()
