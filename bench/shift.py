@@ -195,7 +195,7 @@ def main(runs: int = RUNS) -> Section:
         failures.append(f"the export holds {rows} rows (job says {measured['rows']}), "
                         f"not {EXPORT_REPORTS}")
     figures += [
-        Figure("CSV export of 10⁵ reports, worker run", measured["seconds"], "s",
+        Figure(f"CSV export of {EXPORT_REPORTS:,} reports, worker run", measured["seconds"], "s",
                target=f"≤ {WORKER_BUDGET_SECONDS} s (the job's budget)",
                met=measured["seconds"] <= WORKER_BUDGET_SECONDS),
         # The emulator walks the whole table for every page; the worker's own CPU time
