@@ -32,6 +32,7 @@ class CallLimits(msgspec.Struct, frozen=True):
 # with MASSES_API_BUDGET_SECONDS / MASSES_WORKER_BUDGET_SECONDS.
 API_BUDGET_SECONDS = 8.0        # per API request; API Gateway gives up at 29 s
 WORKER_BUDGET_SECONDS = 90.0    # per evidence job; the worker's timeout is 120 s
+EXPORT_BUDGET_SECONDS = 840.0   # per export job; the export worker's timeout is 900 s
 CALL_LIMITS = {
     # GetItem, PutItem, UpdateItem, one Query page (at most 1 MB): single-digit ms in
     # the region, so 2 s is far out in the tail; 3 tries fit one request's budget.
@@ -50,7 +51,8 @@ CALL_LIMITS = {
     "s3-api": CallLimits(connect=1, read=3, attempts=2),
     # The push worker's SNS calls (Publish, the endpoint calls): small answers.
     "sns": CallLimits(connect=1, read=2, attempts=3),
-    # SendMessage / SendMessageBatch of push jobs, after the API's change is written.
+    # SendMessage / SendMessageBatch of push and export jobs, after the API's change is
+    # written; GetQueueUrl once per container.
     "sqs": CallLimits(connect=1, read=2, attempts=3),
     # Twilio's Messages API: a second try only when the connection was never made (a
     # second send would text twice). The read wait is MASSES_SMS_TIMEOUT_SECONDS, cut
@@ -103,6 +105,7 @@ class Settings(msgspec.Struct, frozen=True):
     sms_timeout_seconds: float            # Twilio's read timeout (CALL_LIMITS["twilio"])
     api_budget_seconds: float
     worker_budget_seconds: float
+    export_budget_seconds: float          # the export worker's, below its function's timeout
     reports_per_hour: int
     # Sign-in (chalicelib/auth/): who may receive codes, how often, and the first admin.
     bootstrap_admin: str                  # E.164; becomes admin at sign-in; "" for none
@@ -159,6 +162,8 @@ def settings() -> Settings:
         api_budget_seconds=float(_env("MASSES_API_BUDGET_SECONDS", str(API_BUDGET_SECONDS))),
         worker_budget_seconds=float(_env("MASSES_WORKER_BUDGET_SECONDS",
                                          str(WORKER_BUDGET_SECONDS))),
+        export_budget_seconds=float(_env("MASSES_EXPORT_BUDGET_SECONDS",
+                                         str(EXPORT_BUDGET_SECONDS))),
         reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
         bootstrap_admin=_env("MASSES_BOOTSTRAP_ADMIN", ""),
         sms_allowed_regions=frozenset(

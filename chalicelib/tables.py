@@ -8,8 +8,10 @@ DynamoDB deletes expired items late.
 """
 
 import functools
+from collections.abc import Callable
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     MapAttribute,
@@ -19,6 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
@@ -60,6 +63,19 @@ class BudgetedModel(Model):
         return connection
 
 
+class UsersByStaff(GlobalSecondaryIndex):
+    """Who holds a staff role (officer or admin), longest-serving first: one Query lists
+    them all. Sparse: a citizen has no `staff`, so millions of citizens cost the index
+    nothing, and it is written only when a role is granted, revoked or a profile set."""
+
+    class Meta:
+        index_name = "by-staff"
+        projection = AllProjection()
+
+    staff = UnicodeAttribute(hash_key=True)          # "staff"
+    granted_at = UTCDateTimeAttribute(range_key=True)
+
+
 class User(BudgetedModel):
     """A registered person. The phone number is removed when the account is deleted;
     the user id lives on, unlinked, in the reports they filed."""
@@ -69,6 +85,12 @@ class User(BudgetedModel):
     phone = UnicodeAttribute(null=True)              # E.164
     role = UnicodeAttribute(default=Role.CITIZEN)
     created_at = UTCDateTimeAttribute()
+    # Staff only (chalicelib/auth/staff.py): set with the role, removed when revoked.
+    staff = UnicodeAttribute(null=True)              # "staff" while officer or admin
+    granted_at = UTCDateTimeAttribute(null=True)
+    display_name = UnicodeAttribute(null=True)       # how other officers see this one
+    badge = UnicodeAttribute(null=True)
+    by_staff = UsersByStaff()
 
 
 class PhoneClaim(BudgetedModel):
@@ -322,6 +344,12 @@ class Report(BudgetedModel):
     hold_released_at = UTCDateTimeAttribute(null=True)
     purging_at = UTCDateTimeAttribute(null=True)
     purge_rule = UnicodeAttribute(null=True)         # a retention Rule, set with purging_at
+    # The shift (chalicelib/reports/triage.py): who took the report (their display name
+    # as it was when they took it) and whether it is urgent.
+    district = UnicodeAttribute(null=True)           # as the reporter gave it
+    urgent = BooleanAttribute(default=False)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
@@ -445,6 +473,37 @@ class Counter(BudgetedModel):
     series = UnicodeAttribute(hash_key=True)         # e.g. "transparency", "stats"
     key = UnicodeAttribute(range_key=True)           # "<period>#<name>#<shard>"
     count = NumberAttribute(default=0)
+
+
+class ReplyTemplateSet(BudgetedModel):
+    """The unit's reply templates (chalicelib/replies.py): one item, replaced whole,
+    `version` +1 on every save so two admins' edits cannot overwrite each other."""
+
+    Meta = _meta("reply-templates")
+    name = UnicodeAttribute(hash_key=True)           # "replies"
+    replies = JSONAttribute(default=list)
+    version = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_by_role = UnicodeAttribute()
+
+
+class ExportJob(BudgetedModel):
+    """One CSV export (chalicelib/exports/): asked for by an officer, written by the
+    export worker. Kept as long as its CSV (24 h), then `ttl` tidies it away."""
+
+    Meta = _meta("exports")
+    export_id = UnicodeAttribute(hash_key=True)
+    requested_by = UnicodeAttribute()
+    filters = JSONAttribute(default=dict)
+    status = UnicodeAttribute()                      # an ExportStatus
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    rows = NumberAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    failure = UnicodeAttribute(null=True)
+    ttl = NumberAttribute()
 
 
 class SessionFamily(BudgetedModel):
@@ -575,6 +634,26 @@ def write_transaction() -> TransactWrite:
     sends its items in this order: condition checks, deletes, puts, updates; the
     cancellation reasons of a failed transaction follow that order."""
     return TransactWrite(connection=transaction_connection())
+
+
+# A transaction DynamoDB cancelled only because another one held an item it touched
+# (two filings adding to the same counter shard, chalicelib/counters.py) is tried again
+# this many times in all; each try builds the transaction anew, on other shards.
+CONFLICT_ATTEMPTS = 3
+
+
+def run_transaction(build: Callable[[TransactWrite], None]) -> None:
+    """A write transaction that `build` fills, tried again when it was cancelled for
+    TransactionConflict alone; any other cancellation (a condition) is raised at once."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            with write_transaction() as transaction:
+                build(transaction)
+            return
+        except TransactWriteError as error:
+            reasons = {reason.code for reason in error.cancellation_reasons if reason}
+            if reasons != {"TransactionConflict"} or attempt == CONFLICT_ATTEMPTS:
+                raise
 
 
 def read_transaction() -> TransactGet:

@@ -16,6 +16,7 @@ into what Lambda should run, and edits sam.yaml where the merge template cannot 
   schedule (PurgeDue) runs from the evidence worker's lean zip, which holds all it
   imports (chalicelib.retention.handler: DynamoDB, S3, the reports' and media's
   records), with its Handler pointed at its own plain handler; it needs no media layer.
+  The CSV export worker (ExportReports) runs from that zip too, its Handler at its own.
 - Bytecode. Every module is compiled with this interpreter (the target's Python 3.13;
   the Makefile makes the virtualenv with it), with `--invalidation-mode unchecked-hash`:
   Lambda's /var/task is read-only, so without shipped bytecode every cold start compiles
@@ -53,6 +54,10 @@ RETENTION_FUNCTION = "PurgeDue"
 RETENTION_HANDLER = "chalicelib.retention.handler.handler"
 PUSH_FUNCTION = "SendPushes"
 PUSH_HANDLER = "chalicelib.push.handler.handler"
+# The export worker runs from the evidence worker's zip (nothing of the API in it either),
+# its Handler pointed at its own plain handler.
+EXPORT_FUNCTION = "ExportReports"
+EXPORT_HANDLER = "chalicelib.exports.handler.handler"
 ALIAS = "live"  # infra/template.yaml's AutoPublishAlias
 # The alias resource SAM generates for it, named <function id>Alias<alias name> (SAM's
 # documented naming). `${APIHandler.Alias}` would be neater, but SAM does not resolve it
@@ -190,6 +195,9 @@ def edit_template(template: dict) -> dict:
     push = resources[PUSH_FUNCTION]["Properties"]
     push["CodeUri"] = "./push.zip"
     push["Handler"] = PUSH_HANDLER
+    exporter = resources[EXPORT_FUNCTION]["Properties"]
+    exporter["CodeUri"] = "./worker.zip"
+    exporter["Handler"] = EXPORT_HANDLER
     rest_api = resources["RestAPI"]["Properties"]
     rest_api["DefinitionBody"] = _to_alias(rest_api["DefinitionBody"])
     for resource in resources.values():

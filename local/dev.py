@@ -1,8 +1,8 @@
 """`make dev`: the whole stack on loopback, in the foreground, until Ctrl-C.
 
 Starts the emulator and SNS (in the push sink), creates the stack in them from
-infra/template.yaml, then starts the SMS sink, `chalice local`, the pumps (evidence
-and push), the retention schedule and the admin site. Ctrl-C (or SIGTERM) stops
+infra/template.yaml, then starts the SMS sink, `chalice local`, the pumps (evidence,
+push and exports), the retention schedule and the admin site. Ctrl-C (or SIGTERM) stops
 exactly the processes started here and exits 0. A part that fails to start or exits by
 itself stops the rest, and `make dev` exits 1 saying which part and, for a failure at
 start-up, with its traceback. Ports come from MOTO_PORT, API_PORT, SMS_SINK_PORT,
@@ -106,6 +106,7 @@ def main() -> int:
              "--host", config.HOST, "--port", str(config.API_PORT)], env)))
         parts.append(Part("evidence pump", start([python, "-m", "local.pump"], env)))
         parts.append(Part("push pump", start([python, "-m", "local.pump", "push"], env)))
+        parts.append(Part("export pump", start([python, "-m", "local.pump", "exports"], env)))
         parts.append(Part("retention schedule", start(
             [python, "-m", "local.purge", "--every", str(PURGE_EVERY_SECONDS)], env)))
         parts.append(Part("admin site", start(
@@ -125,6 +126,7 @@ def main() -> int:
     sink_messages = f"/2010-04-01/Accounts/{config.TWILIO_ACCOUNT_SID}/Messages.json"
     queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-evidence"
     push_queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-push"
+    export_queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-exports"
     first_admin = stage_env.get("MASSES_BOOTSTRAP_ADMIN") or "(none configured)"
     print(f"""
 Masses runs on loopback; Ctrl-C stops it all.
@@ -135,6 +137,7 @@ Masses runs on loopback; Ctrl-C stops it all.
   push sink (SNS: {url(config.SNS_PORT)})  {url(config.PUSH_SINK_PORT)}   GET /pushes?token=TOKEN
   evidence pump                     queue {queue} -> process_evidence
   push pump                         queue {push_queue} -> send_pushes
+  export pump                       queue {export_queue} -> export_reports
   retention schedule                every {PURGE_EVERY_SECONDS} s (make purge: now)
 """, flush=True)
     while True:

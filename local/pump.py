@@ -1,5 +1,6 @@
 """Feeds a worker locally, the way Lambda's SQS event source does on AWS: the evidence
-worker (`python -m local.pump`) or the push worker (`python -m local.pump push`).
+worker (`python -m local.pump`), the push worker (`python -m local.pump push`) or the CSV
+export worker (`python -m local.pump exports`).
 
 It long-polls the worker's queue and hands each message, wrapped in Lambda's SQS event
 shape, to the very handler Lambda calls. A message whose handling raises is left on
@@ -49,8 +50,8 @@ class Pump:
         try:
             self.handler(self.lambda_event(message), None)
         except Exception:
-            logger.exception("handler failed on message %s; it will be retried, "
-                             "then dead-lettered", message["MessageId"])
+            logger.exception("handler failed on message %s of %s; it will be retried, "
+                             "then dead-lettered", message["MessageId"], self.queue_url)
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
                 VisibilityTimeout=self.retry_delay_seconds)
@@ -73,11 +74,12 @@ class Pump:
 
 # The queue each worker reads, and its Lambda handler.
 WORKERS = {"evidence": ("evidence", "chalicelib.media.handler"),
-           "push": ("push", "chalicelib.push.handler")}
+           "push": ("push", "chalicelib.push.handler"),
+           "exports": ("exports", "chalicelib.exports.handler")}
 
 
 def main() -> None:
-    """Run the pump in the foreground (make dev starts both with the local environment)."""
+    """Run the pump in the foreground (make dev starts each with the local environment)."""
     import importlib
 
     from chalicelib.settings import resource_name

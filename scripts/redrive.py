@@ -1,6 +1,6 @@
 """Moves the jobs waiting in a stage's dead-letter queue back to their queue, so the
 worker tries them again: `make redrive STAGE=prod` (the evidence worker's), `make
-redrive STAGE=prod QUEUE=push` (the push worker's).
+redrive STAGE=prod QUEUE=push` (the push worker's), `QUEUE=exports` (CSV exports).
 
 On AWS this is SQS's own message move task (StartMessageMoveTask, what the console's
 "Start DLQ redrive" does); the script starts it and waits until it ends. The local
@@ -20,7 +20,7 @@ import boto3
 MOVE_TASK_ENDED = {"COMPLETED", "CANCELLED", "FAILED"}
 
 
-QUEUES = ("evidence", "push")
+QUEUES = ("evidence", "push", "exports")
 
 
 def queue_names(stage: str, queue: str = "evidence") -> tuple[str, str]:

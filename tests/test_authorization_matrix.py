@@ -49,6 +49,8 @@ class World:
     bulletin_id: str
     officer_phone: str
     other_report_id: str        # another of A's reports, to link A's report to
+    export_id: str              # an export the admin asked for
+    image_id: str               # an image upload asked for on the bulletin
 
 
 @pytest.fixture
@@ -69,8 +71,22 @@ def world(client, monkeypatch) -> World:
     granted = send(client, "put", f"/admin/officers/{officer_phone}", callers["admin"])
     assert (bulletin.status_code, granted.status_code) == (201, 200)
     other_report_id = file_report(client, owner)["report_id"]
+    export = send(client, "post", "/admin/exports", callers["admin"], {"category": "theft"})
+    image = send(client, "post", f"/bulletins/{bulletin.json_body['id']}/images",
+                 callers["officer"], JPEG)
+    assert (export.status_code, image.status_code) == (202, 201)
     return World(callers, report_id, evidence_id, multipart["evidence_id"], etag,
-                 bulletin.json_body["id"], officer_phone, other_report_id)
+                 bulletin.json_body["id"], officer_phone, other_report_id,
+                 export.json_body["export_id"], image.json_body["media_id"])
+
+
+def replies_body() -> dict:
+    """A valid PUT /admin/replies: the version as it is now."""
+    from chalicelib import replies
+
+    return {"version": replies.view(replies.current())["version"], "replies": [{
+        "id": "thanks", "title": {"zh-CN": "感谢", "en": "Thanks"},
+        "text": {"zh-CN": "感谢您的举报。", "en": "Thank you for your report."}}]}
 
 
 def session_body(client, sms_sink) -> dict:
@@ -158,6 +174,14 @@ REQUESTS = {
         "/me/alerts", {"subscriptions": [{"category": "missing_person", "district": "朝阳区"}]}),
     ("GET", "/admin/alerts/audience"): lambda w: (
         "/admin/alerts/audience?category=missing_person&district=朝阳区", None),
+    ("GET", "/admin/officers"): lambda w: ("/admin/officers", None),
+    ("GET", "/bulletins/{bulletin_id}/images/{media_id}"): lambda w: (
+        f"/bulletins/{w.bulletin_id}/images/{w.image_id}", None),
+    ("GET", "/admin/replies"): lambda w: ("/admin/replies", None),
+    ("PUT", "/admin/replies"): lambda w: ("/admin/replies", replies_body),
+    ("GET", "/admin/stats"): lambda w: ("/admin/stats", None),
+    ("POST", "/admin/exports"): lambda w: ("/admin/exports", {"category": "theft"}),
+    ("GET", "/admin/exports/{export_id}"): lambda w: (f"/admin/exports/{w.export_id}", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's
@@ -172,6 +196,9 @@ OBJECT_LEVEL = {
     ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): NOT_YOURS,
     ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
     ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
+    # An export is its requester's (here the admin's) and other admins': another
+    # officer gets the 404 a missing export gets.
+    ("GET", "/admin/exports/{export_id}"): {"officer": 404},
 }
 
 

@@ -174,3 +174,20 @@ def test_a_detail_read_with_images_still_makes_one_aws_call(client, aws_calls):
     listing(client, district=created["district"])
     # Presigning six URLs and a thumbnail called nothing.
     assert [call[:2] for call in aws_calls] == [("dynamodb", "GetItem"), ("dynamodb", "Query")]
+
+
+def test_an_officer_learns_why_an_image_was_rejected(client):
+    created = published(client, draft("vehicle"))
+    ticket = json.loads(ask_upload(client, created["id"], {"content_type": "image/jpeg",
+                                                           "size": 1000}).body)
+    path = f"/bulletins/{created['id']}/images/{ticket['media_id']}"
+    pending = json.loads(client.http.get(path, headers=headers("officer")).body)
+    assert (pending["status"], pending["reject_reason"]) == ("pending", None)
+    rejected = processed(created["id"], status="rejected", media_id=ticket["media_id"])
+    rejected.reject_reason = "corrupt_image"
+    rejected.save()
+    shown = json.loads(client.http.get(path, headers=headers("officer")).body)
+    assert (shown["status"], shown["reject_reason"]) == ("rejected", "corrupt_image")
+    for missing in (f"/bulletins/{created['id']}/images/{uuid.uuid4().hex}",
+                    f"/bulletins/{created['id']}/images/not-an-id"):
+        assert client.http.get(missing, headers=headers("officer")).status_code == 404

@@ -97,7 +97,7 @@ def test_parallel_filings_given_the_same_id_never_overwrite_one_another(client, 
         assert Report.get(report.report_id, consistent_read=True).reporter_id == who.user_id
         assert [mine.report_id for mine in reports_of(who)] == [report.report_id]
     for who, error in refused:
-        # The report and its count are one transaction: the report's condition refused it.
+        # The report and its counts are one transaction: the report's condition refused it.
         assert isinstance(error, TransactWriteError), error
         assert error.cancellation_reasons[0].code == "ConditionalCheckFailed"
         assert reports_of(who) == []

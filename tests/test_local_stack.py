@@ -126,7 +126,7 @@ def test_sms_sent_with_the_real_twilio_client_reads_back_from_the_sink(emulator,
 
 
 @pytest.mark.stack
-def test_make_dev_runs_all_eight_parts_and_ctrl_c_stops_them(tmp_path):
+def test_make_dev_runs_all_nine_parts_and_ctrl_c_stops_them(tmp_path):
     ports = dev_ports()
     dev = subprocess.Popen([sys.executable, "-m", "local.dev"], text=True,
                            env=dev_environment(ports, reload=True),
@@ -152,9 +152,9 @@ def test_make_dev_runs_all_eight_parts_and_ctrl_c_stops_them(tmp_path):
         assert site.text == f'export const API_BASE = "{api}";\n'
         children = subprocess.run(["pgrep", "-P", str(dev.pid)], capture_output=True,
                                   text=True).stdout.split()
-        # The emulator, the push sink (SNS), the SMS sink, chalice local, two pumps, the
+        # The emulator, the push sink (SNS), the SMS sink, chalice local, three pumps, the
         # retention schedule, the site.
-        assert len(children) == 8, children
+        assert len(children) == 9, children
         # The retention schedule runs once at start, then every few minutes.
         assert wait_until(lambda: any("purge INFO purged" in line for line in lines),
                           timeout=30), "the retention schedule never ran"

@@ -17,14 +17,18 @@ from chalicelib.api import (
     devices,
     duplicates,
     evidence_events,
+    export_events,
+    exports,
     health,
     me,
     messages,
     officers,
     openapi,
     push_events,
+    replies,
     reports,
     retention_schedule,
+    stats,
     transparency,
 )
 from chalicelib.api.errors import (
@@ -58,6 +62,10 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(transparency.bp)
     app.register_blueprint(retention_schedule.bp)
+    app.register_blueprint(replies.bp)
+    app.register_blueprint(stats.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(export_events.bp)
     app.register_blueprint(openapi.bp)
     # Chalice runs the middleware registered first outermost. The log context first, so
     # every line (the other middlewares' too) carries the request id and route. (The

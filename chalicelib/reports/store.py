@@ -1,15 +1,17 @@
 """The few helpers every side of reports shares: finding a report item, its queue
 partition and its evidence summaries."""
 
+from collections.abc import Callable
+
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
-from chalicelib import audit, transparency
+from chalicelib import audit
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.storage import TRANSACTION_CONDITION_FAILED, is_id
-from chalicelib.tables import AuditEvent, Report, write_transaction
-from chalicelib.transparency import Act
+from chalicelib.tables import AuditEvent, Report, run_transaction
 
 
 def find(report_id: str) -> Report | None:
@@ -50,19 +52,21 @@ def evidence_of(report: Report) -> dict[str, dict]:
 def update_with_audit(item: Report, actions: list, condition: Condition,
                        events: list[AuditEvent],
                        also: list[tuple[Report, list, Condition]] = (),
-                       counted: list[tuple[Act, int]] = ()) -> None:
+                       counting: Callable[[TransactWrite], None] | None = None) -> None:
     """One transaction: the change (and `also`, more reports' updates) happens with its
-    audit events and the transparency report's counts of it (`counted`: act, how many),
-    or none of it does."""
+    audit events and the counts `counting` adds (chalicelib/stats.py,
+    chalicelib/transparency/), or none of it does."""
+    def build(transaction: TransactWrite) -> None:
+        transaction.update(item, actions=actions, condition=condition)
+        for other, other_actions, other_condition in also:
+            transaction.update(other, actions=other_actions, condition=other_condition)
+        for event in events:
+            transaction.save(event, condition=audit.APPEND_ONLY)
+        if counting is not None:
+            counting(transaction)
+
     try:
-        with write_transaction() as transaction:
-            transaction.update(item, actions=actions, condition=condition)
-            for other, other_actions, other_condition in also:
-                transaction.update(other, actions=other_actions, condition=other_condition)
-            for event in events:
-                transaction.save(event, condition=audit.APPEND_ONLY)
-            for act, amount in counted:
-                transparency.count(transaction, act, amount=amount)
+        run_transaction(build)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
         if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:

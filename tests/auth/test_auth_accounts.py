@@ -128,7 +128,8 @@ def test_an_admin_makes_a_citizen_an_officer_and_it_is_audited(client, sms_sink,
     response = grant(client, phone, admin)
 
     assert response.status_code == 200
-    assert json.loads(response.body) == {"phone": phone, "user_id": user_id, "role": "officer"}
+    assert json.loads(response.body) == {"phone": phone, "user_id": user_id, "role": "officer",
+                                         "display_name": None, "badge": None}
     assert User.get(user_id).role == PhoneClaim.get(phone).role == "officer"
     [event] = role_events(user_id)
     assert (event.actor_id, event.actor_role, event.action) == (admin.user_id, "admin",
@@ -315,7 +316,7 @@ def test_the_audit_trail_lists_newest_first_in_pages(client, admin):
     assert targets == [f"user:{PhoneClaim.get(p).user_id}" for p in reversed(phones)]
     newest = first["items"][0]
     assert newest.keys() == {"id", "at", "actor", "action", "target", "details"}
-    assert newest["actor"] == {"id": admin.user_id, "role": "admin"}
+    assert newest["actor"] == {"id": admin.user_id, "role": "admin", "display_name": None}
     assert newest["at"] >= first["items"][1]["at"]
     assert second["next_cursor"]
 
