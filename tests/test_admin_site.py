@@ -16,6 +16,7 @@ from support.admin_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    SiteTab,
     Stack,
     file_report_with_photo,
     jpeg,
@@ -32,12 +33,11 @@ if not CHROMIUM.exists():
         pytest.fail(message, pytrace=False)   # CI never skips the browser tests
     pytest.skip(message, allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
-UI_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -53,47 +53,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-class SiteTab:
-    """A browser tab on the site for one phone number, and what went wrong in it that
-    the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
-
-    def __init__(self, browser, stack: Stack, phone: str, viewport: dict | None = None):
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
-                                           locale="zh-CN", timezone_id="Asia/Shanghai")
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(UI_TIMEOUT_MS)
-        self.stack, self.phone = stack, phone
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("console", self._console)
-
-    def _console(self, message):
-        text = message.text
-        if message.type == "error" and ("Content Security Policy" in text
-                                        or "Trusted Type" in text or "CORS" in text):
-            self.problems.append(text)
-
-    def open(self, route: str = "") -> None:
-        self.page.goto(f"{self.stack.site}/{route}")
-
-    def sign_in(self, phone: str | None = None, within=None) -> None:
-        """Phone, then the code the SMS sink received, as an officer types them."""
-        phone = phone or self.phone
-        form = within or self.page
-        seen = self.stack.seen(phone)
-        form.locator("input[name=phone]").fill(phone)
-        form.get_by_role("button", name="获取验证码").click()
-        form.locator("input[name=code]").fill(self.stack.new_code(phone, seen))
-        form.get_by_role("button", name="登录", exact=True).click()
-
-    def token(self) -> str:
-        return session_storage(self.page)["access_token"]
-
-    def check(self) -> None:
-        problems, self.problems[:] = list(self.problems), []
-        assert not problems, problems
 
 
 @pytest.fixture(scope="module")
