@@ -118,6 +118,14 @@ def start_image_upload(request, bulletin_id):
                                         request.body.size)
 
 
+@bp.route("/bulletins/{bulletin_id}/images", methods=["GET"], allow=STAFF, query=Paging,
+          answer=r.ImageUploadPage,
+          summary="The bulletin's image uploads, refused ones with their reason (officers)")
+def image_uploads(request, bulletin_id):
+    page = bulletins.uploads_page(bulletin_id, request.query.limit, request.query.cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
 def _near(request, query: BulletinQuery) -> Response:
     if query.cursor is not None:
         raise ValidationFailed("A search near a place is one page, nearest first; it takes "

@@ -11,9 +11,9 @@ category fields are described by its draft struct).
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
@@ -120,6 +120,22 @@ class ResumePlan(Struct):
 class UploadCompleted(Struct):
     evidence_id: str
     status: Literal["uploaded"]
+
+
+class ImageUpload(Struct):
+    """One upload of a bulletin image as the evidence worker left it."""
+    media_id: str
+    status: MediaStatus
+    reject_reason: Annotated[RejectReason | None, Meta(description=(
+        "Why the worker refused the file, when status is rejected"))]
+    content_type: str
+    created_at: datetime
+    processed_at: datetime | None
+
+
+class ImageUploadPage(Struct):
+    items: list[ImageUpload]
+    next_cursor: str | None
 
 
 class ImageTicket(Struct):
