@@ -2,7 +2,7 @@
 // files on S3, so every page is index.html and the route lives after the #).
 
 import { currentUser, onSessionEnded, resumeSession, signOut } from "./api.js";
-import { empty, failure, h, loading } from "./dom.js";
+import { empty, failure, focusHeading, h, loading } from "./dom.js";
 import { LANGUAGES, currentLanguage, errorMessage, loadLanguage, t } from "./i18n.js";
 import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
@@ -62,9 +62,36 @@ function languageSwitch() {
   const other = LANGUAGES.find((language) => language !== currentLanguage());
   return h("button", { type: "button", class: "quiet language", lang: other,
     onclick: async () => {
+      const typed = formValues();
       await loadLanguage(other);
-      render();
+      await render();
+      restoreFormValues(typed);
+      document.querySelector("button.language")?.focus();
     } }, t("language.switch"));
+}
+
+/** What the officer has typed or chosen in the page's forms, by field name, so that a
+ * page redrawn in the other language gets it back. */
+function formValues() {
+  return [...main.querySelectorAll("input[name], textarea[name], select[name]")]
+    .filter((control) => !["file", "hidden"].includes(control.type))
+    .map((control) => ({ name: control.name, value: control.value,
+      checked: control.checked, type: control.type }));
+}
+
+function restoreFormValues(values) {
+  const seen = new Map();
+  for (const { name, value, checked, type } of values) {
+    const index = seen.get(name) ?? 0;
+    seen.set(name, index + 1);
+    const control = type === "radio"
+      ? main.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(value)}"]`)
+      : main.querySelectorAll(`[name="${CSS.escape(name)}"]`)[index];
+    if (!control) continue;
+    if (type === "radio" || type === "checkbox") control.checked = checked;
+    else control.value = value;
+    control.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 }
 
 /** Renders the current route (or the sign-in page); a newer render wins. */
@@ -99,9 +126,16 @@ async function render() {
   main.replaceChildren(loading());
   try {
     const view = await route.view(page, ...path.match(route.pattern).slice(1));
-    if (page.isCurrent()) main.replaceChildren(view);
+    if (page.isCurrent()) {
+      main.replaceChildren(view);
+      focusHeading(main);
+    }
   } catch (error) {
-    if (page.isCurrent()) main.replaceChildren(failure(error, render));
+    if (page.isCurrent()) {
+      main.replaceChildren(failure(error, render));
+      main.querySelector(".state-error").tabIndex = -1;
+      main.querySelector(".state-error").focus();
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // Admin pages: grant and revoke the officer role, and read the audit trail.
 
 import { api } from "../api.js";
-import { busy, empty, field, h, notice, pagedList, when } from "../dom.js";
+import { busy, confirmMove, empty, failure, field, filterSelect, h, loading, notice, when }
+  from "../dom.js";
 import { AuditAction } from "../enums.js";
 import { formatTime, label, t } from "../i18n.js";
 
@@ -32,16 +33,19 @@ export function officers() {
       return;
     }
     await busy(button, async () => {
+      if (!granting && !await confirmMove(t("confirm.revoke", { phone: typed }),
+        t("officers.revoke"))) return;
       try {
         const path = `/admin/officers/${encodeURIComponent(typed)}`;
         const answer = await api(granting ? "PUT" : "DELETE", path);
         const text = granting ? t("officers.granted", { phone: answer.phone })
           : t("officers.revoked", { phone: typed });
-        message.show(text);
+        message.announce(text);
         done.prepend(h("li", {}, text, " ", when(new Date().toISOString())));
         phone.value = "";
       } catch (error) {
         message.error(error);
+        message.focus();
       }
     });
   }
@@ -60,28 +64,91 @@ export function officers() {
       h("a", { href: "#/audit" }, t("nav.audit"))));
 }
 
+/** The trail, newest first, filtered by who, what and which report among the events
+ * loaded so far (the API pages the whole trail); "load more" goes further back. */
 export function audit() {
-  const [rows, state, more] = pagedList(h("tbody"),
-    (cursor) => api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } }),
-    eventRow, () => empty(t("audit.empty")));
+  const events = [];
+  let cursor = null;
+  const rows = h("tbody");
+  const state = h("div", {}, loading());
+  const shown = h("p", { class: "muted", role: "status" });
+  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
+  const actor = filterSelect({ name: "actor" }, [], draw);
+  const action = filterSelect({ name: "action" }, [
+    h("option", { value: "" }, t("audit.any_action")),
+    Object.values(AuditAction).map((value) => h("option", { value }, label("action", value)))],
+  draw);
+  const reportId = h("input", { type: "search", name: "report", spellcheck: false,
+    autocomplete: "off", oninput: draw });
+
+  function actorOptions() {
+    const chosen = actor.value;
+    const people = new Map(events.map((event) => [event.actor.id, actorName(event.actor)]));
+    actor.replaceChildren(h("option", { value: "" }, t("audit.any_actor")),
+      [...people].map(([id, name]) => h("option", { value: id, selected: id === chosen },
+        name)));
+  }
+
+  function draw() {
+    const wantedReport = reportId.value.trim().toLowerCase();
+    const matching = events.filter((event) => (!actor.value || event.actor.id === actor.value)
+      && (!action.value || event.action === action.value)
+      && (!wantedReport || String(event.target).startsWith(`report#${wantedReport}`)));
+    rows.replaceChildren(...matching.map(eventRow));
+    shown.textContent = t("audit.showing", { shown: matching.length, count: events.length });
+    state.replaceChildren(events.length && !matching.length ? empty(t("audit.none_match"))
+      : events.length ? "" : empty(t("audit.empty")));
+  }
+
+  async function load() {
+    try {
+      const page = await api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } });
+      events.push(...page.items);
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      actorOptions();
+      draw();
+    } catch (error) {
+      state.replaceChildren(failure(error, () => {
+        state.replaceChildren(loading());
+        load();
+      }));
+    }
+  }
+  more.addEventListener("click", () => busy(more, load));
+  load();
   return h("section", { class: "audit" },
     h("div", { class: "page-head" }, h("h1", {}, t("audit.title"))),
     h("p", { class: "lead" }, t("audit.lead")),
+    h("div", { class: "filters audit-filters" },
+      field(t("audit.filter_actor"), actor), field(t("audit.filter_action"), action),
+      field(t("audit.filter_report"), reportId)),
+    shown,
     h("div", { class: "table-wrap" }, h("table", { class: "audit-table" },
-      h("thead", {}, h("tr", {}, ["at", "actor", "action", "target", "details"].map((name) =>
+      h("thead", {}, h("tr", {}, COLUMNS.map((name) =>
         h("th", { scope: "col" }, t(`audit.${name}`))))),
       rows)),
     state, more);
 }
 
+const COLUMNS = ["at", "actor", "action", "target", "details"];
+
+/** An officer as other officers know them: their display name once they have a profile,
+ * else their number, else their id. */
+function actorName(actor) {
+  return actor.display_name || actor.phone || actor.id;
+}
+
 function eventRow(event) {
-  return h("tr", { dataset: { action: event.action } },
-    h("td", {}, h("time", { datetime: event.at }, formatTime(event.at))),
-    h("td", {}, label("role", event.actor.role), h("br"),
-      h("code", { class: "muted" }, event.actor.id)),
-    h("td", {}, label("action", event.action)),
-    h("td", {}, targetLink(event.target)),
-    h("td", {}, details(event.action, event.details)));
+  const name = actorName(event.actor);
+  const cell = (column, ...content) => h("td", { "data-label": t(`audit.${column}`) }, ...content);
+  return h("tr", { dataset: { action: event.action, actorId: event.actor.id } },
+    cell("at", h("time", { datetime: event.at }, formatTime(event.at))),
+    cell("actor", h("span", { class: "actor-name" }, name), " · ", label("role", event.actor.role),
+      name === event.actor.id ? null : [h("br"), h("code", { class: "muted" }, event.actor.id)]),
+    cell("action", label("action", event.action)),
+    cell("target", targetLink(event.target)),
+    cell("details", details(event.action, event.details)));
 }
 
 /** "report#<id>" and "bulletin#<id>" open the item; anything else is shown as is. */

@@ -2,10 +2,10 @@
 // category, see chalicelib/reports) and the full view of one report.
 
 import { api, currentUser } from "../api.js";
-import { badge, busy, empty, failure, field, h, notice, pagedList, showImage, when }
-  from "../dom.js";
-import { MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory, ReportStatus,
-  Role } from "../enums.js";
+import { badge, busy, confirmMove, counter, empty, failure, field, filterSelect, h, notice,
+  pagedList, showImage, when } from "../dom.js";
+import { ErrorCode, MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory,
+  ReportStatus, Role, TEXT_LIMITS } from "../enums.js";
 import { formatBytes, formatTime, label, t } from "../i18n.js";
 import { ConversationPanel, unreadBadge } from "./conversations.js";
 import { duplicatesPanel } from "./duplicates.js";
@@ -26,9 +26,9 @@ export async function queue(page) {
     location.hash = `#/reports?${params}`;
   };
   const filters = h("div", { class: "filters" },
-    field(t("report.category"), h("select", { name: "category", onchange: (event) =>
-      go({ category: event.target.value }) }, CATEGORIES.map((value) =>
-      h("option", { value, selected: value === category }, t(`report_category.${value}`))))),
+    field(t("report.category"), filterSelect({ name: "category" }, CATEGORIES.map((value) =>
+      h("option", { value, selected: value === category }, t(`report_category.${value}`))),
+    (value) => { if (value !== category) go({ category: value }); })),
     h("div", { class: "segmented", role: "group", "aria-label": t("report.status") },
       STATUSES.map((value) => h("button", { type: "button", dataset: { status: value },
         "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
@@ -238,10 +238,12 @@ class ReportView {
       const { url } = await api("GET",
         `/admin/reports/${this.data.report_id}/evidence/${item.evidence_id}/original`);
       // The URL answers with Content-Disposition: attachment, so this downloads.
-      h("a", { href: url, download: item.evidence_id, rel: "noopener" }).click();
-      this.message.show(t("evidence.original_started"));
+      // Its file name (the evidence id and the extension of its type) comes from there too.
+      h("a", { href: url, download: "", rel: "noopener" }).click();
+      this.message.announce(t("evidence.original_started"));
     } catch (error) {
       this.message.error(error);
+      this.message.focus();
     }
   }
 
@@ -258,17 +260,33 @@ class ReportView {
     }
   }
 
+  /** The next moves, then, in a section of their own below, the final ones. A final move
+   * is confirmed first, and never takes the place of the button just pressed: the row of
+   * next moves keeps its room, so a double click cannot close the report. */
   drawStatus() {
     // A linked duplicate moves with its primary, never on its own.
     const moves = this.data.duplicate_of ? [] : NEXT_STATUSES[this.data.status];
+    const isFinal = (status) => !NEXT_STATUSES[status]?.length;
+    const next = moves.filter((status) => !isFinal(status));
+    const final = moves.filter(isFinal);
+    const button = (status, kind) => h("button", { type: "button", class: kind,
+      dataset: { moveTo: status }, onclick: (event) => busy(event.target, async () => {
+        if (isFinal(status) && !await confirmMove(t("confirm.report_final",
+          { status: label("report_status", status) }), t(`report.move.${status}`))) return;
+        await this.change({ status });
+      }) }, t(`report.move.${status}`));
     this.statusBox.replaceChildren(
       h("p", {}, badge("report_status", this.data.status)),
-      moves.length ? h("div", { class: "actions" }, moves.map((status) =>
-        h("button", { type: "button", class: status === ReportStatus.DISMISSED ? "" : "primary",
-          dataset: { moveTo: status }, onclick: (event) => busy(event.target,
-            () => this.change({ status })) }, t(`report.move.${status}`))))
+      moves.length ? h("div", { class: "actions status-next" }, next.length
+        ? next.map((status) => button(status, "primary"))
+        : h("p", { class: "muted" }, t("report.close_below")))
         : h("p", { class: "muted" }, t(this.data.duplicate_of ? "duplicates.is_duplicate"
-          : "report.final")));
+          : "report.final")),
+      final.length ? h("div", { class: "status-final" },
+        h("h3", {}, t("report.close_title")),
+        h("p", { class: "field-hint" }, t("report.close_hint")),
+        h("div", { class: "actions" }, final.map((status) => button(status,
+          status === ReportStatus.DISMISSED ? "" : "primary")))) : null);
   }
 
   async change(body) {
@@ -279,34 +297,51 @@ class ReportView {
         headers: { "Idempotency-Key": crypto.randomUUID() } });
       this.fetchedAt = Date.now();
       this.draw();
-      this.message.show(body.status
+      this.message.announce(body.status
         ? t("report.moved", { status: label("report_status", body.status) })
         : t("report.note_added"));
       return true;
     } catch (error) {
-      this.message.error(error);
+      if (error.code === ErrorCode.VALIDATION_ERROR && error.field === "note.text") {
+        this.message.announce(t("text.limit", { field: t("note.text"),
+          max: TEXT_LIMITS.note.max }), "error");
+      } else {
+        this.message.error(error);
+        this.message.focus();
+      }
       return false;
     }
   }
 
   noteForm() {
-    const text = h("textarea", { name: "note", rows: 4, maxlength: 2000, required: true });
+    // No maxlength: the browser would cut a pasted note silently; the counter says by
+    // how much it is too long instead.
+    const text = h("textarea", { name: "note", rows: 4, required: true });
+    const count = counter(text, TEXT_LIMITS.note, t("note.text"));
     const visibility = (value, checked) => h("label", { class: "choice" },
       h("input", { type: "radio", name: "visibility", value, checked }),
       t(`note.visibility.${value}`));
     const submit = h("button", { type: "submit", class: "primary" }, t("note.add"));
     const form = h("form", { class: "note-form", onsubmit: async (event) => {
       event.preventDefault();
-      if (!text.value.trim()) {
-        this.message.show(t("note.empty"), "error");
+      const problem = text.value.trim() ? count.problem() : t("note.empty");
+      if (problem) {
+        this.message.announce(problem, "error");
         return;
       }
       const chosen = form.querySelector("input[name=visibility]:checked").value;
-      const added = await busy(submit, () => this.change({ note: { text: text.value,
+      const added = await busy(submit, () => this.change({ note: { text: text.value.trim(),
         visibility: chosen } }));
-      if (added) text.value = "";
+      if (added) {
+        text.value = "";
+        count.update();
+        // The next note is internal again unless the officer chooses otherwise: a
+        // choice left on "for the reporter" would send it to the citizen too.
+        form.querySelector(`input[name=visibility][value=${NoteVisibility.INTERNAL}]`)
+          .checked = true;
+      }
     } },
-    field(t("note.text"), text),
+    field(t("note.text"), text, count),
     h("fieldset", { class: "choices" }, h("legend", {}, t("note.visibility")),
       visibility(NoteVisibility.INTERNAL, true), visibility(NoteVisibility.REPORTER, false)),
     h("p", { class: "field-hint" }, t("note.reporter_hint")),
@@ -315,7 +350,8 @@ class ReportView {
   }
 
   revealBox() {
-    const reason = h("textarea", { name: "reason", rows: 3, minlength: 10, maxlength: 500 });
+    const reason = h("textarea", { name: "reason", rows: 3,
+      minlength: TEXT_LIMITS.reveal_reason.min, maxlength: TEXT_LIMITS.reveal_reason.max });
     const result = h("div", { class: "reveal-result" });
     const submit = h("button", { type: "submit", class: "danger" }, t("reveal.submit"));
     return h("details", { class: "reveal" }, h("summary", {}, t("reveal.title")),
