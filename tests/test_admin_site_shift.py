@@ -3,6 +3,7 @@ no WCAG A/AA violation (axe-core) and no page wider than the screen at 1366×768
 390×844, focus that follows what changed, the keyboard alone, and no irreversible
 slip. Screenshots land in test-artifacts/screenshots/."""
 
+import json
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ from support.admin_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PHONE,
+    ROOT,
     SCREENSHOTS,
     SiteTab,
     Stack,
@@ -125,3 +127,285 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, stack, admin, report):
     admin.open("#/audit")
     expect(page.locator("tbody tr").first).to_be_visible()
     admin.audit_page("audit")
+
+
+def note_limit() -> int:
+    return json.loads((ROOT / "admin" / "enums.json").read_text())["TEXT_LIMITS"]["note"]["max"]
+
+
+def status_of(stack, report) -> str:
+    return stack.call("GET", f"/reports/{report.report_id}", report.citizen_token).json()["status"]
+
+
+def test_a_second_click_never_closes_a_report_and_closing_is_confirmed(officer, report, stack):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    start = page.locator("button[data-move-to=in_review]")
+    box = start.bounding_box()
+    start.click()
+    expect(page.locator("h1 .badge")).to_have_text("核查中")
+    expect(page.locator("section.report > .notice")).to_be_focused()
+    page.wait_for_timeout(700)
+    # The officer clicks again where "start review" was: nothing final is there.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#confirm-dialog")).to_be_hidden()
+    for status in ("actioned", "dismissed"):
+        final = page.locator(f"button[data-move-to={status}]").bounding_box()
+        assert final["y"] >= box["y"] + box["height"], status
+    assert status_of(stack, report) == "in_review"
+
+    # Closing asks first; Enter by habit lands on "cancel".
+    page.locator("button[data-move-to=actioned]").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("不可撤销")
+    expect(dialog.get_by_role("button", name="取消")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    assert status_of(stack, report) == "in_review"
+    page.screenshot(path=SCREENSHOTS / "report-in-review.png", full_page=True)
+
+    page.locator("button[data-move-to=actioned]").click()
+    dialog.get_by_role("button", name="已处置").click()
+    expect(page.locator("h1 .badge")).to_have_text("已处置")
+    expect(page.locator("button[data-move-to]")).to_have_count(0)
+    assert status_of(stack, report) == "actioned"
+
+
+def test_notes_go_back_to_internal_count_their_characters_and_are_never_cut(officer, report,
+                                                                           stack):
+    page = officer.page
+    limit = note_limit()
+    officer.open(f"#/reports/{report.report_id}")
+    note = page.locator("textarea[name=note]")
+    counter = page.locator("#note-counter")
+    expect(counter).to_have_text(f"已输入 0 / {limit} 字")
+
+    for_reporter = f"我们已收到您的举报。({uuid.uuid4().hex[:6]})"
+    note.fill(for_reporter)
+    page.locator("input[name=visibility][value=reporter]").check()
+    page.get_by_role("button", name="添加备注").click()
+    expect(page.locator(".note-reporter").last).to_contain_text(for_reporter)
+    expect(page.locator("section.report > .notice")).to_be_focused()
+    expect(page.locator("input[name=visibility][value=internal]")).to_be_checked()
+    expect(counter).to_have_text(f"已输入 0 / {limit} 字")
+
+    near = "近" * (limit - 10)
+    note.fill(near)
+    expect(counter).to_have_text(f"已输入 {limit - 10} / {limit} 字，还剩 10 字")
+    expect(counter).to_have_class(re.compile("counter-near"))
+
+    pasted = "长" * (limit + 1000)
+    note.fill(pasted)
+    expect(note).to_have_value(pasted)                      # nothing cut
+    expect(counter).to_have_text(f"已输入 {limit + 1000} / {limit} 字，超出 1000 字")
+    page.get_by_role("button", name="添加备注").click()
+    message = page.locator("section.report > .notice")
+    expect(message).to_have_text(f"“备注内容”超出 1000 字：最多 {limit} 字。")
+    expect(message).to_be_focused()
+    expect(note).to_have_value(pasted)
+    notes = stack.call("GET", f"/reports/{report.report_id}", report.citizen_token).json()["notes"]
+    assert [each["text"] for each in notes] == [for_reporter]    # the long one was not sent
+
+    # The API's own refusal (its real answer to a note over the limit) names the limit too.
+    refusal = stack.call("PATCH", f"/admin/reports/{report.report_id}", officer.token(),
+                         {"note": {"text": pasted, "visibility": "internal"}})
+    assert refusal.status_code == 400, refusal.text
+    patch = re.compile(r".*/admin/reports/[0-9a-f]{32}$")
+    page.route(patch, lambda route: route.fulfill(
+        status=400, body=refusal.text, content_type="application/json",
+        headers={"Access-Control-Allow-Origin": stack.site}))
+    note.fill("A short note the API refuses anyway.")
+    page.get_by_role("button", name="添加备注").click()
+    expect(message).to_have_text(f"“备注内容”最多 {limit} 字。")
+    page.unroute(patch)
+
+
+def test_the_bulletin_form_shows_every_problem_at_once_before_any_request(officer, stack):
+    page = officer.page
+    fields = json.loads((ROOT / "admin" / "bulletin-fields.json").read_text())
+    posts = []
+    page.on("request", lambda request: posts.append(request.url)
+            if request.method == "POST" and request.url.endswith("/bulletins") else None)
+    officer.open("#/bulletins/new?category=missing_person")
+    page.get_by_role("button", name="发布", exact=True).click()
+    problems = page.locator(".problems")
+    expect(problems).to_be_focused()
+    required = [spec["name"] for spec in fields["common"] + fields["categories"]["missing_person"]
+                if spec["required"] and spec["type"] != "bool"]
+    expect(problems.locator("li")).to_have_count(len(required))
+    assert problems.locator("li").evaluate_all(
+        "items => items.map(item => item.dataset.field)") == required
+
+    title = next(spec for spec in fields["common"] if spec["name"] == "title")
+    age = next(spec for spec in fields["categories"]["missing_person"] if spec["name"] == "age")
+    page.locator("[name=title]").fill("走" * (title["max"] + 5))
+    page.locator("[name=age]").fill(str(age["max"] + 1))
+    page.locator("[name=location]").fill("朝阳公园")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(problems.locator("li[data-field=title]")).to_have_text(
+        f"“标题”超出 5 字：最多 {title['max']} 字。")
+    expect(problems.locator("li[data-field=age]")).to_contain_text(str(age["max"]))
+    expect(problems.locator("li[data-field=location]")).to_be_visible()
+    expect(page.locator("[name=title]")).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=SCREENSHOTS / "bulletin-form-problems.png", full_page=True)
+    # A problem's link takes the officer to its field.
+    problems.locator("li[data-field=age] a").click()
+    expect(page.locator("[name=age]")).to_be_focused()
+    assert posts == []
+
+    for name, value in {"title": "寻找走失老人", "body": "王大爷于昨晚离家后未归。",
+                        "district": "朝阳", "contact": "110", "name": "王建国", "age": "78",
+                        "location": "39.9219, 116.4436", "last_seen_place": "朝阳公园南门",
+                        "last_seen_at": "2026-11-27T18:30"}.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("select[name=sex]").select_option("male")
+    page.get_by_role("button", name="发布", exact=True).click()
+    expect(page).to_have_url(re.compile(r"#/bulletins/[0-9a-f]{32}$"))
+    assert len(posts) == 1
+
+
+def test_resolve_has_no_preset_outcome_and_final_moves_are_confirmed(officer, stack):
+    page = officer.page
+    draft = {"category": "vehicle", "title": f"寻找车辆 {uuid.uuid4().hex[:6]}",
+             "body": "一辆白色轿车被盗。", "district": "朝阳", "contact": "110",
+             "plate": "京A12345", "sought_for": "stolen"}
+    made = [stack.call("POST", "/bulletins", officer.token(), draft).json()["id"]
+            for _ in range(2)]
+    officer.open(f"#/bulletins/{made[0]}")
+    outcome = page.locator("select[name=outcome]")
+    expect(outcome).to_have_value("")
+    page.get_by_role("button", name="标记为已解决").click()
+    expect(page.locator("section.bulletin > .notice")).to_have_text("请填写“结果”。")
+    outcome.select_option("recovered")
+    page.get_by_role("button", name="标记为已解决").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("已追回")
+    dialog.get_by_role("button", name="标记为已解决").click()
+    expect(page.locator("h1 .badge")).to_have_text("已解决")
+    expect(page.locator("section.bulletin > .notice")).to_be_focused()
+
+    officer.open(f"#/bulletins/{made[1]}")
+    page.locator("textarea[name=retract-reason]").fill("信息有误。")
+    page.get_by_role("button", name="撤回通报").click()
+    dialog.get_by_role("button", name="取消").click()
+    assert stack.call("GET", f"/bulletins/{made[1]}").json()["status"] == "published"
+    page.get_by_role("button", name="撤回通报").click()
+    dialog.get_by_role("button", name="撤回通报").click()
+    expect(page.locator("h1 .badge")).to_have_text("已撤回")
+    assert stack.call("GET", f"/bulletins/{made[1]}").json()["status"] == "retracted"
+
+
+def test_a_refused_bulletin_image_shows_the_workers_reason(officer, stack):
+    page = officer.page
+    draft = {"category": "vehicle", "title": f"寻找车辆 {uuid.uuid4().hex[:6]}",
+             "body": "一辆白色轿车被盗。", "district": "朝阳", "contact": "110",
+             "plate": "京A12345", "sought_for": "stolen"}
+    bulletin_id = stack.call("POST", "/bulletins", officer.token(), draft).json()["id"]
+    officer.open(f"#/bulletins/{bulletin_id}")
+    page.locator("input[name=more-images]").set_input_files(
+        [{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture at all " * 40}])
+    page.get_by_role("button", name="上传").click()
+    refused = page.locator("figure.evidence-rejected")
+    expect(refused).to_contain_text("已拒收：", timeout=EVIDENCE_TIMEOUT_MS)
+    expect(refused).to_contain_text("notes.jpg")
+    reason = page.evaluate("() => document.querySelector('figure.evidence-rejected')"
+                           ".textContent")
+    assert "不是允许的图片或视频格式" in reason or "图片已损坏" in reason, reason
+    page.screenshot(path=SCREENSHOTS / "bulletin-image-refused.png", full_page=True)
+
+
+def test_focus_follows_every_navigation_and_the_original_keeps_its_extension(officer, report):
+    page = officer.page
+    officer.open("#/reports?category=theft&status=submitted")
+    expect(page.locator("h1")).to_be_focused()
+    page.locator("select[name=category]").select_option("fraud")
+    expect(page).to_have_url(re.compile("category=fraud"))
+    expect(page.locator("h1")).to_be_focused()
+    officer.open(f"#/reports/{report.report_id}")
+    expect(page.locator("h1")).to_be_focused()
+    download_button = page.locator("figure[data-status=ready] button.link")
+    expect(download_button).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+    with page.expect_download() as downloading:
+        download_button.click()
+    assert downloading.value.suggested_filename == \
+        f"{page.locator('figure[data-status=ready]').get_attribute('data-evidence-id')}.jpg"
+    expect(page.locator("section.report > .notice")).to_be_focused()
+
+
+def test_english_plurals_and_a_language_switch_keeps_what_was_typed(officer, report):
+    page = officer.page
+    officer.open(f"#/reports?category=theft&status={status_of(officer.stack, report)}")
+    card = page.locator(f"[data-report-id='{report.report_id}']")
+    expect(card).to_contain_text("证据 1 件")
+    page.locator("button.language").click()
+    expect(card).to_contain_text("1 evidence item")
+    expect(card).not_to_contain_text("1 evidence items")
+
+    officer.open(f"#/reports/{report.report_id}")
+    typed = f"Half a note, still being written {uuid.uuid4().hex[:6]}"
+    page.locator("textarea[name=note]").fill(typed)
+    page.locator("input[name=visibility][value=reporter]").check()
+    page.locator("button.language").click()
+    expect(page.locator("h2").first).to_have_text("证据")
+    expect(page.locator("textarea[name=note]")).to_have_value(typed)
+    expect(page.locator("input[name=visibility][value=reporter]")).to_be_checked()
+    expect(page.locator("#note-counter")).to_have_text(f"已输入 {len(typed)} / {note_limit()} 字")
+
+    officer.open("#/bulletins/new?category=missing_person")
+    page.locator("[name=title]").fill("寻找走失老人")
+    page.locator("[name=age]").fill("78")
+    page.locator("input[name=at_risk]").check()
+    page.locator("button.language").click()
+    expect(page.locator("h1")).to_have_text("Publish a bulletin")
+    expect(page.locator("[name=title]")).to_have_value("寻找走失老人")
+    expect(page.locator("[name=age]")).to_have_value("78")
+    expect(page.locator("input[name=at_risk]")).to_be_checked()
+    page.locator("button.language").click()
+    expect(page.locator("[name=title]")).to_have_value("寻找走失老人")
+
+
+def test_the_audit_trail_filters_by_actor_action_and_report(admin, officer, report, stack):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    page.locator("textarea[name=note]").fill("Checked.")
+    page.get_by_role("button", name="添加备注").click()
+    expect(page.locator(".note-internal").last).to_contain_text("Checked.")
+
+    page = admin.page
+    admin.open("#/audit")
+    page.reload()                                  # the trail as it is now
+    rows = page.locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    officer_id = stack.call("GET", "/me", officer.token()).json()["id"]
+    page.locator("select[name=actor]").select_option(officer_id)
+    expect(rows.first).to_be_visible()
+    assert set(rows.evaluate_all("rows => rows.map(row => row.dataset.actorId)")) == {officer_id}
+    page.locator("select[name=action]").select_option("report.note_added")
+    page.locator("input[name=report]").fill(report.report_id)
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("a")).to_have_attribute("href", f"#/reports/{report.report_id}")
+    page.locator("input[name=report]").fill("0" * 32)
+    expect(rows).to_have_count(0)
+    expect(page.locator(".audit .state-empty")).to_be_visible()
+    page.locator("input[name=report]").fill("")
+    page.locator("select[name=actor]").select_option("")
+    page.locator("select[name=action]").select_option("")
+    expect(rows.first).to_be_visible()
+
+
+def test_revoking_an_officer_is_confirmed(admin, stack):
+    page = admin.page
+    phone = new_phone()
+    assert stack.call("PUT", f"/admin/officers/{phone}", admin.token()).status_code == 200
+    admin.open("#/officers")
+    page.locator("input[name=officer-phone]").fill(phone)
+    page.get_by_role("button", name="撤销警员权限").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text(phone)
+    dialog.get_by_role("button", name="取消").click()
+    expect(page.locator(".role-changes li")).to_have_count(0)
+    page.get_by_role("button", name="撤销警员权限").click()
+    dialog.get_by_role("button", name="撤销警员权限").click()
+    expect(page.locator(".officers .notice")).to_have_text(f"已撤销 {phone} 的警员权限。")
+    expect(page.locator(".officers .notice")).to_be_focused()

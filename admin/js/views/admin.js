@@ -85,7 +85,7 @@ export function audit() {
     const chosen = actor.value;
     const people = new Map(events.map((event) => [event.actor.id, actorName(event.actor)]));
     actor.replaceChildren(h("option", { value: "" }, t("audit.any_actor")),
-      [...people].map(([id, name]) => h("option", { value: id, selected: id === chosen },
+      ...[...people].map(([id, name]) => h("option", { value: id, selected: id === chosen },
         name)));
   }
 

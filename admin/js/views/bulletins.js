@@ -141,7 +141,10 @@ function bulletinForm(fields, initialCategory, current) {
   /** Every field checked against the API's rules at once; false (with the list of
    * problems shown and focused) when any fails. */
   function checked() {
-    const found = [...controls].flatMap(([name, { element, read, spec }]) => {
+    const inFormOrder = [...controls].sort(([, first], [, second]) =>
+      (first.element.compareDocumentPosition(second.element)
+        & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    const found = inFormOrder.flatMap(([name, { element, read, spec }]) => {
       const problem = fieldProblem(spec, read());
       if (problem) element.setAttribute("aria-invalid", "true");
       else element.removeAttribute("aria-invalid");
@@ -468,7 +471,7 @@ export async function bulletin(page, bulletinId) {
   function closeForm(kind, inputs, makeBody, question) {
     const button = h("button", { type: "submit", class: kind === "retract" ? "danger" : "primary" },
       t(`bulletin.${kind}`));
-    return h("form", { class: `panel ${kind}-form`, onsubmit: (event) => {
+    return h("form", { class: `panel ${kind}-form`, novalidate: true, onsubmit: (event) => {
       event.preventDefault();
       busy(button, async () => {
         const asked = question();

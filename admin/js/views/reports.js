@@ -275,7 +275,7 @@ class ReportView {
           { status: label("report_status", status) }), t(`report.move.${status}`))) return;
         await this.change({ status });
       }) }, t(`report.move.${status}`));
-    this.statusBox.replaceChildren(
+    this.statusBox.replaceChildren(...[
       h("p", {}, badge("report_status", this.data.status)),
       moves.length ? h("div", { class: "actions status-next" }, next.length
         ? next.map((status) => button(status, "primary"))
@@ -286,7 +286,7 @@ class ReportView {
         h("h3", {}, t("report.close_title")),
         h("p", { class: "field-hint" }, t("report.close_hint")),
         h("div", { class: "actions" }, final.map((status) => button(status,
-          status === ReportStatus.DISMISSED ? "" : "primary")))) : null);
+          status === ReportStatus.DISMISSED ? "" : "primary")))) : null].filter(Boolean));
   }
 
   async change(body) {
