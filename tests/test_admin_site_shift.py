@@ -20,7 +20,6 @@ from support.admin_site import (
     SiteTab,
     Stack,
     file_report_with_photo,
-    wait_until,
 )
 from support.auth import new_phone
 
@@ -409,3 +408,90 @@ def test_revoking_an_officer_is_confirmed(admin, stack):
     dialog.get_by_role("button", name="撤销警员权限").click()
     expect(page.locator(".officers .notice")).to_have_text(f"已撤销 {phone} 的警员权限。")
     expect(page.locator(".officers .notice")).to_be_focused()
+
+
+def test_a_shift_by_keyboard_alone_with_a_focus_ring_that_shows(browser, stack, officer_phones,
+                                                               report):
+    """Sign in, pick a category, open a report, review it, write a note and close it,
+    never touching the mouse; the focus ring is at least 3:1 wherever it goes."""
+    tab = SiteTab(browser, stack, officer_phones[1])
+    page, keys = tab.page, tab.page.keyboard
+    try:
+        tab.open()
+        expect(page.locator("input[name=phone]")).to_be_focused()
+        seen = stack.seen(tab.phone)
+        keys.type(tab.phone)
+        keys.press("Enter")
+        expect(page.locator("input[name=code]")).to_be_focused()
+        keys.type(stack.new_code(tab.phone, seen))
+        keys.press("Enter")
+        expect(page.locator("h1")).to_have_text("举报队列")
+        expect(page.locator("h1")).to_be_focused()
+
+        # In the blue header: the accent ring.
+        tab.tab_to(".nav a[href='#/bulletins']")
+        assert tab.outline_contrast() >= 3
+        tab.tab_to("select[name=category]")
+        assert tab.outline_contrast() >= 3
+        before = page.url
+        keys.press("ArrowDown")
+        keys.press("ArrowDown")
+        page.wait_for_timeout(300)
+        assert page.url == before                      # arrowing does not reload the list
+        keys.press("Enter")                            # Enter applies the choice
+        expect(page).to_have_url(re.compile("category=(?!theft)"))
+        expect(page.locator("h1")).to_be_focused()
+        tab.tab_to("select[name=category]")
+        keys.press("ArrowUp")
+        keys.press("ArrowUp")
+        keys.press("Tab")                              # and so does leaving the field
+        expect(page).to_have_url(re.compile("category=theft"))
+        expect(page.locator("h1")).to_be_focused()
+
+        tab.tab_to(f"a[data-report-id='{report.report_id}']")
+        assert tab.outline_contrast() >= 3
+        keys.press("Enter")
+        expect(page.locator("h1 .alias")).to_be_visible()
+        expect(page.locator("h1")).to_be_focused()
+        tab.tab_to("button[data-move-to=in_review]")
+        assert tab.outline_contrast() >= 3               # a blue button on white
+        keys.press("Enter")
+        expect(page.locator("section.report > .notice")).to_be_focused()
+        expect(page.locator("h1 .badge")).to_have_text("核查中")
+
+        tab.tab_to("textarea[name=note]")
+        keys.type("Reviewed by keyboard.")
+        tab.tab_to(".note-form button[type=submit]")
+        keys.press("Enter")
+        expect(page.locator(".note-internal").last).to_contain_text("Reviewed by keyboard.")
+        expect(page.locator("section.report > .notice")).to_be_focused()
+
+        tab.tab_to("button[data-move-to=dismissed]")
+        keys.press("Enter")
+        dialog = page.locator("#confirm-dialog")
+        expect(dialog.get_by_role("button", name="取消")).to_be_focused()
+        keys.press("Tab")
+        expect(dialog.get_by_role("button", name="不予处理")).to_be_focused()
+        keys.press("Enter")
+        expect(page.locator("h1 .badge")).to_have_text("不予处理")
+        expect(page.locator("section.report > .notice")).to_be_focused()
+        assert status_of(stack, report) == "dismissed"
+        tab.check()
+    finally:
+        tab.context.close()
+
+
+def test_the_phone_header_is_compact(browser, stack, officer_phones):
+    tab = SiteTab(browser, stack, officer_phones[2], viewport=PHONE)
+    try:
+        tab.open()
+        tab.sign_in()
+        page = tab.page
+        expect(page.locator(".who-role")).to_have_text("警员")
+        line = page.locator(".who-role").evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert page.locator(".who-role").bounding_box()["height"] <= line * 1.2
+        assert page.locator(".masthead").bounding_box()["height"] <= 120
+        assert tab.fits_the_screen()
+        tab.check()
+    finally:
+        tab.context.close()

@@ -240,3 +240,42 @@ class SiteTab:
         return self.page.evaluate("""() => { const e = document.activeElement;
             return {tag: e.tagName.toLowerCase(), text: e.textContent.trim(),
                     id: e.id, className: e.className}; }""")
+
+    def tab_to(self, selector: str, limit: int = 80) -> None:
+        """Presses Tab until the element matching `selector` has the focus."""
+        for _ in range(limit):
+            if self.page.evaluate("selector => document.activeElement?.matches(selector)",
+                                  selector):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"{selector} never got the focus in {limit} presses of Tab")
+
+    def outline_contrast(self) -> float:
+        """The contrast ratio of the focused element's outline against what is behind it
+        (the nearest ancestor with a background colour), by WCAG's formula."""
+        colours = self.page.evaluate("""() => {
+            const focused = document.activeElement;
+            const style = getComputedStyle(focused);
+            if (style.outlineStyle === 'none' || parseFloat(style.outlineWidth) < 2) return null;
+            let behind = focused.parentElement;
+            while (behind && ['rgba(0, 0, 0, 0)', 'transparent'].includes(
+                getComputedStyle(behind).backgroundColor)) behind = behind.parentElement;
+            const background = behind ? getComputedStyle(behind).backgroundColor
+                : 'rgb(255, 255, 255)';
+            return [style.outlineColor, background];
+        }""")
+        assert colours, "the focused element shows no outline of at least 2 px"
+        return contrast(*(rgb(colour) for colour in colours))
+
+
+def rgb(css: str) -> tuple[int, int, int]:
+    return tuple(int(part) for part in re.findall(r"\d+", css)[:3])
+
+
+def contrast(first: tuple, second: tuple) -> float:
+    def luminance(colour):
+        channels = [value / 255 for value in colour]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
