@@ -318,12 +318,14 @@ def test_a_bulletin_is_edited_shows_its_clues_and_is_resolved_and_another_retrac
     page.locator("select[name=outcome]").select_option("recovered")
     page.locator("textarea[name=resolve-note]").fill("车辆已在通州找到。")
     page.get_by_role("button", name="标记为已解决").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="标记为已解决").click()
     expect(page.locator("h1 .badge")).to_have_text("已解决")
     expect(page.locator(".bulletin-actions form")).to_have_count(0)
 
     officer.open(f"#/bulletins/{retracted_id}")
     page.locator("textarea[name=retract-reason]").fill("信息有误，车牌号不对。")
     page.get_by_role("button", name="撤回通报").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="撤回通报").click()
     expect(page.locator("h1 .badge")).to_have_text("已撤回")
 
     resolved = stack.call("GET", f"/bulletins/{resolved_id}").json()
@@ -464,6 +466,7 @@ def test_api_errors_reach_the_officer_in_their_language(admin):
     expect(page.locator(".notice-error")).to_have_text(re.compile("手机号"))
     page.locator("input[name=officer-phone]").fill(BOOTSTRAP_ADMIN)
     page.get_by_role("button", name="撤销警员权限").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="撤销警员权限").click()
     expect(page.locator(".notice-error")).to_have_text("该号码属于管理员，不能在这里更改。")
 
 
