@@ -14,6 +14,7 @@ from support.admin_site import (
     BOOTSTRAP_ADMIN,
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESKTOP,
     PHONE,
     ROOT,
     SCREENSHOTS,
@@ -35,6 +36,11 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
+# What sticks out past the right edge of the screen, for a failure's message.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+    .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+    .slice(0, 8)"""
 
 
 @pytest.fixture(scope="module")
@@ -499,3 +505,25 @@ def test_the_phone_header_is_compact(browser, stack, officer_phones):
         tab.check()
     finally:
         tab.context.close()
+
+
+def test_no_other_page_is_wider_than_a_phone(admin, stack, report):
+    bulletin_id = stack.call("POST", "/bulletins", admin.token(), {
+        "category": "suspect", "title": f"悬赏通缉 {uuid.uuid4().hex}", "body": "长" * 300,
+        "district": "朝阳", "contact": "110", "description": "身高一米八，" * 20,
+        "wanted_for": "抢劫", "aliases": ["x" * 100]}).json()["id"]
+    page = admin.page
+    page.set_viewport_size(PHONE)
+    try:
+        for name, route, ready in (
+                ("custody", f"#/reports/{report.report_id}/custody", ".custody-evidence"),
+                ("bulletins", "#/bulletins", ".bulletin-card"),
+                ("bulletin", f"#/bulletins/{bulletin_id}", ".bulletin-actions form"),
+                ("bulletin-edit", f"#/bulletins/{bulletin_id}/edit", "form.bulletin-form"),
+                ("inbox", "#/inbox", ".inbox [data-report-id], .inbox .state-empty")):
+            admin.open(route)
+            expect(page.locator(ready).first).to_be_visible(timeout=EVIDENCE_TIMEOUT_MS)
+            page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+            assert admin.fits_the_screen(), (route, page.evaluate(WIDEST))
+    finally:
+        page.set_viewport_size(DESKTOP)
