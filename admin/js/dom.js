@@ -101,7 +101,7 @@ export function length(text) {
  * on, and says by how much a pasted text is too long (nothing is cut). `problem()` is
  * the message that stops the form, or null. */
 export function counter(control, limit, fieldName) {
-  const line = h("span", { class: "counter", "aria-live": "polite", id: `${control.name}-counter` });
+  const line = h("span", { class: "counter", id: `${control.name}-counter` });
   control.setAttribute("aria-describedby", line.id);
   const update = () => {
     const count = length(control.value.trim());
@@ -109,6 +109,8 @@ export function counter(control, limit, fieldName) {
     const state = count > limit.max ? "over" : count >= limit.max * 0.9 ? "near" : "count";
     line.textContent = t(`counter.${state}`, values);
     line.className = `counter counter-${state}`;
+    // Read out only once it matters, not at every keystroke.
+    line.setAttribute("aria-live", state === "count" ? "off" : "polite");
     if (state === "over") control.setAttribute("aria-invalid", "true");
     else control.removeAttribute("aria-invalid");
   };
