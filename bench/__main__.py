@@ -3,7 +3,7 @@
     .venv/bin/python -m bench [--package-dir build/package-dev] [SECTION …]
 
 Sections run in this order, each next to its own baseline: cold start, package size,
-round trips, handler overhead, load, nearby, media. The API sections share one emulator (and
+round trips, handler overhead, load, nearby, shift, media. The API sections share one emulator (and
 one realistic state); the media section runs last, alone on the CPU. Results go to
 bench/results/latest.json. The exit status is 1 when a check failed (a route without
 a scenario, a report not stored exactly once, a section that crashed); a missed
@@ -16,12 +16,21 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import cold_start, handler_overhead, load, media, nearby, package_size, round_trips
+from bench import (
+    cold_start,
+    handler_overhead,
+    load,
+    media,
+    nearby,
+    package_size,
+    round_trips,
+    shift,
+)
 from bench.common import RESULTS, Section, save, table
 
 SECTIONS = {"cold_start": cold_start, "package_size": package_size,
             "round_trips": round_trips, "handler_overhead": handler_overhead,
-            "load": load, "nearby": nearby, "media": media}
+            "load": load, "nearby": nearby, "shift": shift, "media": media}
 
 
 def main() -> int:

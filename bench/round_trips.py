@@ -47,6 +47,13 @@ TARGETS: dict[str, tuple[int, int] | None] = {
     # officers' also read whether the reporter's account still exists. Marking read is
     # a write only when something was unread (not on this warm, second run).
     "thread read": (2, 0), "officers' thread read": (3, 0),
+    # The queue: one Query per category (8; 1 with a category) and one of the counts.
+    "queue page": (2, 0), "all-categories queue page": (9, 0),
+    # A page whose actors are shown by name: one BatchGetItem of their profiles.
+    "page read with names": (2, 0),
+    # The dashboard: the period's counters, the oldest waiting report (8 Queries of one
+    # item), the inbox's count and its oldest.
+    "statistics": (11, 0),
 }
 
 
@@ -107,6 +114,11 @@ def preflight(path: str) -> Scenario:
         "Origin": origin, "Access-Control-Request-Method": "GET"}))
 
 
+def an_export(client, world: World) -> Call:
+    export = expect(send(client, "POST", "/admin/exports", world.officer, {}), 202)
+    return Call(f"/admin/exports/{export['export_id']}", 200, world.officer)
+
+
 def first_evidence(world: World) -> tuple[str, str]:
     report_id = world.report_ids[0]
     return report_id, world.evidence[report_id][0]
@@ -138,8 +150,8 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
                                    {"content_type": "video/mp4", "size": 40_000_000})),
     # Triage
     ("GET", "/admin/reports"): Scenario(
-        "page read", lambda c, w: Call("/admin/reports?status=submitted&category=theft", 200,
-                                       w.officer)),
+        "queue page", lambda c, w: Call("/admin/reports?status=submitted&category=theft", 200,
+                                        w.officer)),
     ("GET", "/admin/reports/{report_id}"): Scenario(
         "item read", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}", 200, w.officer)),
     ("PATCH", "/admin/reports/{report_id}"): Scenario(
@@ -180,8 +192,21 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "write", lambda c, w: Call(f"/admin/officers/{quote(signed_in(c)['phone'])}", 200,
                                    w.admin)),
     ("DELETE", "/admin/officers/{phone}"): Scenario("write", officer_granted),
-    ("GET", "/admin/audit"): Scenario("page read", lambda c, w: Call("/admin/audit", 200,
-                                                                     w.admin)),
+    ("GET", "/admin/audit"): Scenario(
+        "page read with names", lambda c, w: Call("/admin/audit", 200, w.admin)),
+    ("GET", "/admin/officers"): Scenario("page read", lambda c, w: Call("/admin/officers", 200,
+                                                                        w.admin)),
+    ("GET", "/admin/replies"): Scenario("item read", lambda c, w: Call("/admin/replies", 200,
+                                                                       w.officer)),
+    ("PUT", "/admin/replies"): Scenario("write", lambda c, w: Call("/admin/replies", 200, w.admin, {
+        "version": expect(send(c, "GET", "/admin/replies", w.officer), 200)["version"],
+        "replies": [{"id": "thanks", "title": {"zh-CN": "感谢", "en": "Thanks"},
+                     "text": {"zh-CN": "感谢您的举报。", "en": "Thank you for your report."}}]})),
+    ("GET", "/admin/stats"): Scenario("statistics", lambda c, w: Call("/admin/stats", 200,
+                                                                      w.officer)),
+    ("POST", "/admin/exports"): Scenario("write", lambda c, w: Call("/admin/exports", 202,
+                                                                    w.officer, {})),
+    ("GET", "/admin/exports/{export_id}"): Scenario("item read", an_export),
 }
 
 

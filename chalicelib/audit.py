@@ -13,7 +13,7 @@ from enum import StrEnum
 from chalicelib import clock
 from chalicelib.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.storage import new_id
-from chalicelib.tables import AuditEvent
+from chalicelib.tables import AuditEvent, User
 from chalicelib.tokens import Principal
 
 # The condition every audit write carries: an event is only ever added, never replaced.
@@ -32,6 +32,11 @@ class AuditAction(StrEnum):
     REPORT_CUSTODY_RECORD_OPENED = "report.custody_record_opened"
     REPORT_LINKED_AS_DUPLICATE = "report.linked_as_duplicate"
     REPORT_UNLINKED = "report.unlinked"
+    REPORT_ASSIGNED = "report.assigned"              # taken, given back or taken over
+    REPORT_URGENCY_CHANGED = "report.urgency_changed"
+    REPORTS_EXPORTED = "reports.exported"
+    OFFICER_PROFILE_CHANGED = "officer.profile_changed"
+    REPLY_TEMPLATES_CHANGED = "replies.changed"
     BULLETIN_PUBLISH = "bulletin.publish"
     BULLETIN_EDIT = "bulletin.edit"
     BULLETIN_RESOLVE = "bulletin.resolve"
@@ -63,6 +68,16 @@ def identity(event: AuditEvent) -> tuple[datetime, str]:
 
 
 # --- reading the trail -------------------------------------------------------------------
+
+def actors(events: list[AuditEvent]) -> dict[str, dict]:
+    """Actor id → how staff see the actor: id, role and display name (officers know
+    each other by name). One BatchGetItem per 100 actors."""
+    ids = sorted({event.actor_id for event in events})
+    names = {user.user_id: user.display_name for user in User.batch_get(ids)} if ids else {}
+    roles = {event.actor_id: event.actor_role for event in events}
+    return {actor_id: {"id": actor_id, "role": roles[actor_id],
+                       "display_name": names.get(actor_id)} for actor_id in ids}
+
 
 LISTING = "audit"        # what cursors of this listing are bound to
 HORIZON_MONTHS = 24      # the trail is read back this far, the current month included

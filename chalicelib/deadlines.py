@@ -49,7 +49,7 @@ BOTOCORE_NO_ANSWER = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionE
 # may have written once it was sent.
 READ_OPERATIONS = frozenset({
     "GetItem", "Query", "TransactGetItems", "DescribeTable",
-    "GetObject", "HeadObject", "ListParts", "GetParameter",
+    "GetObject", "HeadObject", "ListParts", "GetParameter", "GetQueueUrl",
 })
 # Writes that are safe to send twice: DynamoDB applies a TransactWriteItems with the
 # same ClientRequestToken (botocore sets one per call) once.

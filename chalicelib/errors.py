@@ -79,6 +79,12 @@ class ErrorCode(StrEnum):
     EVIDENCE_NOT_READY = "evidence_not_ready"
     EVIDENCE_LIMIT_REACHED = "evidence_limit_reached"
     UNKNOWN_BULLETIN = "unknown_bulletin"        # a clue's bulletin_id
+    # The officers' shift: assignment, reply templates, statistics, exports.
+    REPORT_TAKEN = "report_taken"                # another officer holds the report
+    FORCE_ADMINS_ONLY = "force_admins_only"      # "force" taken from an admin only
+    INVALID_PERIOD = "invalid_period"            # stats/export from–to
+    DUPLICATE_REPLY_ID = "duplicate_reply_id"
+    EXPORT_NOT_FOUND = "export_not_found"
     # Duplicates (chalicelib/reports/linking.py).
     REPORT_IS_DUPLICATE = "report_is_duplicate"
     CANNOT_LINK_TO_SELF = "cannot_link_to_self"

@@ -32,6 +32,7 @@ class CallLimits:
 # with MASSES_API_BUDGET_SECONDS / MASSES_WORKER_BUDGET_SECONDS.
 API_BUDGET_SECONDS = 8.0        # per API request; API Gateway gives up at 29 s
 WORKER_BUDGET_SECONDS = 90.0    # per evidence job; the worker's timeout is 120 s
+EXPORT_BUDGET_SECONDS = 840.0   # per export job; the export worker's timeout is 900 s
 CALL_LIMITS = {
     # GetItem, PutItem, UpdateItem, one Query page (at most 1 MB): single-digit ms in
     # the region, so 2 s is far out in the tail; 3 tries fit one request's budget.
@@ -48,6 +49,8 @@ CALL_LIMITS = {
     # HeadObject): small answers, so a try is short enough that two fit a request's
     # budget. Counted as s3 (storage.s3_client(API_S3)).
     "s3-api": CallLimits(connect=1, read=3, attempts=2),
+    # SendMessage of an export job, GetQueueUrl once per container.
+    "sqs": CallLimits(connect=1, read=2, attempts=2),
     # Publish (the notification worker, once it exists: deadlines.aws_client("sns")).
     "sns": CallLimits(connect=1, read=2, attempts=3),
     # Twilio's Messages API: a second try only when the connection was never made (a
@@ -81,6 +84,7 @@ class Settings:
     sms_timeout_seconds: float            # Twilio's read timeout (CALL_LIMITS["twilio"])
     api_budget_seconds: float
     worker_budget_seconds: float
+    export_budget_seconds: float          # the export worker's, below its function's timeout
     reports_per_hour: int
     # Sign-in (chalicelib/auth/): who may receive codes, how often, and the first admin.
     bootstrap_admin: str                  # E.164; becomes admin at sign-in; "" for none
@@ -130,6 +134,8 @@ def settings() -> Settings:
         api_budget_seconds=float(_env("MASSES_API_BUDGET_SECONDS", str(API_BUDGET_SECONDS))),
         worker_budget_seconds=float(_env("MASSES_WORKER_BUDGET_SECONDS",
                                          str(WORKER_BUDGET_SECONDS))),
+        export_budget_seconds=float(_env("MASSES_EXPORT_BUDGET_SECONDS",
+                                         str(EXPORT_BUDGET_SECONDS))),
         reports_per_hour=int(_env("MASSES_REPORTS_PER_HOUR", "10")),
         bootstrap_admin=_env("MASSES_BOOTSTRAP_ADMIN", ""),
         sms_allowed_regions=frozenset(

@@ -10,6 +10,7 @@ DynamoDB deletes expired items late.
 import functools
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     MapAttribute,
@@ -60,6 +61,19 @@ class BudgetedModel(Model):
         return connection
 
 
+class UsersByStaff(GlobalSecondaryIndex):
+    """Who holds a staff role (officer or admin), longest-serving first: one Query lists
+    them all. Sparse: a citizen has no `staff`, so millions of citizens cost the index
+    nothing, and it is written only when a role is granted, revoked or a profile set."""
+
+    class Meta:
+        index_name = "by-staff"
+        projection = AllProjection()
+
+    staff = UnicodeAttribute(hash_key=True)          # "staff"
+    granted_at = UTCDateTimeAttribute(range_key=True)
+
+
 class User(BudgetedModel):
     """A registered person. The phone number is removed when the account is deleted;
     the user id lives on, unlinked, in the reports they filed."""
@@ -69,6 +83,12 @@ class User(BudgetedModel):
     phone = UnicodeAttribute(null=True)              # E.164
     role = UnicodeAttribute(default=Role.CITIZEN)
     created_at = UTCDateTimeAttribute()
+    # Staff only (chalicelib/auth/staff.py): set with the role, removed when revoked.
+    staff = UnicodeAttribute(null=True)              # "staff" while officer or admin
+    granted_at = UTCDateTimeAttribute(null=True)
+    display_name = UnicodeAttribute(null=True)       # how other officers see this one
+    badge = UnicodeAttribute(null=True)
+    by_staff = UsersByStaff()
 
 
 class PhoneClaim(BudgetedModel):
@@ -289,6 +309,12 @@ class Report(BudgetedModel):
     duplicates = UnicodeSetAttribute(null=True)
     links = NumberAttribute(null=True)
     status_before_link = UnicodeAttribute(null=True)  # restored when unlinked
+    # The shift (chalicelib/reports/triage.py): who took the report (their display name
+    # as it was when they took it) and whether it is urgent.
+    district = UnicodeAttribute(null=True)           # as the reporter gave it
+    urgent = BooleanAttribute(default=False)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
     by_reporter = ReportsByReporter()
     queue = ReportQueue()
     by_bulletin = ReportsByBulletin()
@@ -398,6 +424,48 @@ class RateWindow(BudgetedModel):
     Meta = _meta("rate-limits")
     key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
+    ttl = NumberAttribute()
+
+
+class Counter(BudgetedModel):
+    """One shard of one count, kept at write time (chalicelib/counters.py): the series
+    it belongs to, and "<period>#<name>#<shard>" so that a series' counts over a span of
+    periods are one Query."""
+
+    Meta = _meta("counters")
+    series = UnicodeAttribute(hash_key=True)         # e.g. "transparency", "stats"
+    key = UnicodeAttribute(range_key=True)           # "<period>#<name>#<shard>"
+    count = NumberAttribute(default=0)
+
+
+class ReplyTemplateSet(BudgetedModel):
+    """The unit's reply templates (chalicelib/replies.py): one item, replaced whole,
+    `version` +1 on every save so two admins' edits cannot overwrite each other."""
+
+    Meta = _meta("reply-templates")
+    name = UnicodeAttribute(hash_key=True)           # "replies"
+    replies = JSONAttribute(default=list)
+    version = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_by_role = UnicodeAttribute()
+
+
+class ExportJob(BudgetedModel):
+    """One CSV export (chalicelib/exports/): asked for by an officer, written by the
+    export worker. Kept as long as its CSV (24 h), then `ttl` tidies it away."""
+
+    Meta = _meta("exports")
+    export_id = UnicodeAttribute(hash_key=True)
+    requested_by = UnicodeAttribute()
+    filters = JSONAttribute(default=dict)
+    status = UnicodeAttribute()                      # an ExportStatus
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    rows = NumberAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    failure = UnicodeAttribute(null=True)
     ttl = NumberAttribute()
 
 

@@ -10,7 +10,8 @@ into what Lambda should run, and edits sam.yaml where the merge template cannot 
   (only twilio's async client imports it, and the app never uses that client).
   `worker.zip` for the evidence worker: only what `chalicelib.media.handler` imports, so
   none of the API's blueprints and none of twilio, requests, phonenumbers or PyJWT
-  (WORKER_LEAVES_OUT). ProcessEvidence's Handler points at the plain handler.
+  (WORKER_LEAVES_OUT). ProcessEvidence's Handler points at the plain handler; the CSV
+  export worker (ExportReports) runs from the same zip, its Handler at its own.
 - Bytecode. Every module is compiled with this interpreter (the target's Python 3.13;
   the Makefile makes the virtualenv with it), with `--invalidation-mode unchecked-hash`:
   Lambda's /var/task is read-only, so without shipped bytecode every cold start compiles
@@ -44,6 +45,10 @@ TASK_ROOT = "/var/task"
 API_FUNCTION = "APIHandler"
 WORKER_FUNCTION = "ProcessEvidence"
 WORKER_HANDLER = "chalicelib.media.handler.handler"
+# The export worker runs from the evidence worker's zip (nothing of the API in it either),
+# its Handler pointed at its own plain handler.
+EXPORT_FUNCTION = "ExportReports"
+EXPORT_HANDLER = "chalicelib.exports.handler.handler"
 ALIAS = "live"  # infra/template.yaml's AutoPublishAlias
 # The alias resource SAM generates for it, named <function id>Alias<alias name> (SAM's
 # documented naming). `${APIHandler.Alias}` would be neater, but SAM does not resolve it
@@ -170,6 +175,9 @@ def edit_template(template: dict) -> dict:
     worker = resources[WORKER_FUNCTION]["Properties"]
     worker["CodeUri"] = "./worker.zip"
     worker["Handler"] = WORKER_HANDLER
+    exporter = resources[EXPORT_FUNCTION]["Properties"]
+    exporter["CodeUri"] = "./worker.zip"
+    exporter["Handler"] = EXPORT_HANDLER
     rest_api = resources["RestAPI"]["Properties"]
     rest_api["DefinitionBody"] = _to_alias(rest_api["DefinitionBody"])
     for resource in resources.values():

@@ -109,6 +109,7 @@ def main() -> int:
         return fail(parts, "; ".join([f"{step} failed", *dead]))
     sink_messages = f"/2010-04-01/Accounts/{config.TWILIO_ACCOUNT_SID}/Messages.json"
     queue = f"{stage_env['MASSES_RESOURCE_PREFIX']}-evidence"
+    exports = f"{stage_env['MASSES_RESOURCE_PREFIX']}-exports"
     first_admin = stage_env.get("MASSES_BOOTSTRAP_ADMIN") or "(none configured)"
     print(f"""
 Masses runs on loopback; Ctrl-C stops it all.
@@ -117,6 +118,7 @@ Masses runs on loopback; Ctrl-C stops it all.
   AWS emulator (moto server)        {url(config.EMULATOR_PORT)}
   SMS sink (Twilio API)             {url(config.SMS_SINK_PORT)}   codes: GET {sink_messages}
   evidence pump                     queue {queue} -> process_evidence
+  export pump                       queue {exports} -> export_reports
 """, flush=True)
     while True:
         for part in parts:

@@ -1,6 +1,7 @@
-"""Feeds the evidence worker locally, the way Lambda's SQS event source does on AWS.
+"""Feeds the workers locally, the way Lambda's SQS event source does on AWS: the
+evidence worker from the evidence queue, the CSV export worker from the exports queue.
 
-It long-polls the evidence queue and hands each message, wrapped in Lambda's SQS event
+Each pump long-polls its queue and hands each message, wrapped in Lambda's SQS event
 shape, to the very handler Lambda calls. A message whose handling raises is left on
 the queue and comes back; after the queue's maxReceiveCount the emulator moves it to
 the dead-letter queue. The pump itself never stops for a bad message.
@@ -47,8 +48,8 @@ class Pump:
         try:
             self.handler(self.lambda_event(message), None)
         except Exception:
-            logger.exception("evidence handler failed on message %s; it will be retried, "
-                             "then dead-lettered", message["MessageId"])
+            logger.exception("handler failed on message %s of %s; it will be retried, "
+                             "then dead-lettered", message["MessageId"], self.queue_url)
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
                 VisibilityTimeout=self.retry_delay_seconds)
@@ -69,16 +70,31 @@ class Pump:
         }]}
 
 
-def main() -> None:
-    """Run the pump in the foreground (make dev starts it with the local environment)."""
-    from chalicelib.media.handler import handler
+def pumps() -> list[Pump]:
+    """A pump per worker queue, each into the handler its Lambda runs."""
+    from chalicelib.exports.handler import handler as export_handler
+    from chalicelib.media.handler import handler as evidence_handler
     from chalicelib.settings import resource_name
 
+    sqs = boto3.client("sqs")
+    return [Pump(sqs.get_queue_url(QueueName=resource_name(queue))["QueueUrl"], handler)
+            for queue, handler in (("evidence", evidence_handler),
+                                   ("exports", export_handler))]
+
+
+def main() -> None:
+    """Run the pumps in the foreground (make dev starts them with the local environment)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s pump %(levelname)s %(message)s")
-    queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
-    logger.info("pumping %s into chalicelib.media.handler.handler", queue_url)
+    stop = threading.Event()
+    threads = [threading.Thread(target=pump.run, args=(stop,), daemon=True)
+               for pump in pumps()]
+    for thread in threads:
+        thread.start()
+    logger.info("pumping the evidence and exports queues into their handlers")
     with contextlib.suppress(KeyboardInterrupt):
-        Pump(queue_url, handler).run(threading.Event())
+        while any(thread.is_alive() for thread in threads):
+            threads[0].join(timeout=1)
+    stop.set()
 
 
 if __name__ == "__main__":

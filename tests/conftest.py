@@ -70,6 +70,24 @@ def evidence_queue_url(emulator):
 
 
 @pytest.fixture(scope="session")
+def export_pump(app, emulator):
+    """The exports queue's pump, running in a thread against the export worker's handler."""
+    import boto3
+
+    from chalicelib.exports.handler import handler
+    from chalicelib.settings import resource_name
+    from local.pump import Pump
+
+    queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name("exports"))["QueueUrl"]
+    stop = threading.Event()
+    thread = threading.Thread(target=Pump(queue_url, handler).run, args=(stop,), daemon=True)
+    thread.start()
+    yield queue_url
+    stop.set()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
 def pump(app, evidence_queue_url):
     """The local S3→SQS pump, running in a thread against the handler Lambda runs."""
     from chalicelib.media.handler import handler

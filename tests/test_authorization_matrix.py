@@ -49,6 +49,7 @@ class World:
     bulletin_id: str
     officer_phone: str
     other_report_id: str        # another of A's reports, to link A's report to
+    export_id: str              # an export the admin asked for
 
 
 @pytest.fixture
@@ -69,8 +70,20 @@ def world(client, monkeypatch) -> World:
     granted = send(client, "put", f"/admin/officers/{officer_phone}", callers["admin"])
     assert (bulletin.status_code, granted.status_code) == (201, 200)
     other_report_id = file_report(client, owner)["report_id"]
+    export = send(client, "post", "/admin/exports", callers["admin"], {"category": "theft"})
+    assert export.status_code == 202
     return World(callers, report_id, evidence_id, multipart["evidence_id"], etag,
-                 bulletin.json_body["id"], officer_phone, other_report_id)
+                 bulletin.json_body["id"], officer_phone, other_report_id,
+                 export.json_body["export_id"])
+
+
+def replies_body() -> dict:
+    """A valid PUT /admin/replies: the version as it is now."""
+    from chalicelib import replies
+
+    return {"version": replies.view(replies.current())["version"], "replies": [{
+        "id": "thanks", "title": {"zh-CN": "感谢", "en": "Thanks"},
+        "text": {"zh-CN": "感谢您的举报。", "en": "Thank you for your report."}}]}
 
 
 def session_body(client, sms_sink) -> dict:
@@ -145,6 +158,12 @@ REQUESTS = {
     ("POST", "/admin/reports/{report_id}/messages"): lambda w: (
         f"/admin/reports/{w.report_id}/messages", {"body": "Which way did it go?"}),
     ("GET", "/admin/inbox"): lambda w: ("/admin/inbox", None),
+    ("GET", "/admin/officers"): lambda w: ("/admin/officers", None),
+    ("GET", "/admin/replies"): lambda w: ("/admin/replies", None),
+    ("PUT", "/admin/replies"): lambda w: ("/admin/replies", replies_body),
+    ("GET", "/admin/stats"): lambda w: ("/admin/stats", None),
+    ("POST", "/admin/exports"): lambda w: ("/admin/exports", {"category": "theft"}),
+    ("GET", "/admin/exports/{export_id}"): lambda w: (f"/admin/exports/{w.export_id}", None),
 }
 
 # The object-level rules, which live in the domain, not in the declarations: a citizen's
@@ -159,6 +178,9 @@ OBJECT_LEVEL = {
     ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): NOT_YOURS,
     ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
     ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): NOT_YOURS,
+    # An export is its requester's (here the admin's) and other admins': another
+    # officer gets the 404 a missing export gets.
+    ("GET", "/admin/exports/{export_id}"): {"officer": 404},
 }
 
 

@@ -16,12 +16,16 @@ from chalicelib.api import (
     cors,
     duplicates,
     evidence_events,
+    export_events,
+    exports,
     health,
     me,
     messages,
     officers,
     openapi,
+    replies,
     reports,
+    stats,
 )
 from chalicelib.api.errors import (
     INTERNAL_ERROR_MESSAGE,
@@ -50,6 +54,10 @@ def register_blueprints(app: Chalice) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(officers.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(replies.bp)
+    app.register_blueprint(stats.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(export_events.bp)
     app.register_blueprint(openapi.bp)
     # Chalice runs the middleware registered first outermost. The log context first, so
     # every line (the other middlewares' too) carries the request id and route. (The

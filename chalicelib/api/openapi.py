@@ -179,7 +179,7 @@ def _operation(contract: Contract, schema_of: dict) -> dict:
         bodies = _bodies(contract)
         body_schema = ({"anyOf": [schema(kind) for kind in bodies]} if len(bodies) > 1
                        else schema(bodies[0]))
-        built["requestBody"] = {"required": True,
+        built["requestBody"] = {"required": not contract.body_optional,
                                 "content": {"application/json": {"schema": body_schema}}}
     return built
 

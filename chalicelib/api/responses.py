@@ -10,15 +10,16 @@ Structs list what a client may rely on; an answer may carry more fields (a bulle
 category fields are described by its draft struct).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, field
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
 from chalicelib.conversations.bodies import MessageAuthor
 from chalicelib.errors import ErrorCode
+from chalicelib.exports import ExportStatus
 from chalicelib.media import MediaKind, MediaStatus, RejectReason
 from chalicelib.reports.bodies import NoteVisibility, ReportCategory, ReportStatus
 from chalicelib.roles import ActorRole, Role
@@ -62,11 +63,28 @@ class OfficerGrant(Struct):
     phone: str
     user_id: str
     role: Role
+    display_name: str | None = None   # how other officers see this one
+    badge: str | None = None
+
+
+class OfficerRow(Struct, kw_only=True):
+    user_id: str
+    phone: str
+    role: Role
+    display_name: str | None
+    badge: str | None
+    granted_at: datetime | None       # when the officer role was granted (or admin made)
+
+
+class OfficerPage(Struct):
+    items: list[OfficerRow]
+    next_cursor: str | None
 
 
 class AuditActor(Struct):
     id: str
     role: ActorRole
+    display_name: str | None = None   # an officer's or admin's profile name, shown to staff
 
 
 class AuditEventView(Struct):
@@ -254,10 +272,18 @@ class ReportPage(Struct):
     next_cursor: str | None
 
 
+class Assignee(Struct):
+    id: str
+    display_name: str | None     # the officer's profile name (null: no profile yet)
+
+
 class OfficerReportSummary(ReportSummary, kw_only=True):
     alias: str
     location: LocationView
     duplicate_of: str | None  # the primary this report is linked to as a duplicate
+    district: str | None
+    urgent: bool
+    assignee: Assignee | None  # the officer who took the report
 
 
 class OfficerNote(Struct):
@@ -301,9 +327,84 @@ class NearbyReports(Struct, kw_only=True):
     same_photo: list[str]       # other reports, anywhere, holding an identical photo
 
 
-class OfficerReportPage(Struct):
+class OfficerReportPage(Struct, kw_only=True):
     items: list[OfficerReportSummary]
     next_cursor: str | None
+    # The queue's status: how many reports each category holds in it now (kept at write
+    # time); null for a bulletin's clues.
+    category_counts: dict[ReportCategory, int] | None = None
+
+
+class LocalizedTitle(Struct):
+    zh_cn: str = field(name="zh-CN")
+    en: str
+
+
+class ReplyTemplateView(Struct):
+    id: str
+    title: LocalizedTitle
+    text: LocalizedTitle
+
+
+class ReplyTemplates(Struct):
+    version: int                 # send it back with PUT; 0 before the first save
+    replies: list[ReplyTemplateView]
+    updated_at: datetime | None
+    updated_by: AuditActor | None
+
+
+class DurationBucket(Struct):
+    up_to_seconds: int | None    # null: the open last bucket
+    count: int
+
+
+class Durations(Struct, kw_only=True):
+    """A fixed-bucket histogram of seconds and the percentiles read from it: each
+    percentile is the upper bound of the bucket it falls in (null: no report yet, or
+    beyond the last bound)."""
+    count: int
+    median_seconds: int | None
+    p90_seconds: int | None
+    buckets: list[DurationBucket]
+
+
+class WaitingReport(Struct):
+    report_id: str
+    category: ReportCategory
+    created_at: datetime
+    waiting_seconds: int
+
+
+class AwaitingAnswer(Struct):
+    count: int
+    oldest_since: datetime | None
+
+
+class Stats(Struct, kw_only=True):
+    """Of the reports filed from `from` to `to` (UTC days, inclusive): how many, where
+    they stand now, and how long they took; with the queue and the inbox as they are."""
+    from_: date = field(name="from")
+    to: date
+    filed: int
+    by_status: dict[ReportStatus, int]
+    by_category: dict[ReportCategory, int]
+    by_district: dict[str, int]  # "" holds the reports filed without a district
+    to_in_review: Durations
+    to_final: Durations
+    oldest_waiting: WaitingReport | None   # the oldest submitted report, any category
+    awaiting_answer: AwaitingAnswer        # conversations whose reporter awaits an answer
+
+
+class ExportJob(Struct, kw_only=True):
+    export_id: str
+    status: ExportStatus
+    filters: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
+    rows: int | None             # once ready
+    url: str | None              # once ready: the CSV, presigned
+    url_expires_in: int | None
+    expires_at: datetime         # the CSV is deleted then (24 h after the request)
 
 
 class ThreadMessage(Struct, kw_only=True):

@@ -58,6 +58,7 @@ class Contract:
     allow: Access
     body: Any = None            # the struct the body is parsed into (None: no body)
     body_schema: Any = None     # what the document shows, when not `body` itself
+    body_optional: bool = False  # an empty body is taken as none (the view gets None)
     query: Any = None           # a struct of the query parameters, parsed leniently
     request_headers: dict[str, Any] = field(default_factory=dict)  # name → type
     ok: int = 200
@@ -90,7 +91,8 @@ class ApiRequest:
 
 class Blueprint(chalice.Blueprint):
     def route(self, path: str, *, methods: list[str], summary: str, allow: Access,
-              body: Any = None, body_schema: Any = None, query: Any = None,
+              body: Any = None, body_schema: Any = None, body_optional: bool = False,
+              query: Any = None,
               request_headers: dict[str, Any] | None = None, ok: int = 200,
               answer: Any = None, more: dict[int, Any] | None = None,
               headers: dict[int, tuple[str, ...]] | None = None,
@@ -111,7 +113,7 @@ class Blueprint(chalice.Blueprint):
         def register(view: Callable) -> Callable:
             contract = Contract(
                 method, path, view.__name__, self._import_name, summary,
-                inspect.getdoc(view) or summary, allow, body, body_schema, query,
+                inspect.getdoc(view) or summary, allow, body, body_schema, body_optional, query,
                 request_headers, ok, answer, more or {}, headers, errors,
                 {**_implied_rules(body, query, idempotent), **(rules or {})}, idempotent)
             if any(known.operation_id == contract.operation_id for known in CONTRACTS):
@@ -149,7 +151,8 @@ def _parsed(contract: Contract, request: chalice.app.Request) -> ApiRequest:
     caller = authorize(request, *contract.allow) if contract.allow is not None else None
     return ApiRequest(
         raw=request, caller=caller,
-        body=parse_body(request, contract.body) if contract.body is not None else None,
+        body=(parse_body(request, contract.body) if contract.body is not None
+              and (request.raw_body or not contract.body_optional) else None),
         query=_parsed_query(contract.query, request.query_params or {}),
         headers={name: _parsed_header(name, kind, request.headers.get(name.lower()))
                  for name, kind in contract.request_headers.items()})

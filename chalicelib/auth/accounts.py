@@ -21,6 +21,9 @@ from chalicelib.storage import new_id
 from chalicelib.tables import PhoneClaim, User, write_transaction
 from chalicelib.tokens import Principal
 
+# The partition of the users' by-staff index, which lists officers and admins
+# (chalicelib/auth/staff.py); only a User with a staff role carries it.
+STAFF = "staff"
 BOOTSTRAP = Principal(user_id="bootstrap-admin-setting", role=ActorRole.SYSTEM)
 
 logger = logging.getLogger(__name__)
@@ -34,7 +37,7 @@ def sign_in(phone: str, code: str) -> sessions.Session:
     one transaction that writes the user (when new or promoted) and starts the session.
     """
     codes.use_code(phone, code)
-    claim = _claim(phone)
+    claim = claim_of(phone)
     before = claim.role if claim else Role.CITIZEN
     role = Role.ADMIN if phone == settings().bootstrap_admin else before
     user_id = claim.user_id if claim else new_id()
@@ -83,7 +86,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     up yet registers it. Returns the holder, or None when there is nothing to revoke.
     """
     role = Role.OFFICER if officer else Role.CITIZEN
-    claim = _claim(phone)
+    claim = claim_of(phone)
     before = claim.role if claim else Role.CITIZEN
     if before == Role.ADMIN:
         raise Conflict("This number belongs to an admin; admins are not changed here.",
@@ -104,7 +107,7 @@ def set_officer(actor: Principal, phone: str, officer: bool) -> dict | None:
     return {"phone": phone, "user_id": user_id, "role": role}
 
 
-def _claim(phone: str) -> PhoneClaim | None:
+def claim_of(phone: str) -> PhoneClaim | None:
     try:
         return PhoneClaim.get(phone, consistent_read=True)
     except DoesNotExist:
@@ -115,8 +118,11 @@ def _hold_role(transaction, claim: PhoneClaim | None, user_id: str, phone: str,
                role: str) -> None:
     """The number's user has `role` after the transaction: registered if new."""
     if claim is None:
-        _register(transaction, User(user_id, phone=phone, role=role,
-                                    created_at=clock.now()))
+        now = clock.now()
+        staff = role in (Role.OFFICER, Role.ADMIN)
+        _register(transaction, User(user_id, phone=phone, role=role, created_at=now,
+                                    staff=STAFF if staff else None,
+                                    granted_at=now if staff else None))
     else:
         _set_role(transaction, claim, role)
 
@@ -134,8 +140,16 @@ def _set_role(transaction, claim: PhoneClaim, role: str) -> None:
                        condition=(PhoneClaim.user_id == claim.user_id)
                        & (PhoneClaim.role == claim.role))
     if role != claim.role:
-        transaction.update(User(claim.user_id), [User.role.set(role)],
+        transaction.update(User(claim.user_id), [User.role.set(role), *_staff_index(role)],
                            condition=User.user_id.exists() & (User.role == claim.role))
+
+
+def _staff_index(role: str) -> list:
+    """The actions that put a User in the by-staff index with a staff role (keeping when
+    it was first granted, as an officer becomes admin) or take it out."""
+    if role in (Role.OFFICER, Role.ADMIN):
+        return [User.staff.set(STAFF), User.granted_at.set(User.granted_at | clock.now())]
+    return [User.staff.remove(), User.granted_at.remove()]
 
 
 def _record_role_change(transaction, actor: Principal, user_id: str, phone: str,

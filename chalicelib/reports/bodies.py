@@ -4,11 +4,12 @@ its errors into 400s naming the field."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta
 
+from chalicelib.bulletins.fields import District
 from chalicelib.patterns import whole
 
 
@@ -86,6 +87,7 @@ class NewReport(msgspec.Struct, forbid_unknown_fields=True):
     location: Location
     occurred_at: Annotated[datetime, Meta(tz=True)]
     bulletin_id: ForeignId | None = None
+    district: District | None = None   # the officers' queue and statistics filter on it
 
 
 class EvidenceRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,16 +111,25 @@ class NoteInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReportChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Any of: a status move, a note, the assignee, the urgency. `assignee` is "me" (take
+    the report) or null (give it back); absent leaves it as it is. Taking or giving back
+    a report another officer holds is a 409 report_taken, unless an admin sends
+    `"force": true`."""
     status: ReportStatus | None = None
     note: NoteInput | None = None
-    # What __post_init__ checks, as JSON Schema: a status, a note, or both.
+    assignee: Literal["me"] | None | msgspec.UnsetType = msgspec.UNSET
+    urgent: bool | msgspec.UnsetType = msgspec.UNSET
+    force: bool = False
+    # What __post_init__ checks, as JSON Schema: at least one change.
     CROSS_FIELD_SCHEMA: ClassVar[dict] = {"anyOf": [
-        {"properties": {name: {"type": kind}}, "required": [name]}
-        for name, kind in (("status", "string"), ("note", "object"))]}
+        *({"properties": {name: {"type": kind}}, "required": [name]}
+          for name, kind in (("status", "string"), ("note", "object"), ("urgent", "boolean"))),
+        {"required": ["assignee"]}]}
 
     def __post_init__(self):
-        if self.status is None and self.note is None:
-            raise ValueError("give a status, a note, or both")
+        if (self.status is None and self.note is None and self.assignee is msgspec.UNSET
+                and self.urgent is msgspec.UNSET):
+            raise ValueError("give a status, a note, an assignee or the urgency")
 
 
 class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):

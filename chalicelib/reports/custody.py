@@ -39,6 +39,7 @@ def record(officer: Principal, report_id: str) -> dict:
              for media in Media.query(owner_key(OWNER_TYPE, report_id),
                                        consistent_read=True)]
     events = list(AuditEvent.by_target.query(target))
+    actors = audit.actors(events)
     return {
         "report_id": report_id,
         "alias": report.alias,
@@ -49,8 +50,9 @@ def record(officer: Principal, report_id: str) -> dict:
         "generated_by": {"id": officer.user_id, "role": officer.role},
         "evidence": sorted(items, key=lambda item: (item["ticket_issued_at"],
                                                     item["evidence_id"])),
-        "original_accesses": [_access(event) for event in events if event.action == DOWNLOADED],
-        "record_openings": [_access(event) for event in events if event.action == OPENED],
+        "original_accesses": [_access(event, actors) for event in events
+                              if event.action == DOWNLOADED],
+        "record_openings": [_access(event, actors) for event in events if event.action == OPENED],
     }
 
 
@@ -79,10 +81,9 @@ def _item(media: Media, entry: dict | None, now: datetime) -> dict:
     }
 
 
-def _access(event: AuditEvent) -> dict:
+def _access(event: AuditEvent, actors: dict[str, dict]) -> dict:
     at, event_id = audit.identity(event)
-    access = {"event_id": event_id, "at": iso(at),
-              "actor": {"id": event.actor_id, "role": event.actor_role}}
+    access = {"event_id": event_id, "at": iso(at), "actor": actors[event.actor_id]}
     if "evidence_id" in (event.details or {}):
         access["evidence_id"] = event.details["evidence_id"]
     return access

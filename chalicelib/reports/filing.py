@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import clock, observability
+from chalicelib import clock, observability, stats
 from chalicelib.bulletins.fields import BulletinStatus
 from chalicelib.bulletins.store import read as read_bulletin
 from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
@@ -20,7 +20,7 @@ from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
 from chalicelib.reports.store import find, queue_key
 from chalicelib.settings import settings
 from chalicelib.storage import condition_failed, new_id
-from chalicelib.tables import Report, ReportLocation, ReportQuota
+from chalicelib.tables import Report, ReportLocation, ReportQuota, write_transaction
 from chalicelib.tokens import Principal
 
 # Phones' clocks drift; a report of something "just now" must not be refused.
@@ -51,9 +51,11 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
         occurred_at=body.occurred_at.astimezone(UTC), created_at=now, updated_at=now,
         status=ReportStatus.SUBMITTED,
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
-        bulletin_id=body.bulletin_id, notes=[], evidence={}, evidence_count=0,
-        place_cell=nearby.place_cell(location))
-    report.save(condition=Report.report_id.does_not_exist())
+        bulletin_id=body.bulletin_id, district=body.district, notes=[], evidence={},
+        evidence_count=0, place_cell=nearby.place_cell(location))
+    with write_transaction() as transaction:
+        transaction.save(report, condition=Report.report_id.does_not_exist())
+        stats.count_filing(transaction, report)
     # Ids and the category only: the description and place are the reporter's words.
     logger.info("report filed", extra={"report_id": report.report_id,
                                        "category": report.category})

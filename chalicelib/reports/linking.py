@@ -21,7 +21,7 @@ from datetime import datetime
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib import audit, clock
+from chalicelib import audit, clock, stats
 from chalicelib.audit import AuditAction
 from chalicelib.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from chalicelib.reports.bodies import ReportStatus
@@ -100,7 +100,9 @@ def link(officer: Principal, report_id: str, primary_id: str) -> Report:
     event = audit.event(officer, AuditAction.REPORT_LINKED_AS_DUPLICATE, audit_target(report_id),
                         {"primary_id": primary_id})
     update_with_audit(duplicate, duplicate_actions, duplicate_condition, [event],
-                      [(primary, primary_actions, primary_condition)])
+                      [(primary, primary_actions, primary_condition)],
+                      counting=lambda transaction: stats.count_queue_move(
+                          transaction, duplicate.category, duplicate.status, None))
     duplicate.duplicate_of, duplicate.status_before_link = primary_id, duplicate.status
     duplicate.status, duplicate.updated_at = primary.status, now
     if primary.closed_at is not None:
@@ -133,7 +135,9 @@ def unlink(officer: Principal, report_id: str) -> Report:
                         {"primary_id": primary_id})
     update_with_audit(duplicate, duplicate_actions, Report.duplicate_of == primary_id, [event],
                       [(Report(primary_id), primary_actions,
-                        Report.duplicates.contains(report_id))])
+                        Report.duplicates.contains(report_id))],
+                      counting=lambda transaction: stats.count_queue_move(
+                          transaction, duplicate.category, None, restored))
     duplicate.duplicate_of = duplicate.status_before_link = None
     duplicate.status, duplicate.updated_at = restored, now
     if reopened:

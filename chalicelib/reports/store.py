@@ -1,9 +1,12 @@
 """The few helpers every side of reports shares: finding a report item, its queue
 partition and its evidence summaries."""
 
+from collections.abc import Callable
+
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import audit
 from chalicelib.errors import Conflict, ErrorCode, NotFound
@@ -45,9 +48,11 @@ def evidence_of(report: Report) -> dict[str, dict]:
 
 def update_with_audit(item: Report, actions: list, condition: Condition,
                        events: list[AuditEvent],
-                       also: list[tuple[Report, list, Condition]] = ()) -> None:
+                       also: list[tuple[Report, list, Condition]] = (),
+                       counting: Callable[[TransactWrite], None] | None = None) -> None:
     """One transaction: the change (and `also`, more reports' updates) happens with its
-    audit events, or none of it does."""
+    audit events and the counters `counting` adds (chalicelib/stats.py), or none of it
+    does."""
     try:
         with write_transaction() as transaction:
             transaction.update(item, actions=actions, condition=condition)
@@ -55,6 +60,8 @@ def update_with_audit(item: Report, actions: list, condition: Condition,
                 transaction.update(other, actions=other_actions, condition=other_condition)
             for event in events:
                 transaction.save(event, condition=audit.APPEND_ONLY)
+            if counting is not None:
+                counting(transaction)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
         if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:

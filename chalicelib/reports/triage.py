@@ -2,14 +2,16 @@
 sealed identity and original downloads. Every change and every disclosure is written
 to the audit trail; changes in the same transaction as the audit event."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.condition import size
+from pynamodb.expressions.condition import Condition, size
 
-from chalicelib import audit, clock
+from chalicelib import audit, clock, stats
 from chalicelib.audit import AuditAction
-from chalicelib.errors import Conflict, ErrorCode, NotFound
+from chalicelib.errors import Conflict, ErrorCode, Forbidden, NotFound
 from chalicelib.media import MediaStatus
 from chalicelib.media.uploads import EXTENSIONS
 from chalicelib.pagination import Page, query_page
@@ -23,6 +25,7 @@ from chalicelib.reports.store import (
     queue_key,
     update_with_audit,
 )
+from chalicelib.roles import Role
 from chalicelib.storage import new_id
 from chalicelib.tables import Report, ReportNote, User
 from chalicelib.tokens import Principal
@@ -37,10 +40,6 @@ NEXT_STATUSES = {
 MAX_NOTES = 50
 
 
-def queue(status: str, category: str, *, limit: int, cursor: str | None) -> Page:
-    return query_page(Report.queue, queue_key(status, category), limit=limit, cursor=cursor)
-
-
 def clues(bulletin_id: str, *, limit: int, cursor: str | None) -> Page:
     return query_page(Report.by_bulletin, bulletin_id, limit=limit, cursor=cursor)
 
@@ -51,7 +50,9 @@ report = existing
 
 def change(officer: Principal, report_id: str, body: ReportChange,
            now: datetime | None = None) -> Report:
-    """Move the status and/or add a note; answers the report as changed."""
+    """Move the status, add a note, take or give back the report, mark it urgent (any
+    of them, in one transaction with their audit events); answers the report as
+    changed."""
     now = now or clock.now()
     current = report(report_id)
     target = audit_target(report_id)
@@ -61,6 +62,18 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     condition = Report.status == current.status
     events = []
     also = []
+    assignment = None
+    if body.assignee is not msgspec.UNSET:
+        assignment = _assignment(officer, current, body.assignee, body.force)
+        if assignment is not None:
+            actions += assignment.actions
+            condition &= assignment.condition
+            events.append(audit.event(officer, AuditAction.REPORT_ASSIGNED, target,
+                                      assignment.details))
+    if body.urgent is not msgspec.UNSET and body.urgent != bool(current.urgent):
+        actions.append(Report.urgent.set(body.urgent))
+        events.append(audit.event(officer, AuditAction.REPORT_URGENCY_CHANGED, target,
+                                  {"urgent": body.urgent}))
     if body.status is not None:
         if current.duplicate_of is not None:
             raise Conflict("This report is handled with the report it duplicates: change "
@@ -93,10 +106,24 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
-    update_with_audit(current, actions, condition, events, also)
+    if len(actions) == 1 and note is None:
+        return current  # nothing to change: the report is already as asked
+    counting = ((lambda transaction: stats.count_status_change(transaction, current,
+                                                               body.status, now))
+                if body.status is not None else None)
+    try:
+        update_with_audit(current, actions, condition, events, also, counting)
+    except Conflict:
+        if assignment is not None:
+            _refuse_if_taken(officer, report(report_id), body.force)
+        raise
     # Answer with what this change made; a note another officer added at the same
     # moment shows on the next read.
     current.updated_at = now
+    if assignment is not None:
+        current.assignee_id, current.assignee_name = assignment.assignee
+    if body.urgent is not msgspec.UNSET:
+        current.urgent = body.urgent
     if body.status is not None:
         current.status = body.status
         current.queue_key = queue_key(body.status, current.category)
@@ -105,6 +132,51 @@ def change(officer: Principal, report_id: str, body: ReportChange,
     if note is not None:
         current.notes.append(note)
     return current
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    actions: list
+    condition: Condition
+    details: dict
+    assignee: tuple[str | None, str | None]   # id and display name after the change
+
+
+def _assignment(officer: Principal, current: Report, assignee: str | None,
+                force: bool) -> _Assignment | None:
+    """Taking ("me") or giving back (None) the report; None when it is already so.
+    Conditional on the assignee as read, so of two officers taking it at once one wins."""
+    if force and officer.role != Role.ADMIN:
+        raise Forbidden("Only an admin may take over a report another officer holds.",
+                        code=ErrorCode.FORCE_ADMINS_ONLY)
+    new_id = officer.user_id if assignee == "me" else None
+    if current.assignee_id == new_id:
+        return None
+    _refuse_if_taken(officer, current, force)
+    held = (Report.assignee_id.does_not_exist() if current.assignee_id is None
+            else Report.assignee_id == current.assignee_id)
+    if new_id is None:
+        actions, name = [Report.assignee_id.remove(), Report.assignee_name.remove()], None
+    else:
+        name = _display_name(officer.user_id)
+        actions = [Report.assignee_id.set(new_id),
+                   Report.assignee_name.set(name) if name else Report.assignee_name.remove()]
+    return _Assignment(actions, held, {"from": current.assignee_id, "to": new_id,
+                                       "forced": force}, (new_id, name))
+
+
+def _display_name(user_id: str) -> str | None:
+    try:
+        return User.get(user_id).display_name
+    except DoesNotExist:
+        return None
+
+
+def _refuse_if_taken(officer: Principal, current: Report, force: bool) -> None:
+    if current.assignee_id not in (None, officer.user_id) and not force:
+        holder = current.assignee_name or "another officer"
+        raise Conflict(f"{holder} has this report; an admin can take it over with force.",
+                       code=ErrorCode.REPORT_TAKEN)
 
 
 def reveal(admin: Principal, report_id: str, reason: str) -> dict:

@@ -83,7 +83,10 @@ def citizen_view(report: Report, primary: Report | None = None) -> dict:
 def officer_summary(report: Report) -> dict:
     return {**_common(report), "alias": report.alias, "location": _location(report),
             "duplicate_of": report.duplicate_of,
-            "unread_messages": unread_for_officers(report)}
+            "unread_messages": unread_for_officers(report),
+            "district": report.district, "urgent": bool(report.urgent),
+            "assignee": ({"id": report.assignee_id, "display_name": report.assignee_name}
+                         if report.assignee_id else None)}
 
 
 def officer_view(report: Report) -> dict:

@@ -126,7 +126,8 @@ def test_an_admin_makes_a_citizen_an_officer_and_it_is_audited(client, sms_sink,
     response = grant(client, phone, admin)
 
     assert response.status_code == 200
-    assert json.loads(response.body) == {"phone": phone, "user_id": user_id, "role": "officer"}
+    assert json.loads(response.body) == {"phone": phone, "user_id": user_id, "role": "officer",
+                                         "display_name": None, "badge": None}
     assert User.get(user_id).role == PhoneClaim.get(phone).role == "officer"
     [event] = role_events(user_id)
     assert (event.actor_id, event.actor_role, event.action) == (admin.user_id, "admin",
