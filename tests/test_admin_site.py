@@ -113,7 +113,8 @@ def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):
     page = officer.page
     expect(page.locator(".who-phone")).to_have_text(officer.phone)
     expect(page.locator(".who-role")).to_have_text("警员")
-    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报"])   # no admin pages
+    # No admin pages:
+    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报", "统计"])
     expect(page.locator("h1")).to_have_text("举报队列")
     stored = session_storage(page)
     assert stored["user"]["role"] == "officer" and stored["refresh_token"]
@@ -371,9 +372,11 @@ def test_the_english_switch_works_and_is_remembered(officer):
     try:
         page.get_by_role("button", name="English").click()
         expect(page.locator("h1")).to_have_text("Report queue")
-        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins"])
+        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins",
+                                                     "Dashboard"])
         expect(page.locator("html")).to_have_attribute("lang", "en")
-        expect(page.locator("select[name=category] option").first).to_have_text("Theft")
+        expect(page.locator("select[name=category] option").nth(1)).to_have_text(
+            re.compile(r"^Theft \(\d+\)$"))
         page.reload()
         expect(page.locator("h1")).to_have_text("Report queue")
         expect(page.locator(".who-role")).to_have_text("Officer")

@@ -88,8 +88,9 @@ def officer(browser, stack, officer_phones):
     officer.context.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def citizen(stack):
+    """A citizen of each test's own: a citizen files at most 10 reports an hour."""
     return stack.sign_in(new_phone())
 
 
@@ -422,8 +423,8 @@ def test_a_shift_by_keyboard_alone_with_a_focus_ring_that_shows(browser, stack, 
     never touching the mouse; the focus ring is at least 3:1 wherever it goes."""
     categories = list(json.loads((ROOT / "admin" / "enums.json").read_text())[
         "ReportCategory"].values())
-    # In the third category, which the queue reaches by two presses of the down arrow.
-    report = file_report_with_photo(stack, citizen, category=categories[2])
+    # In the second category: the list starts with "all", then the categories in order.
+    report = file_report_with_photo(stack, citizen, category=categories[1])
     tab = SiteTab(browser, stack, officer_phones[1])
     page, keys = tab.page, tab.page.keyboard
     try:
@@ -450,12 +451,12 @@ def test_a_shift_by_keyboard_alone_with_a_focus_ring_that_shows(browser, stack, 
         assert page.url == before                      # arrowing does not reload the list
         keys.press("ArrowUp")
         keys.press("Tab")                              # leaving the field applies the choice
-        expect(page).to_have_url(re.compile(f"category={categories[1]}"))
+        expect(page).to_have_url(re.compile(f"category={categories[0]}"))
         expect(page.locator("h1")).to_be_focused()
         tab.tab_to("select[name=category]")
         keys.press("ArrowDown")
         keys.press("Enter")                            # and so does Enter
-        expect(page).to_have_url(re.compile(f"category={categories[2]}"))
+        expect(page).to_have_url(re.compile(f"category={categories[1]}"))
         expect(page.locator("h1")).to_be_focused()
 
         tab.tab_to(f"a[data-report-id='{report.report_id}']")
@@ -527,3 +528,149 @@ def test_no_other_page_is_wider_than_a_phone(admin, stack, report):
             assert admin.fits_the_screen(), (route, page.evaluate(WIDEST))
     finally:
         page.set_viewport_size(DESKTOP)
+
+
+# --- the new screens of issue 17, on its API ------------------------------------------
+
+def test_the_default_queue_shows_every_category_with_counts_take_urgency_and_new_ones(
+        officer, stack, citizen):
+    """Three new reports in three categories are on the first screen, with no click; one
+    is taken from its card, an urgent one is marked, and one filed while the queue is
+    open is announced and shown without reloading the page."""
+    district = f"测试区{uuid.uuid4().hex[:6]}"
+    filed = [file_report_with_photo(stack, citizen, category=category, district=district)
+             for category in ("theft", "fraud", "traffic")]
+    urgent = stack.call("PATCH", f"/admin/reports/{filed[1].report_id}", officer.token(),
+                        {"urgent": True})
+    assert urgent.status_code == 200, urgent.text
+    page = officer.page
+    officer.open(f"#/reports?district={district}")
+    page.reload()
+    cards = page.locator(".queue .report-card")
+    expect(cards).to_have_count(3)
+    assert cards.evaluate_all("cards => cards.map(card => card.dataset.card)") == [
+        report.report_id for report in filed]                  # the longest wait first
+    expect(page.locator(f"[data-card='{filed[1].report_id}'] .badge-urgent")).to_have_text("紧急")
+    expect(page.locator(".category-counts a[data-category=fraud] .count")).to_have_text(
+        re.compile(r"^[1-9]\d*$"))
+    expect(page.locator("select[name=category] option").first).to_have_text(
+        re.compile(r"^全部类别（\d+）$"))
+    officer.audit_page("queue-all")
+
+    page.locator(f"[data-card='{filed[0].report_id}'] button.take").click()
+    expect(page.locator(f"[data-card='{filed[0].report_id}'] .assignee")).to_have_text(
+        "您已接手此举报。")
+    seen = stack.call("GET", f"/admin/reports/{filed[0].report_id}", officer.token()).json()
+    assert seen["assignee"]["id"] == stack.call("GET", "/me", officer.token()).json()["id"]
+    page.locator("select[name=assigned]").select_option("me")
+    expect(cards).to_have_count(1)
+    page.locator("select[name=assigned]").select_option("")
+    expect(cards).to_have_count(3)
+
+    page.evaluate("() => { window.stillThisPage = true; }")
+    late = file_report_with_photo(stack, citizen, category="violence", district=district)
+    fresh = page.locator(".fresh-button")
+    expect(fresh).to_have_text("有 1 条新举报，点击显示", timeout=25_000)
+    fresh.click()
+    expect(cards).to_have_count(4)
+    expect(page.locator(f"[data-card='{late.report_id}']")).to_be_visible()
+    assert page.evaluate("() => window.stillThisPage === true")      # no reload
+
+
+def test_a_report_is_taken_given_back_and_marked_urgent_from_its_page(officer, report, stack):
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    expect(page.locator(".handling .assignee")).to_have_text("尚无人接手此举报。")
+    page.locator(".handling button.take").click()
+    expect(page.locator(".handling .assignee")).to_have_text("您已接手此举报。")
+    expect(page.locator("section.report > .notice")).to_be_focused()
+    page.locator(".handling button.urgent-toggle").click()
+    expect(page.locator(".handling button.urgent-toggle")).to_have_attribute("aria-pressed",
+                                                                             "true")
+    seen = stack.call("GET", f"/admin/reports/{report.report_id}", officer.token()).json()
+    assert seen["urgent"] is True and seen["assignee"] is not None
+    page.locator(".handling button.give-back").click()
+    expect(page.locator(".handling .assignee")).to_have_text("尚无人接手此举报。")
+    seen = stack.call("GET", f"/admin/reports/{report.report_id}", officer.token()).json()
+    assert seen["assignee"] is None
+
+
+def test_a_reply_template_goes_into_a_note_and_a_message_in_two_clicks(admin, officer,
+                                                                        report, stack):
+    current = stack.call("GET", "/admin/replies", admin.token()).json()
+    templates = [{"id": "thanks", "title": {"zh-CN": "感谢举报", "en": "Thanks"},
+                  "text": {"zh-CN": "感谢您的举报，我们已开始核查。",
+                           "en": "Thank you for your report; we are looking into it."}},
+                 {"id": "photo", "title": {"zh-CN": "请补充照片", "en": "Ask for a photo"},
+                  "text": {"zh-CN": "请补充一张现场照片。", "en": "Please send a photo."}}]
+    saved = stack.call("PUT", "/admin/replies", admin.token(),
+                       {"version": current["version"], "replies": templates})
+    assert saved.status_code == 200, saved.text
+    page = officer.page
+    officer.open(f"#/reports/{report.report_id}")
+    page.reload()                               # the templates are read once per load
+    note_form = page.locator("form.note-form")
+    note_form.locator("details.templates summary").click()                   # 1
+    note_form.get_by_role("button", name="感谢举报").click()                    # 2
+    expect(page.locator("textarea[name=note]")).to_have_value("感谢您的举报，我们已开始核查。")
+    expect(page.locator("textarea[name=note]")).to_be_focused()
+    expect(page.locator("#note-counter")).to_contain_text("已输入 15 /")
+    reply_form = page.locator("form.reply-form")
+    reply_form.locator("details.templates summary").click()
+    reply_form.get_by_role("button", name="请补充照片").click()
+    expect(page.locator("textarea[name=reply]")).to_have_value("请补充一张现场照片。")
+
+
+def test_the_officers_page_lists_officers_by_name_and_the_audit_trail_names_them(
+        admin, officer, stack):
+    page = admin.page
+    admin.open("#/officers")
+    page.reload()
+    name = f"王警官{uuid.uuid4().hex[:4]}"
+    page.locator("input[name=officer-phone]").fill(officer.phone)
+    page.locator("input[name=display-name]").fill(name)
+    page.locator("input[name=badge]").fill("010203")
+    page.get_by_role("button", name="授予警员权限").click()
+    row = page.locator(f".officer-table tr[data-phone='{officer.phone}']")
+    expect(row).to_contain_text(name)
+    expect(row).to_contain_text("010203")
+    expect(page.locator(f".officer-table tr[data-phone='{BOOTSTRAP_ADMIN}']")).to_contain_text(
+        "管理员")
+    admin.audit_page("officers-list")
+
+    officer.open("#/reports")                 # the officer does something audited
+    officer.page.reload()
+    report = officer.page.locator(".queue .report-card a").first
+    report_id = report.get_attribute("data-report-id")
+    officer.open(f"#/reports/{report_id}")
+    officer.page.locator("textarea[name=note]").fill("Seen.")
+    officer.page.get_by_role("button", name="添加备注").click()
+    expect(officer.page.locator(".note-internal").last).to_contain_text("Seen.")
+    admin.open("#/audit")
+    page.reload()
+    expect(page.locator("tr[data-action='report.note_added'] .actor-name").first).to_have_text(
+        name)
+
+
+def test_the_dashboard_draws_its_charts_in_both_languages(officer, stack, report):
+    page = officer.page
+    officer.open("#/dashboard")
+    page.reload()
+    expect(page.locator("h1")).to_have_text("统计")
+    stats = stack.call("GET", "/admin/stats", officer.token()).json()
+    expect(page.locator("[data-tile=filed] .tile-value")).to_have_text(str(stats["filed"]))
+    bars = page.locator("[data-chart=category] .bar")
+    expect(bars).to_have_count(8)
+    assert bars.evaluate_all("bars => bars.map(bar => Number(bar.dataset.count))") == [
+        stats["by_category"].get(category, 0) for category in json.loads(
+            (ROOT / "admin" / "enums.json").read_text())["ReportCategory"].values()]
+    assert page.locator("[data-chart=category] rect").evaluate_all(
+        "rects => rects.map(r => r.getBBox().width)")[0] > 0
+    officer.audit_page("dashboard")
+    page.locator("button.language").click()
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    expect(page.locator("[data-chart=category] figcaption")).to_have_text("By category")
+    expect(page.locator("[data-chart=category] .bar-label").first).to_have_text("Theft")
+    officer.audit_page("dashboard-en")
+    page.locator("button.language").click()
+    expect(page.locator("h1")).to_have_text("统计")

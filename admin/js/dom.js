@@ -19,6 +19,16 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/** An SVG element (charts), built as h() builds HTML: every text a text node. */
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined) element.setAttribute(name, String(value));
+  }
+  element.append(...flatten(children));
+  return element;
+}
+
 function flatten(children) {
   return children.flat(Infinity).filter((child) => child !== null && child !== undefined
     && child !== false).map((child) => (child instanceof Node ? child : String(child)));

@@ -7,6 +7,7 @@ import { LANGUAGES, currentLanguage, errorMessage, loadLanguage, t } from "./i18
 import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
 import * as conversations from "./views/conversations.js";
+import { dashboard } from "./views/dashboard.js";
 import * as reports from "./views/reports.js";
 import { signInForm } from "./views/signin.js";
 import { ID_PATTERN, Role } from "./enums.js";
@@ -16,6 +17,7 @@ const ROUTES = [
   { path: "/reports", view: reports.queue, section: "reports" },
   { path: `/reports/${ID}`, view: reports.report, section: "reports" },
   { path: "/inbox", view: conversations.inbox, section: "inbox" },
+  { path: "/dashboard", view: dashboard, section: "dashboard" },
   { path: `/reports/${ID}/custody`, view: reports.custody, section: "reports" },
   { path: "/bulletins", view: bulletins.list, section: "bulletins" },
   { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
@@ -24,7 +26,8 @@ const ROUTES = [
   { path: "/officers", view: admin.officers, section: "officers", role: Role.ADMIN },
   { path: "/audit", view: admin.audit, section: "audit", role: Role.ADMIN },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
-const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
+const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["dashboard"], ["officers", Role.ADMIN],
+  ["audit", Role.ADMIN]];
 
 const main = document.getElementById("main");
 const masthead = document.querySelector(".masthead");

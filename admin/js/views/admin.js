@@ -1,8 +1,9 @@
-// Admin pages: grant and revoke the officer role, and read the audit trail.
+// Admin pages: the officers and admins with their profiles, granting and revoking the
+// officer role, and the audit trail.
 
 import { api } from "../api.js";
-import { busy, confirmMove, empty, failure, field, filterSelect, h, loading, notice, when }
-  from "../dom.js";
+import { busy, confirmMove, empty, failure, field, filterSelect, h, loading, notice,
+  pagedList, when } from "../dom.js";
 import { AuditAction } from "../enums.js";
 import { formatTime, label, t } from "../i18n.js";
 
@@ -19,8 +20,12 @@ const NAMED_DETAILS = {
 export function officers() {
   const phone = h("input", { type: "tel", name: "officer-phone", required: true, maxlength: 32,
     placeholder: t("signin.phone_placeholder") });
+  const displayName = h("input", { type: "text", name: "display-name", maxlength: 64,
+    autocomplete: "off" });
+  const badgeNumber = h("input", { type: "text", name: "badge", maxlength: 32, autocomplete: "off" });
   const message = notice();
   const done = h("ol", { class: "role-changes" });
+  const staff = h("div", { class: "staff" }, officerTable());
   const grant = h("button", { type: "submit", class: "primary", value: "grant" },
     t("officers.grant"));
   const revoke = h("button", { type: "button", class: "danger", value: "revoke" },
@@ -37,12 +42,18 @@ export function officers() {
         t("officers.revoke"))) return;
       try {
         const path = `/admin/officers/${encodeURIComponent(typed)}`;
-        const answer = await api(granting ? "PUT" : "DELETE", path);
+        const profile = displayName.value.trim() ? { display_name: displayName.value.trim(),
+          ...(badgeNumber.value.trim() ? { badge: badgeNumber.value.trim() } : {}) } : undefined;
+        const answer = await api(granting ? "PUT" : "DELETE", path,
+          granting ? { body: profile } : {});
         const text = granting ? t("officers.granted", { phone: answer.phone })
           : t("officers.revoked", { phone: typed });
         message.announce(text);
         done.prepend(h("li", {}, text, " ", when(new Date().toISOString())));
         phone.value = "";
+        displayName.value = "";
+        badgeNumber.value = "";
+        staff.replaceChildren(officerTable());
       } catch (error) {
         message.error(error);
         message.focus();
@@ -57,11 +68,36 @@ export function officers() {
     h("form", { class: "panel", onsubmit: (event) => {
       event.preventDefault();
       change(grant, true);
-    } }, field(t("signin.phone"), phone, t("officers.phone_hint")), message,
+    } }, field(t("signin.phone"), phone, t("officers.phone_hint")),
+    h("div", { class: "profile-fields" },
+      field(t("field.display_name"), displayName, t("officers.display_name_hint")),
+      field(t("field.badge"), badgeNumber, t("form.optional"))), message,
     h("div", { class: "actions" }, grant, revoke)),
     h("h2", {}, t("officers.this_session")), done,
+    h("h2", {}, t("officers.list")), staff,
     h("p", { class: "muted" }, t("officers.audit_hint"), " ",
       h("a", { href: "#/audit" }, t("nav.audit"))));
+}
+
+const OFFICER_COLUMNS = ["display_name", "phone", "role", "badge", "granted_at"];
+
+/** Who holds the officer or admin role now, longest-serving first (GET /admin/officers). */
+function officerTable() {
+  const [rows, state, more] = pagedList(h("tbody"),
+    (cursor) => api("GET", "/admin/officers", { query: { limit: PAGE_SIZE, cursor } }),
+    (officer) => {
+      const cell = (column, ...content) => h("td", { "data-label": t(`officers.${column}`) },
+        ...content);
+      return h("tr", { dataset: { userId: officer.user_id, phone: officer.phone } },
+        cell("display_name", officer.display_name ?? h("span", { class: "muted" },
+          t("officers.no_name"))),
+        cell("phone", officer.phone), cell("role", label("role", officer.role)),
+        cell("badge", officer.badge ?? "—"),
+        cell("granted_at", officer.granted_at ? formatTime(officer.granted_at) : "—"));
+    }, () => empty(t("officers.none")));
+  return h("div", {}, h("div", { class: "table-wrap" }, h("table", { class: "audit-table officer-table" },
+    h("thead", {}, h("tr", {}, OFFICER_COLUMNS.map((name) =>
+      h("th", { scope: "col" }, t(`officers.${name}`))))), rows)), state, more);
 }
 
 /** The trail, newest first, filtered by who, what and which report among the events
