@@ -674,3 +674,22 @@ def test_the_dashboard_draws_its_charts_in_both_languages(officer, stack, report
     officer.audit_page("dashboard-en")
     page.locator("button.language").click()
     expect(page.locator("h1")).to_have_text("统计")
+
+
+def test_an_admin_takes_a_report_over_after_confirming(admin, officer, report, stack):
+    taken = stack.call("PATCH", f"/admin/reports/{report.report_id}", officer.token(),
+                       {"assignee": "me"})
+    assert taken.status_code == 200, taken.text
+    page = admin.page
+    admin.open(f"#/reports/{report.report_id}")
+    page.reload()
+    expect(page.locator(".handling .assignee")).to_contain_text("已由")
+    expect(page.locator(".handling button.take")).to_have_count(0)
+    page.locator(".handling button.take-over").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("接管")
+    dialog.get_by_role("button", name="接管").click()
+    expect(page.locator(".handling .assignee")).to_have_text("您已接手此举报。")
+    admin_id = stack.call("GET", "/me", admin.token()).json()["id"]
+    seen = stack.call("GET", f"/admin/reports/{report.report_id}", admin.token()).json()
+    assert seen["assignee"]["id"] == admin_id

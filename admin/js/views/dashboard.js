@@ -94,6 +94,9 @@ function duration(seconds) {
   const minutes = Math.round(seconds / 60);
   const hours = Math.floor(minutes / 60);
   if (hours >= 48) return t("dashboard.days", { count: Math.round(hours / 24) });
-  if (hours) return t("dashboard.hours", { hours, minutes: minutes % 60 });
+  if (hours) {
+    return minutes % 60 ? t("dashboard.hours", { hours, minutes: minutes % 60 })
+      : t("dashboard.whole_hours", { count: hours });
+  }
   return t("dashboard.minutes", { count: Math.max(minutes, seconds ? 1 : 0) });
 }

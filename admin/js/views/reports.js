@@ -392,6 +392,12 @@ class ReportView {
           { class: "take" }) : null,
         mine ? button(t("assignee.give_back"), { assignee: null }, t("assignee.given_back"),
           { class: "give-back" }) : null,
+        assignee && !mine && currentUser()?.role === Role.ADMIN ? h("button", {
+          type: "button", class: "take-over", onclick: (event) => busy(event.target, async () => {
+            if (!await confirmMove(t("confirm.take_over", { name: officerName(assignee) }),
+              t("assignee.take_over"))) return;
+            await this.change({ assignee: "me", force: true }, t("assignee.taken"));
+          }) }, t("assignee.take_over")) : null,
         button(t("urgent.toggle"), { urgent: !urgent },
           t(urgent ? "urgent.cleared" : "urgent.marked"),
           { class: "urgent-toggle", "aria-pressed": String(Boolean(urgent)) })),
