@@ -144,7 +144,7 @@ function takeAction(report, redraw) {
   return button;
 }
 
-export function officerName(officer) {
+function officerName(officer) {
   return officer.display_name || officer.id;
 }
 
