@@ -114,6 +114,13 @@ def preflight(path: str) -> Scenario:
         "Origin": origin, "Access-Control-Request-Method": "GET"}))
 
 
+def an_image(client, world: World) -> Call:
+    bulletin_id = world.bulletin_ids[0]
+    ticket = expect(send(client, "POST", f"/bulletins/{bulletin_id}/images", world.officer,
+                         {"content_type": "image/jpeg", "size": 1000}), 201)
+    return Call(f"/bulletins/{bulletin_id}/images/{ticket['media_id']}", 200, world.officer)
+
+
 def an_export(client, world: World) -> Call:
     export = expect(send(client, "POST", "/admin/exports", world.officer, {}), 202)
     return Call(f"/admin/exports/{export['export_id']}", 200, world.officer)
@@ -194,6 +201,7 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("DELETE", "/admin/officers/{phone}"): Scenario("write", officer_granted),
     ("GET", "/admin/audit"): Scenario(
         "page read with names", lambda c, w: Call("/admin/audit", 200, w.admin)),
+    ("GET", "/bulletins/{bulletin_id}/images/{media_id}"): Scenario("item read", an_image),
     ("GET", "/admin/officers"): Scenario("page read", lambda c, w: Call("/admin/officers", 200,
                                                                         w.admin)),
     ("GET", "/admin/replies"): Scenario("item read", lambda c, w: Call("/admin/replies", 200,

@@ -16,6 +16,7 @@ from chalicelib import audit, clock
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import line, text
 from chalicelib.errors import Conflict, ErrorCode, ValidationFailed
+from chalicelib.patterns import whole
 from chalicelib.tables import ReplyTemplateSet, write_transaction
 from chalicelib.tokens import Principal
 
@@ -38,7 +39,7 @@ class Text(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReplyTemplate(msgspec.Struct, forbid_unknown_fields=True):
-    id: Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,39}$",
+    id: Annotated[str, Meta(pattern=whole("[a-z0-9][a-z0-9-]{0,39}"),
                             description="Chosen by the admin: a-z, 0-9 and -")]
     title: Title
     text: Text

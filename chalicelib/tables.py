@@ -8,6 +8,7 @@ DynamoDB deletes expired items late.
 """
 
 import functools
+from collections.abc import Callable
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -20,6 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
@@ -530,6 +532,26 @@ def write_transaction() -> TransactWrite:
     sends its items in this order: condition checks, deletes, puts, updates; the
     cancellation reasons of a failed transaction follow that order."""
     return TransactWrite(connection=transaction_connection())
+
+
+# A transaction DynamoDB cancelled only because another one held an item it touched
+# (two filings adding to the same counter shard, chalicelib/counters.py) is tried again
+# this many times in all; each try builds the transaction anew, on other shards.
+CONFLICT_ATTEMPTS = 3
+
+
+def run_transaction(build: Callable[[TransactWrite], None]) -> None:
+    """A write transaction that `build` fills, tried again when it was cancelled for
+    TransactionConflict alone; any other cancellation (a condition) is raised at once."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            with write_transaction() as transaction:
+                build(transaction)
+            return
+        except TransactWriteError as error:
+            reasons = {reason.code for reason in error.cancellation_reasons if reason}
+            if reasons != {"TransactionConflict"} or attempt == CONFLICT_ATTEMPTS:
+                raise
 
 
 def read_transaction() -> TransactGet:

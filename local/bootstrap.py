@@ -181,6 +181,9 @@ def _lifecycle_rule(rule: dict) -> dict:
                   "Filter": {"Prefix": rule["Prefix"]} if "Prefix" in rule else {}}
     if "ExpirationInDays" in rule:
         translated["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "NoncurrentVersionExpirationInDays" in rule:
+        translated["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": rule["NoncurrentVersionExpirationInDays"]}
     for name in ("AbortIncompleteMultipartUpload", "NoncurrentVersionExpiration"):
         if name in rule:
             translated[name] = rule[name]

@@ -1,5 +1,6 @@
-"""Moves the evidence jobs waiting in a stage's dead-letter queue back to its evidence
-queue, so the worker tries them again: `make redrive STAGE=prod`.
+"""Moves the jobs waiting in a stage's dead-letter queue back to their queue, so the
+worker tries them again: `make redrive STAGE=prod` (evidence jobs), or
+`python -m scripts.redrive prod --worker exports` (CSV exports).
 
 On AWS this is SQS's own message move task (StartMessageMoveTask, what the console's
 "Start DLQ redrive" does); the script starts it and waits until it ends. The local
@@ -19,15 +20,18 @@ import boto3
 MOVE_TASK_ENDED = {"COMPLETED", "CANCELLED", "FAILED"}
 
 
-def queue_names(stage: str) -> tuple[str, str]:
-    """The evidence queue and its dead-letter queue, as infra/template.yaml names them."""
-    return f"masses-{stage}-evidence", f"masses-{stage}-evidence-dlq"
+WORKERS = ("evidence", "exports")
 
 
-def redrive(sqs, stage: str, *, poll_seconds: float = 5,
+def queue_names(stage: str, worker: str = "evidence") -> tuple[str, str]:
+    """A worker's queue and its dead-letter queue, as infra/template.yaml names them."""
+    return f"masses-{stage}-{worker}", f"masses-{stage}-{worker}-dlq"
+
+
+def redrive(sqs, stage: str, *, worker: str = "evidence", poll_seconds: float = 5,
             sleep: Callable[[float], None] = time.sleep) -> int:
-    """Move every message of the stage's dead-letter queue back; how many moved."""
-    source_name, dead_letter_name = queue_names(stage)
+    """Move every message of the worker's dead-letter queue back; how many moved."""
+    source_name, dead_letter_name = queue_names(stage, worker)
     source_url = sqs.get_queue_url(QueueName=source_name)["QueueUrl"]
     dead_letter_url = sqs.get_queue_url(QueueName=dead_letter_name)["QueueUrl"]
     if stage == "local":
@@ -90,9 +94,11 @@ def sqs_client(stage: str):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("stage", choices=["local", "dev", "prod"])
-    stage = parser.parse_args(argv).stage
-    moved = redrive(sqs_client(stage), stage)
-    source, dead_letter = queue_names(stage)
+    parser.add_argument("--worker", choices=WORKERS, default="evidence")
+    arguments = parser.parse_args(argv)
+    stage, worker = arguments.stage, arguments.worker
+    moved = redrive(sqs_client(stage), stage, worker=worker)
+    source, dead_letter = queue_names(stage, worker)
     print(f"moved {moved} message(s) from {dead_letter} back to {source}")
     return 0
 

@@ -50,6 +50,7 @@ class World:
     officer_phone: str
     other_report_id: str        # another of A's reports, to link A's report to
     export_id: str              # an export the admin asked for
+    image_id: str               # an image upload asked for on the bulletin
 
 
 @pytest.fixture
@@ -71,10 +72,12 @@ def world(client, monkeypatch) -> World:
     assert (bulletin.status_code, granted.status_code) == (201, 200)
     other_report_id = file_report(client, owner)["report_id"]
     export = send(client, "post", "/admin/exports", callers["admin"], {"category": "theft"})
-    assert export.status_code == 202
+    image = send(client, "post", f"/bulletins/{bulletin.json_body['id']}/images",
+                 callers["officer"], JPEG)
+    assert (export.status_code, image.status_code) == (202, 201)
     return World(callers, report_id, evidence_id, multipart["evidence_id"], etag,
                  bulletin.json_body["id"], officer_phone, other_report_id,
-                 export.json_body["export_id"])
+                 export.json_body["export_id"], image.json_body["media_id"])
 
 
 def replies_body() -> dict:
@@ -159,6 +162,8 @@ REQUESTS = {
         f"/admin/reports/{w.report_id}/messages", {"body": "Which way did it go?"}),
     ("GET", "/admin/inbox"): lambda w: ("/admin/inbox", None),
     ("GET", "/admin/officers"): lambda w: ("/admin/officers", None),
+    ("GET", "/bulletins/{bulletin_id}/images/{media_id}"): lambda w: (
+        f"/bulletins/{w.bulletin_id}/images/{w.image_id}", None),
     ("GET", "/admin/replies"): lambda w: ("/admin/replies", None),
     ("PUT", "/admin/replies"): lambda w: ("/admin/replies", replies_body),
     ("GET", "/admin/stats"): lambda w: ("/admin/stats", None),

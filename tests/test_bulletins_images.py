@@ -207,3 +207,20 @@ def test_officers_see_every_upload_and_why_a_refused_one_was_refused(client):
     assert {item["media_id"] for item in first["items"] + rest["items"]} == set(uploads)
     assert client.http.get(f"/bulletins/{uuid.uuid4().hex}/images",
                            headers=headers("officer")).status_code == 404
+
+
+def test_an_officer_learns_why_an_image_was_rejected(client):
+    created = published(client, draft("vehicle"))
+    ticket = json.loads(ask_upload(client, created["id"], {"content_type": "image/jpeg",
+                                                           "size": 1000}).body)
+    path = f"/bulletins/{created['id']}/images/{ticket['media_id']}"
+    pending = json.loads(client.http.get(path, headers=headers("officer")).body)
+    assert (pending["status"], pending["reject_reason"]) == ("pending", None)
+    rejected = processed(created["id"], status="rejected", media_id=ticket["media_id"])
+    rejected.reject_reason = "corrupt_image"
+    rejected.save()
+    shown = json.loads(client.http.get(path, headers=headers("officer")).body)
+    assert (shown["status"], shown["reject_reason"]) == ("rejected", "corrupt_image")
+    for missing in (f"/bulletins/{created['id']}/images/{uuid.uuid4().hex}",
+                    f"/bulletins/{created['id']}/images/not-an-id"):
+        assert client.http.get(missing, headers=headers("officer")).status_code == 404

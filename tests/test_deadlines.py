@@ -14,7 +14,7 @@ from support.api import caller, report_body, send
 
 from chalicelib import deadlines
 from chalicelib.settings import CallLimits
-from chalicelib.tables import Report, ReportQuota
+from chalicelib.tables import Report, ReportQuota, transaction_connection
 
 
 class FakeClock:
@@ -175,21 +175,22 @@ def test_a_transaction_is_retried_because_its_token_makes_it_idempotent(silent_s
 # ---- a multi-step write cut in the middle ---------------------------------------------
 
 def test_post_reports_cut_after_the_quota_leaves_no_report_and_says_to_check(client):
-    """POST /reports counts the hour's quota, then writes the report. When the report's
-    PutItem is lost, the answer says the change may have been saved; no half report
-    exists (the quota counts one filing more, which is the safe side)."""
+    """POST /reports counts the hour's quota, then writes the report (with its counters,
+    one transaction). When every try of that transaction is lost, the answer says the
+    change may have been saved; no half report exists (the quota counts one filing
+    more, which is the safe side)."""
     who = caller()
-    events = Report._get_connection().connection.client.meta.events
+    events = transaction_connection().client.meta.events
 
     def lose_the_answer(**_):
         raise ReadTimeoutError(endpoint_url="http://emulator")
 
-    events.register_first("before-send.dynamodb.PutItem", lose_the_answer,
+    events.register_first("before-send.dynamodb.TransactWriteItems", lose_the_answer,
                           unique_id="test-lose-put")
     try:
         response = send(client, "post", "/reports", who, report_body())
     finally:
-        events.unregister("before-send.dynamodb.PutItem", unique_id="test-lose-put")
+        events.unregister("before-send.dynamodb.TransactWriteItems", unique_id="test-lose-put")
 
     assert response.status_code == 503, response.body
     error = response.json_body["error"]

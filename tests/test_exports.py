@@ -124,3 +124,13 @@ def test_an_export_is_its_requesters_and_the_admins(client):
                                   {"district": ""}, {"reporter_id": "x"}])
 def test_bad_filters_are_400(client, body):
     assert send(client, "post", "/admin/exports", caller("officer"), body).status_code == 400
+
+
+def test_asking_again_with_the_same_idempotency_key_queues_one_export(client):
+    officer, key = caller("officer"), uuid.uuid4().hex
+    headers = {**officer.headers, "Content-Type": "application/json", "Idempotency-Key": key}
+    first, again = (client.http.post("/admin/exports", headers=headers,
+                                     body=json.dumps({"category": "fraud"})) for _ in range(2))
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json_body["export_id"] == again.json_body["export_id"]
+    assert again.headers["Idempotency-Replayed"] == "true"

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import msgspec
 import pytest
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from support.api import caller, report_body, send
 
 from chalicelib import sms
@@ -98,8 +98,9 @@ def test_parallel_filings_given_the_same_id_never_overwrite_one_another(client, 
         assert Report.get(report.report_id, consistent_read=True).reporter_id == who.user_id
         assert [mine.report_id for mine in reports_of(who)] == [report.report_id]
     for who, error in refused:
-        assert isinstance(error, PutError), error
-        assert error.cause_response_code == "ConditionalCheckFailedException"
+        # The report is its transaction's one put, listed first among the reasons.
+        assert isinstance(error, TransactWriteError), error
+        assert error.cancellation_reasons[0].code == "ConditionalCheckFailed"
         assert reports_of(who) == []
     # Of each pair one filing wins the id; the other is refused, or files under a new id.
     assert {report.report_id for _, report in answered} >= {id_.hex for id_ in colliding}

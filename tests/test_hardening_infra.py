@@ -96,9 +96,12 @@ def test_every_bucket_refuses_requests_without_tls(resources, bucket):
 
 
 def test_no_rule_ever_expires_a_pinned_original(resources):
+    """Only CSV exports (exports/, aliases only) expire, a day after they are written."""
     rules = resources["EvidenceBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert all(set(rule) <= {"Id", "Status", "Prefix", "AbortIncompleteMultipartUpload"}
-               for rule in rules)
+    expiring = [rule for rule in rules
+                if not set(rule) <= {"Id", "Status", "Prefix", "AbortIncompleteMultipartUpload"}]
+    assert [(rule["Prefix"], rule["ExpirationInDays"], rule["NoncurrentVersionExpirationInDays"])
+            for rule in expiring] == [("exports/", 1, 1)]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -114,7 +117,8 @@ def test_the_api_role_writes_only_under_uploads_and_never_derivatives(stage):
     assert reads == {"s3:GetObject", "s3:GetObjectVersion"}  # presigned GETs, pinned versions
 
 
-@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in ("api", "worker") for s in STAGES])
+@pytest.mark.parametrize(("kind", "stage"), [(k, s) for k in ("api", "worker", "export")
+                                             for s in STAGES])
 def test_s3_arns_in_the_iam_policies_are_this_accounts_buckets(kind, stage):
     text = json.dumps(policy(kind, stage))
     assert "arn:*:s3" not in text
@@ -122,7 +126,17 @@ def test_s3_arns_in_the_iam_policies_are_this_accounts_buckets(kind, stage):
         for resource in resources_of(statement):
             assert re.fullmatch(
                 rf"arn:\$\{{AWS::Partition\}}:s3:::masses-{stage}-evidence-"
-                r"\$\{AWS::AccountId\}/(uploads|derivatives)/\*", resource["Fn::Sub"]), resource
+                r"\$\{AWS::AccountId\}/(uploads|derivatives|exports)/\*",
+                resource["Fn::Sub"]), resource
+
+
+def test_the_export_worker_writes_only_exports_and_reads_only_the_queue_index():
+    for stage in STAGES:
+        statements = {s["Sid"]: s for s in policy("export", stage)["Statement"]}
+        assert statements["WriteExports"]["Resource"]["Fn::Sub"].endswith("/exports/*")
+        assert statements["ReadReports"] == {
+            "Sid": "ReadReports", "Effect": "Allow", "Action": ["dynamodb:Query"],
+            "Resource": f"arn:*:dynamodb:*:*:table/masses-{stage}-reports/index/queue"}
 
 
 def test_the_worker_reads_originals_and_writes_only_derivatives():

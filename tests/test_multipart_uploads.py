@@ -188,8 +188,13 @@ def test_someone_elses_upload_is_404(client):
 
 
 def test_the_bucket_aborts_incomplete_multipart_uploads_after_a_day(emulator):
-    rules = boto3.client("s3").get_bucket_lifecycle_configuration(
-        Bucket=settings().evidence_bucket)["Rules"]
-    assert [(rule["Status"], rule["AbortIncompleteMultipartUpload"]) for rule in rules] == [
-        ("Enabled", {"DaysAfterInitiation": 1})]
-    assert not any("NoncurrentVersionExpiration" in rule for rule in rules)
+    rules = {rule["Filter"]["Prefix"]: rule for rule in boto3.client(
+        "s3").get_bucket_lifecycle_configuration(Bucket=settings().evidence_bucket)["Rules"]}
+    uploads = rules.pop("uploads/")
+    assert (uploads["Status"], uploads["AbortIncompleteMultipartUpload"]) == (
+        "Enabled", {"DaysAfterInitiation": 1})
+    assert "NoncurrentVersionExpiration" not in uploads and "Expiration" not in uploads
+    # The only other rule: CSV exports, gone a day after they were written.
+    assert {prefix: (rule["Expiration"], rule["NoncurrentVersionExpiration"])
+            for prefix, rule in rules.items()} == {
+        "exports/": ({"Days": 1}, {"NoncurrentDays": 1})}

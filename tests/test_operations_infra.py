@@ -52,7 +52,7 @@ def stage_config(stage: str, function: str) -> dict:
 
 
 def test_every_alarm_tells_the_alarm_topic_both_ways(template):
-    assert len(alarms(template)) == 9
+    assert len(alarms(template)) == 11
     for name, alarm in alarms(template).items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -101,12 +101,16 @@ def test_worker_duration_alarm_fires_before_the_timeout(template, stage):
     assert 0.75 * timeout_ms <= alarm["Threshold"] <= 0.9 * timeout_ms
 
 
-def test_dead_letter_alarm_fires_on_the_first_dead_letter(template):
-    alarm = alarm_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {
-        "Fn::GetAtt": ["EvidenceDeadLetterQueue", "QueueName"]}}]
-    assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
-        "Maximum", "GreaterThanThreshold", 0)
+def test_dead_letter_alarms_fire_on_the_first_dead_letter(template):
+    """One per worker queue: the evidence worker's and the export worker's."""
+    found = [alarm for alarm in alarms(template).values()
+             if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert sorted(alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in found) == [
+        "EvidenceDeadLetterQueue", "ExportDeadLetterQueue"]
+    for alarm in found:
+        assert alarm["Dimensions"][0]["Name"] == "QueueName"
+        assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+            "Maximum", "GreaterThanThreshold", 0)
 
 
 def test_sms_pumping_alarm_compares_codes_verified_with_codes_sent(template):
@@ -145,12 +149,12 @@ def test_the_dashboard_shows_every_alarm_and_the_custom_metrics(template):
         assert f'"{metric}"' in shown or f'\\"{metric}\\"' in shown, metric
 
 
-def test_both_functions_log_groups_expire(template):
+def test_every_functions_log_group_expires(template):
     """And the API's access log (issue 16)."""
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
     assert {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups.values()} == {
         "/aws/lambda/${APIHandler}", "/aws/lambda/${ProcessEvidence}",
-        "/aws/apigateway/masses-${Stage}-access"}
+        "/aws/lambda/${ExportReports}", "/aws/apigateway/masses-${Stage}-access"}
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}
 

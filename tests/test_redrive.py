@@ -141,4 +141,5 @@ def test_the_script_names_the_templates_queues():
     resolve = Resolver(template, "prod", "us-east-1")
     names = {resolve(q["Properties"]["QueueName"]) for q in
              resources_of_type(template, "AWS::SQS::Queue").values()}
-    assert set(redrive.queue_names("prod")) == names
+    assert {name for worker in redrive.WORKERS
+            for name in redrive.queue_names("prod", worker)} == names

@@ -83,3 +83,29 @@ def test_the_dashboard_shows_the_queue_and_the_inbox_as_they_are_now(client):
 def test_bad_periods_are_400(client, query, code):
     refused = send(client, "get", f"/admin/stats?{query}", caller("officer"))
     assert refused.status_code == 400 and error_code(refused) == code
+
+
+def test_a_filing_cancelled_by_a_conflict_on_a_counter_is_tried_again(client, monkeypatch):
+    """DynamoDB cancels a transaction that touches an item another one holds (two
+    filings on one counter shard); moto never does, so one such cancellation is made."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.tables import Report
+
+    commit, cancelled = TransactWrite._commit, []
+
+    def conflict_once(self):
+        if not cancelled:
+            cancelled.append(True)
+            cause = VerboseClientError(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+                "TransactWriteItems", cancellation_reasons=[
+                    None, CancellationReason(code="TransactionConflict", message="held")])
+            raise TransactWriteError("cancelled", cause=cause)
+        return commit(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", conflict_once)
+    filed = send(client, "post", "/reports", caller(), report_body())
+    assert filed.status_code == 201 and cancelled
+    assert Report.get(filed.json_body["report_id"]).status == "submitted"

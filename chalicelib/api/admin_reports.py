@@ -9,6 +9,7 @@ from chalicelib.api import responses as r
 from chalicelib.api.routes import ADMINS, STAFF, Blueprint, Paging
 from chalicelib.bulletins.fields import District
 from chalicelib.errors import ErrorCode, ValidationFailed
+from chalicelib.patterns import whole
 from chalicelib.reports import custody, queue, triage, views
 from chalicelib.reports.bodies import (
     ForeignId,
@@ -28,7 +29,7 @@ class QueueQuery(Paging, kw_only=True):
     category: Literal[tuple(category.value for category in ReportCategory)] | None = None
     district: District | None = None
     assigned: Annotated[str, Meta(
-        pattern=f"^(me|none|{ID_PATTERN})$",
+        pattern=whole(f"me|none|{ID_PATTERN}"),
         description="me, none (nobody has taken it), or an officer's user id")] | None = None
     urgent: bool | None = None
     order: Literal[tuple(order.value for order in queue.Order)] | None = None

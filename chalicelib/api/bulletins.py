@@ -16,7 +16,7 @@ from chalicelib.api import places
 from chalicelib.api import responses as r
 from chalicelib.api.bodies import convert_body
 from chalicelib.api.routes import ANYONE, STAFF, Blueprint, Paging
-from chalicelib.bulletins import nearby
+from chalicelib.bulletins import images, nearby
 from chalicelib.bulletins.fields import (
     BulletinCategory,
     BulletinDraft,
@@ -124,6 +124,14 @@ def start_image_upload(request, bulletin_id):
 def image_uploads(request, bulletin_id):
     page = bulletins.uploads_page(bulletin_id, request.query.limit, request.query.cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.route("/bulletins/{bulletin_id}/images/{media_id}", methods=["GET"], allow=STAFF,
+          answer=r.ImageStatus, summary="What became of an uploaded image (officers)")
+def image_status(request, bulletin_id, media_id):
+    """pending until the worker is done; then ready (the bulletin lists it) or rejected,
+    with the reason (a RejectReason), so the admin site can say why."""
+    return images.image_status(bulletin_id, media_id)
 
 
 def _near(request, query: BulletinQuery) -> Response:

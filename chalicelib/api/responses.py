@@ -140,19 +140,19 @@ class UploadCompleted(Struct):
     status: Literal["uploaded"]
 
 
-class ImageUpload(Struct):
+class ImageStatus(Struct):
     """One upload of a bulletin image as the evidence worker left it."""
     media_id: str
     status: MediaStatus
     reject_reason: Annotated[RejectReason | None, Meta(description=(
         "Why the worker refused the file, when status is rejected"))]
+    processed_at: datetime | None
     content_type: str
     created_at: datetime
-    processed_at: datetime | None
 
 
 class ImageUploadPage(Struct):
-    items: list[ImageUpload]
+    items: list[ImageStatus]
     next_cursor: str | None
 
 

@@ -12,11 +12,11 @@ from chalicelib import audit, clock
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.store import audit_target, read, refuse_if_closed
 from chalicelib.clock import iso
-from chalicelib.errors import Conflict, ErrorCode
+from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.media import MediaStatus, owner_key, owners
 from chalicelib.media.uploads import IMAGE_TYPES, start_upload
 from chalicelib.pagination import Page, query_page
-from chalicelib.storage import condition_failed
+from chalicelib.storage import condition_failed, is_id
 from chalicelib.tables import Bulletin, Media
 from chalicelib.tokens import Principal
 
@@ -72,6 +72,21 @@ def on_media_processed(bulletin_id: str, media: Media) -> None:
         # Already listed (a redelivered job), the bulletin is full, or it is gone.
         logger.info("bulletin %s image %s not added: already there, full or no bulletin",
                     bulletin_id, media.media_id)
+
+
+def image_status(bulletin_id: str, media_id: str) -> dict:
+    """What the worker made of one uploaded image: pending, ready, or rejected with its
+    reason. One GetItem of the Media record; an image this bulletin never asked for is
+    a 404."""
+    media = None
+    if is_id(media_id):
+        try:
+            media = Media.get(f"{OWNER_TYPE}#{bulletin_id}", media_id, consistent_read=True)
+        except Media.DoesNotExist:
+            media = None
+    if media is None:
+        raise NotFound("This bulletin has no such image upload.", code=ErrorCode.NOT_FOUND)
+    return _upload(media)
 
 
 def _image_count(bulletin: Bulletin) -> int:

@@ -8,7 +8,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, observability, stats
 from chalicelib.bulletins.fields import BulletinStatus
@@ -19,8 +20,8 @@ from chalicelib.reports import evidence, nearby
 from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
 from chalicelib.reports.store import find, queue_key
 from chalicelib.settings import settings
-from chalicelib.storage import condition_failed, new_id
-from chalicelib.tables import Report, ReportLocation, ReportQuota, write_transaction
+from chalicelib.storage import TRANSACTION_CONDITION_FAILED, condition_failed, new_id
+from chalicelib.tables import Report, ReportLocation, ReportQuota, run_transaction
 from chalicelib.tokens import Principal
 
 # Phones' clocks drift; a report of something "just now" must not be refused.
@@ -53,14 +54,33 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
         queue_key=queue_key(ReportStatus.SUBMITTED, body.category),
         bulletin_id=body.bulletin_id, district=body.district, notes=[], evidence={},
         evidence_count=0, place_cell=nearby.place_cell(location))
-    with write_transaction() as transaction:
+    def build(transaction: TransactWrite) -> None:
         transaction.save(report, condition=Report.report_id.does_not_exist())
         stats.count_filing(transaction, report)
+
+    try:
+        run_transaction(build)
+    except TransactWriteError as error:
+        if not _already_stored(report, error):
+            raise
     # Ids and the category only: the description and place are the reporter's words.
     logger.info("report filed", extra={"report_id": report.report_id,
                                        "category": report.category})
     observability.count(observability.Metric.REPORTS_FILED)
     return report
+
+
+def _already_stored(report: Report, error: TransactWriteError) -> bool:
+    """Whether the transaction was refused because its own earlier try had landed: a try
+    whose answer was lost is sent again (botocore), and an emulator without DynamoDB's
+    ClientRequestToken then finds the report there. The report is the transaction's one
+    put, which DynamoDB's reasons list first."""
+    reasons = error.cancellation_reasons
+    if not reasons or reasons[0] is None or reasons[0].code != TRANSACTION_CONDITION_FAILED:
+        return False
+    stored = find(report.report_id)
+    return (stored is not None and stored.reporter_id == report.reporter_id
+            and stored.created_at == report.created_at)
 
 
 def stored_location(location) -> dict:

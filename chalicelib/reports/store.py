@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import audit
 from chalicelib.errors import Conflict, ErrorCode, NotFound
 from chalicelib.storage import TRANSACTION_CONDITION_FAILED, is_id
-from chalicelib.tables import AuditEvent, Report, write_transaction
+from chalicelib.tables import AuditEvent, Report, run_transaction
 
 
 def find(report_id: str) -> Report | None:
@@ -53,15 +53,17 @@ def update_with_audit(item: Report, actions: list, condition: Condition,
     """One transaction: the change (and `also`, more reports' updates) happens with its
     audit events and the counters `counting` adds (chalicelib/stats.py), or none of it
     does."""
+    def build(transaction: TransactWrite) -> None:
+        transaction.update(item, actions=actions, condition=condition)
+        for other, other_actions, other_condition in also:
+            transaction.update(other, actions=other_actions, condition=other_condition)
+        for event in events:
+            transaction.save(event, condition=audit.APPEND_ONLY)
+        if counting is not None:
+            counting(transaction)
+
     try:
-        with write_transaction() as transaction:
-            transaction.update(item, actions=actions, condition=condition)
-            for other, other_actions, other_condition in also:
-                transaction.update(other, actions=other_actions, condition=other_condition)
-            for event in events:
-                transaction.save(event, condition=audit.APPEND_ONLY)
-            if counting is not None:
-                counting(transaction)
+        run_transaction(build)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons if reason}
         if reasons & {TRANSACTION_CONDITION_FAILED, "TransactionConflict"}:

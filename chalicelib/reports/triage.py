@@ -106,8 +106,8 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         events.append(audit.event(officer, AuditAction.REPORT_NOTE_ADDED, target,
                                   {"note_id": note.note_id, "visibility": note.visibility,
                                    "text": note.text}))
-    if len(actions) == 1 and note is None:
-        return current  # nothing to change: the report is already as asked
+    if len(actions) == 1:
+        return current  # only updated_at: the report is already as asked
     counting = ((lambda transaction: stats.count_status_change(transaction, current,
                                                                body.status, now))
                 if body.status is not None else None)

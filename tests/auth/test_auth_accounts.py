@@ -314,7 +314,7 @@ def test_the_audit_trail_lists_newest_first_in_pages(client, admin):
     assert hints == [f"{p[:3]}…{p[-4:]}" for p in reversed(phones)]
     newest = first["items"][0]
     assert newest.keys() == {"id", "at", "actor", "action", "target", "details"}
-    assert newest["actor"] == {"id": admin.user_id, "role": "admin"}
+    assert newest["actor"] == {"id": admin.user_id, "role": "admin", "display_name": None}
     assert newest["at"] >= first["items"][1]["at"]
     assert second["next_cursor"]
 

@@ -4,8 +4,8 @@
 import { api, currentUser } from "../api.js";
 import { badge, busy, confirmMove, counter, empty, failure, field, filterSelect, h, notice,
   pagedList, showImage, when } from "../dom.js";
-import { ErrorCode, MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, ReportCategory,
-  ReportStatus, Role, TEXT_LIMITS } from "../enums.js";
+import { ErrorCode, MediaKind, MediaStatus, NEXT_STATUSES, NoteVisibility, Order,
+  ReportCategory, ReportStatus, Role, TEXT_LIMITS } from "../enums.js";
 import { errorMessage, formatBytes, formatTime, label, t } from "../i18n.js";
 import { ConversationPanel, unreadBadge } from "./conversations.js";
 import { duplicatesPanel } from "./duplicates.js";
@@ -82,7 +82,7 @@ export async function queue(page) {
       if (!page.isCurrent()) return;
       try {
         const newest = await api("GET", "/admin/reports", { query: { ...query,
-          order: "newest_first", limit: PAGE_SIZE } });
+          order: Order.NEWEST_FIRST, limit: PAGE_SIZE } });
         const arrived = newest.items.filter((report) => Date.parse(report.created_at) > since);
         if (!arrived.length) continue;
         const urgentCount = arrived.filter((report) => report.urgent).length;
