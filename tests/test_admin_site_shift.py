@@ -9,6 +9,7 @@ import re
 import uuid
 
 import pytest
+import requests
 from support.admin_site import (
     ARTIFACTS,
     BOOTSTRAP_ADMIN,
@@ -693,3 +694,21 @@ def test_an_admin_takes_a_report_over_after_confirming(admin, officer, report, s
     admin_id = stack.call("GET", "/me", admin.token()).json()["id"]
     seen = stack.call("GET", f"/admin/reports/{report.report_id}", admin.token()).json()
     assert seen["assignee"]["id"] == admin_id
+
+
+def test_the_dashboards_period_is_exported_as_csv(officer, stack, report):
+    page = officer.page
+    officer.open("#/dashboard")
+    page.reload()
+    page.get_by_role("button", name="导出 CSV").click()
+    message = page.locator(".export-panel .notice")
+    expect(message).to_have_text(re.compile(r"^导出完成：共 \d+ 条举报。$"), timeout=30_000)
+    expect(message).to_be_focused()
+    link = page.locator(".export-result a")
+    csv = requests.get(link.get_attribute("href"), timeout=10)
+    assert csv.status_code == 200
+    assert csv.content.startswith("\ufeff".encode()) and b"\r\n" in csv.content
+    rows = int(re.search(r"\d+", message.text_content()).group())
+    assert rows >= 1                          # at least the report filed for this test
+    assert csv.content.count(b"\r\n") >= rows
+    assert report.citizen_phone.encode() not in csv.content

@@ -1,16 +1,18 @@
 // How the unit is doing (GET /admin/stats): reports by status, category and district as
 // bar charts drawn in inline SVG (no chart library, nothing from a CDN), how long
-// reports waited, the oldest waiting, and the conversations awaiting an answer.
+// reports waited, the oldest waiting, and the conversations awaiting an answer; and the
+// period's reports as a CSV file for a spreadsheet (POST /admin/exports, a queued job).
 
 import { api } from "../api.js";
-import { field, h, svg, when } from "../dom.js";
-import { ReportCategory, ReportStatus } from "../enums.js";
+import { busy, field, h, notice, svg, when } from "../dom.js";
+import { ExportStatus, ReportCategory, ReportStatus } from "../enums.js";
 import { label, t } from "../i18n.js";
 
 const BAR_HEIGHT = 22;
 const LABEL_WIDTH = 150;
 const CHART_WIDTH = 520;
 const DISTRICTS_SHOWN = 10;
+const EXPORT_POLL_MS = 2000;
 
 export async function dashboard(page) {
   const from = page.params.get("from") ?? "";
@@ -30,6 +32,7 @@ export async function dashboard(page) {
         to: toInput.value })}`;
     } }, field(t("dashboard.from"), fromInput), field(t("dashboard.to"), toInput),
     h("div", { class: "actions" }, apply)),
+    exportPanel(page, stats.from, stats.to),
     h("div", { class: "tiles" },
       tile("filed", t("dashboard.filed"), String(stats.filed)),
       tile("median-review", t("dashboard.median_to_review"),
@@ -54,6 +57,41 @@ export async function dashboard(page) {
       barChart("wait", t("dashboard.review_histogram"), stats.to_in_review.buckets.map(
         (bucket) => [bucket.up_to_seconds === null ? t("dashboard.longer")
           : t("dashboard.up_to", { time: duration(bucket.up_to_seconds) }), bucket.count]))));
+}
+
+/** "Export as CSV" for the period shown: the job is queued, then polled until its file
+ * is ready to download (the file lives 24 hours). */
+function exportPanel(page, from, to) {
+  const message = notice();
+  const result = h("p", { class: "export-result" });
+  const button = h("button", { type: "button", class: "export" }, t("export.start"));
+  button.addEventListener("click", () => busy(button, async () => {
+    result.replaceChildren();
+    try {
+      let job = await api("POST", "/admin/exports", { body: { from, to },
+        headers: { "Idempotency-Key": crypto.randomUUID() } });
+      message.announce(t("export.queued"));
+      while ([ExportStatus.QUEUED, ExportStatus.RUNNING].includes(job.status)) {
+        await new Promise((resolve) => { setTimeout(resolve, EXPORT_POLL_MS); });
+        if (!page.isCurrent()) return;
+        job = await api("GET", `/admin/exports/${job.export_id}`);
+      }
+      if (job.status !== ExportStatus.READY) {
+        message.announce(t("export.failed"), "error");
+        return;
+      }
+      message.announce(t("export.ready", { count: job.rows }));
+      result.replaceChildren(h("a", { class: "button primary", href: job.url, rel: "noopener",
+        download: "" }, t("export.download")), " ",
+      h("span", { class: "muted" }, t("export.expires"), " ", when(job.expires_at)));
+    } catch (error) {
+      message.error(error);
+      message.focus();
+    }
+  }));
+  return h("div", { class: "panel export-panel" }, h("h2", {}, t("export.title")),
+    h("p", { class: "field-hint" }, t("export.hint")), h("div", { class: "actions" }, button),
+    message, result);
 }
 
 function tile(name, title, value, extra = null) {
