@@ -9,8 +9,9 @@ import { ExportStatus, ReportCategory, ReportStatus } from "../enums.js";
 import { label, t } from "../i18n.js";
 
 const BAR_HEIGHT = 22;
-const LABEL_WIDTH = 150;
-const CHART_WIDTH = 520;
+// Narrow enough that a phone shrinks the chart's 12 px text only a little.
+const CHART_WIDTH = 360;
+const MAX_LABEL_WIDTH = 200;
 const DISTRICTS_SHOWN = 10;
 const EXPORT_POLL_MS = 2000;
 
@@ -105,7 +106,9 @@ function tile(name, title, value, extra = null) {
 function barChart(name, title, rows) {
   const id = `chart-${name}`;
   const largest = Math.max(1, ...rows.map(([, count]) => count));
-  const barSpace = CHART_WIDTH - LABEL_WIDTH - 50;
+  const labelWidth = Math.min(MAX_LABEL_WIDTH,
+    Math.max(40, ...rows.map(([text]) => textWidth(text))) + 10);
+  const barSpace = CHART_WIDTH - labelWidth - 40;
   const summary = rows.map(([text, count]) => `${text} ${count}`).join(t("dashboard.list_separator"));
   const chart = svg("svg", { viewBox: `0 0 ${CHART_WIDTH} ${Math.max(1, rows.length) * BAR_HEIGHT}`,
     role: "img", "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-summary`,
@@ -114,16 +117,22 @@ function barChart(name, title, rows) {
     const y = index * BAR_HEIGHT;
     const width = Math.round((count / largest) * barSpace);
     return svg("g", { class: "bar", "data-count": count },
-      svg("text", { x: LABEL_WIDTH - 8, y: y + BAR_HEIGHT * 0.68, "text-anchor": "end",
+      svg("text", { x: labelWidth - 8, y: y + BAR_HEIGHT * 0.68, "text-anchor": "end",
         class: "bar-label" }, text),
-      svg("rect", { x: LABEL_WIDTH, y: y + 3, width: Math.max(width, count ? 2 : 0),
+      svg("rect", { x: labelWidth, y: y + 3, width: Math.max(width, count ? 2 : 0),
         height: BAR_HEIGHT - 6, rx: 3, class: "bar-fill" }),
-      svg("text", { x: LABEL_WIDTH + width + 6, y: y + BAR_HEIGHT * 0.68, class: "bar-value" },
+      svg("text", { x: labelWidth + width + 6, y: y + BAR_HEIGHT * 0.68, class: "bar-value" },
         String(count)));
   }));
   return h("figure", { class: "chart", dataset: { chart: name } },
     h("figcaption", { id: `${id}-title` }, title), chart,
     h("p", { id: `${id}-summary`, class: "visually-hidden" }, summary || t("dashboard.no_data")));
+}
+
+/** About how wide a label is at 12 px: a Chinese character is a full em, Latin about half. */
+function textWidth(text) {
+  return [...text].reduce((width, character) =>
+    width + (character.codePointAt(0) >= 0x2e80 ? 12 : 6.6), 0);
 }
 
 /** Seconds as "3 h 20 min" / "3 小时 20 分钟"; "—" when there is no figure. */
