@@ -1,7 +1,9 @@
 """The admin site through a whole shift, in headless Chromium against the local stack:
 no WCAG A/AA violation (axe-core) and no page wider than the screen at 1366×768 and
 390×844, focus that follows what changed, the keyboard alone, and no irreversible
-slip. Screenshots land in test-artifacts/screenshots/."""
+slip; then issue 17's screens: the all-categories queue, taking a report, reply
+templates, the officers list, the dashboard and its CSV export. Screenshots land in
+test-artifacts/screenshots/."""
 
 import json
 import os
