@@ -16,6 +16,7 @@ from support.admin_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    SiteTab,
     Stack,
     file_report_with_photo,
     jpeg,
@@ -32,12 +33,11 @@ if not CHROMIUM.exists():
         pytest.fail(message, pytrace=False)   # CI never skips the browser tests
     pytest.skip(message, allow_module_level=True)
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 EVIDENCE_TIMEOUT_MS = 30_000
-UI_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -53,47 +53,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-class SiteTab:
-    """A browser tab on the site for one phone number, and what went wrong in it that
-    the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
-
-    def __init__(self, browser, stack: Stack, phone: str, viewport: dict | None = None):
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
-                                           locale="zh-CN", timezone_id="Asia/Shanghai")
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(UI_TIMEOUT_MS)
-        self.stack, self.phone = stack, phone
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("console", self._console)
-
-    def _console(self, message):
-        text = message.text
-        if message.type == "error" and ("Content Security Policy" in text
-                                        or "Trusted Type" in text or "CORS" in text):
-            self.problems.append(text)
-
-    def open(self, route: str = "") -> None:
-        self.page.goto(f"{self.stack.site}/{route}")
-
-    def sign_in(self, phone: str | None = None, within=None) -> None:
-        """Phone, then the code the SMS sink received, as an officer types them."""
-        phone = phone or self.phone
-        form = within or self.page
-        seen = self.stack.seen(phone)
-        form.locator("input[name=phone]").fill(phone)
-        form.get_by_role("button", name="获取验证码").click()
-        form.locator("input[name=code]").fill(self.stack.new_code(phone, seen))
-        form.get_by_role("button", name="登录", exact=True).click()
-
-    def token(self) -> str:
-        return session_storage(self.page)["access_token"]
-
-    def check(self) -> None:
-        problems, self.problems[:] = list(self.problems), []
-        assert not problems, problems
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +113,8 @@ def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):
     page = officer.page
     expect(page.locator(".who-phone")).to_have_text(officer.phone)
     expect(page.locator(".who-role")).to_have_text("警员")
-    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报"])   # no admin pages
+    # No admin pages:
+    expect(page.locator(".nav a")).to_have_text(["举报", "待回复", "通报", "统计"])
     expect(page.locator("h1")).to_have_text("举报队列")
     stored = session_storage(page)
     assert stored["user"]["role"] == "officer" and stored["refresh_token"]
@@ -397,12 +357,14 @@ def test_a_bulletin_is_edited_shows_its_clues_and_is_resolved_and_another_retrac
     page.locator("select[name=outcome]").select_option("recovered")
     page.locator("textarea[name=resolve-note]").fill("车辆已在通州找到。")
     page.get_by_role("button", name="标记为已解决").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="标记为已解决").click()
     expect(page.locator("h1 .badge")).to_have_text("已解决")
     expect(page.locator(".bulletin-actions form")).to_have_count(0)
 
     officer.open(f"#/bulletins/{retracted_id}")
     page.locator("textarea[name=retract-reason]").fill("信息有误，车牌号不对。")
     page.get_by_role("button", name="撤回通报").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="撤回通报").click()
     expect(page.locator("h1 .badge")).to_have_text("已撤回")
 
     resolved = stack.call("GET", f"/bulletins/{resolved_id}").json()
@@ -448,9 +410,11 @@ def test_the_english_switch_works_and_is_remembered(officer):
     try:
         page.get_by_role("button", name="English").click()
         expect(page.locator("h1")).to_have_text("Report queue")
-        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins"])
+        expect(page.locator(".nav a")).to_have_text(["Reports", "Inbox", "Bulletins",
+                                                     "Dashboard"])
         expect(page.locator("html")).to_have_attribute("lang", "en")
-        expect(page.locator("select[name=category] option").first).to_have_text("Theft")
+        expect(page.locator("select[name=category] option").nth(1)).to_have_text(
+            re.compile(r"^Theft \(\d+\)$"))
         page.reload()
         expect(page.locator("h1")).to_have_text("Report queue")
         expect(page.locator(".who-role")).to_have_text("Officer")
@@ -543,6 +507,7 @@ def test_api_errors_reach_the_officer_in_their_language(admin):
     expect(page.locator(".notice-error")).to_have_text(re.compile("手机号"))
     page.locator("input[name=officer-phone]").fill(BOOTSTRAP_ADMIN)
     page.get_by_role("button", name="撤销警员权限").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="撤销警员权限").click()
     expect(page.locator(".notice-error")).to_have_text("该号码属于管理员，不能在这里更改。")
 
 

@@ -116,6 +116,8 @@ REQUESTS = {
         f"/bulletins/{w.bulletin_id}", {"title": "Stolen van, plate updated"}),
     ("POST", "/bulletins/{bulletin_id}/images"): lambda w: (
         f"/bulletins/{w.bulletin_id}/images", JPEG),
+    ("GET", "/bulletins/{bulletin_id}/images"): lambda w: (
+        f"/bulletins/{w.bulletin_id}/images", None),
     ("POST", "/reports"): lambda w: ("/reports", report_body()),
     ("GET", "/reports"): lambda w: ("/reports", None),
     ("GET", "/reports/{report_id}"): lambda w: (f"/reports/{w.report_id}", None),

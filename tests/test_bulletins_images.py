@@ -176,6 +176,39 @@ def test_a_detail_read_with_images_still_makes_one_aws_call(client, aws_calls):
     assert [call[:2] for call in aws_calls] == [("dynamodb", "GetItem"), ("dynamodb", "Query")]
 
 
+def test_officers_see_every_upload_and_why_a_refused_one_was_refused(client):
+    created = published(client, draft("missing_person"))
+    ticket = ask_upload(client, created["id"], {"content_type": "image/jpeg", "size": 2048})
+    refused = processed(created["id"], status="rejected")
+    refused.reject_reason = "not_an_allowed_type"
+    refused.save()
+    ready = processed(created["id"])
+    ready.save()
+    owners.notify(ready)
+
+    answer = client.http.get(f"/bulletins/{created['id']}/images?limit=10",
+                             headers=headers("officer"))
+    assert answer.status_code == 200, answer.body
+    uploads = {item["media_id"]: item for item in answer.json_body["items"]}
+    assert {media_id: (item["status"], item["reject_reason"])
+            for media_id, item in uploads.items()} == {
+        ticket.json_body["media_id"]: ("pending", None),
+        refused.media_id: ("rejected", "not_an_allowed_type"),
+        ready.media_id: ("ready", None)}
+    assert answer.json_body["next_cursor"] is None
+    # The public bulletin lists only the ready one; the refusal is the officers' to see.
+    assert [image["media_id"] for image in get(client, created["id"]).json_body["images"]] \
+        == [ready.media_id]
+
+    first = client.http.get(f"/bulletins/{created['id']}/images?limit=2",
+                            headers=headers("officer")).json_body
+    rest = client.http.get(f"/bulletins/{created['id']}/images?limit=2&cursor="
+                           f"{first['next_cursor']}", headers=headers("officer")).json_body
+    assert {item["media_id"] for item in first["items"] + rest["items"]} == set(uploads)
+    assert client.http.get(f"/bulletins/{uuid.uuid4().hex}/images",
+                           headers=headers("officer")).status_code == 404
+
+
 def test_an_officer_learns_why_an_image_was_rejected(client):
     created = published(client, draft("vehicle"))
     ticket = json.loads(ask_upload(client, created["id"], {"content_type": "image/jpeg",

@@ -207,7 +207,7 @@ def test_originals_are_downloaded_by_officers_and_audited(client):
     url = urlparse(download.json_body["url"])
     assert url.path.endswith(f"/uploads/report/{report_id}/{evidence_id}")
     assert parse_qs(url.query)["response-content-disposition"] == [
-        f'attachment; filename="{evidence_id}"']
+        f'attachment; filename="{evidence_id}.jpg"']
     downloads = [e for e in audit_of(report_id)
                  if e.action == "report.evidence_original_downloaded"]
     assert [(e.actor_id, e.details) for e in downloads] == [
@@ -216,6 +216,18 @@ def test_originals_are_downloaded_by_officers_and_audited(client):
     assert send(client, "get", path, citizen).status_code == 403
     unknown = send(client, "get", path.replace(evidence_id, "f" * 32), officer)
     assert unknown.status_code == 404 and error_code(unknown) == "evidence_not_found"
+
+
+def test_an_original_is_named_with_the_extension_of_what_its_bytes_are(client):
+    citizen, officer = caller(), caller("officer")
+    report_id = file_report(client, citizen)["report_id"]
+    evidence_id = ticket(client, citizen, report_id).json_body["evidence_id"]   # "image/jpeg"
+    reports.on_media_processed(report_id, processed(report_id, evidence_id,
+                                                    sniffed_type="image/png"))
+    download = send(client, "get", f"/admin/reports/{report_id}/evidence/{evidence_id}/original",
+                    officer)
+    assert parse_qs(urlparse(download.json_body["url"]).query)[
+        "response-content-disposition"] == [f'attachment; filename="{evidence_id}.png"']
 
 
 def test_a_rejected_original_is_not_handed_out(client):

@@ -19,6 +19,16 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/** An SVG element (charts), built as h() builds HTML: every text a text node. */
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined) element.setAttribute(name, String(value));
+  }
+  element.append(...flatten(children));
+  return element;
+}
+
 function flatten(children) {
   return children.flat(Infinity).filter((child) => child !== null && child !== undefined
     && child !== false).map((child) => (child instanceof Node ? child : String(child)));
@@ -45,14 +55,107 @@ export function failure(error, retry) {
 /** A line for messages about an action (errors and confirmations), read out by screen
  * readers when it changes. */
 export function notice() {
-  const line = h("p", { class: "notice", role: "status", "aria-live": "polite" });
+  const line = h("p", { class: "notice", role: "status", "aria-live": "polite", tabindex: -1 });
   line.show = (text, kind = "ok") => {
     line.textContent = text;
     line.className = `notice notice-${kind}`;
   };
   line.error = (error) => line.show(errorMessage(error), "error");
   line.clear = () => line.show("", "ok");
+  // After a redraw the officer's focus would fall to the page: it goes to what changed.
+  line.announce = (text, kind = "ok") => {
+    line.show(text, kind);
+    line.focus();
+  };
   return line;
+}
+
+/** Focus on the page's heading (after a navigation or a redraw of the whole page). */
+export function focusHeading(root) {
+  const heading = root.querySelector("h1");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+/** Asks before a move that cannot be undone; resolves true when confirmed. The safe
+ * choice (cancel) has the focus, so Enter pressed by habit changes nothing. */
+export function confirmMove(text, confirmLabel = t("confirm.yes")) {
+  let dialog = document.getElementById("confirm-dialog");
+  if (!dialog) {
+    dialog = h("dialog", { id: "confirm-dialog", class: "confirm-dialog",
+      "aria-labelledby": "confirm-dialog-title" });
+    document.body.append(dialog);
+  }
+  return new Promise((resolve) => {
+    const cancel = h("button", { type: "button", value: "cancel",
+      onclick: () => dialog.close("cancel") }, t("action.cancel"));
+    dialog.replaceChildren(h("h2", { id: "confirm-dialog-title" }, t("confirm.title")),
+      h("p", {}, text), h("div", { class: "actions" }, cancel,
+        h("button", { type: "button", class: "danger", value: "confirm",
+          onclick: () => dialog.close("confirm") }, confirmLabel)));
+    dialog.returnValue = "";
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"),
+      { once: true });
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+/** The number of characters as the API counts them (code points, not UTF-16 units). */
+export function length(text) {
+  return [...text].length;
+}
+
+/** A counter under a text field of at most `limit.max` characters: it warns from 90 %
+ * on, and says by how much a pasted text is too long (nothing is cut). `problem()` is
+ * the message that stops the form, or null. */
+export function counter(control, limit, fieldName) {
+  const line = h("span", { class: "counter", id: `${control.name}-counter` });
+  control.setAttribute("aria-describedby", line.id);
+  const update = () => {
+    const count = length(control.value.trim());
+    const values = { count, max: limit.max, left: limit.max - count, over: count - limit.max };
+    const state = count > limit.max ? "over" : count >= limit.max * 0.9 ? "near" : "count";
+    line.textContent = t(`counter.${state}`, values);
+    line.className = `counter counter-${state}`;
+    // Read out only once it matters, not at every keystroke.
+    line.setAttribute("aria-live", state === "count" ? "off" : "polite");
+    if (state === "over") control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  };
+  control.addEventListener("input", update);
+  line.update = update;
+  line.problem = () => {
+    const count = length(control.value.trim());
+    return count > limit.max
+      ? t("text.too_long", { field: fieldName, max: limit.max, over: count - limit.max }) : null;
+  };
+  update();
+  return line;
+}
+
+/** A <select> filter that applies a pick at once with the mouse, but by keyboard only on
+ * Enter or on leaving it: arrowing through the choices does not reload the list at every
+ * step. */
+export function filterSelect(props, options, apply) {
+  let byKeyboard = false;
+  const pick = () => {
+    byKeyboard = false;
+    apply(select.value);
+  };
+  const select = h("select", { ...props,
+    onkeydown: (event) => {
+      byKeyboard = true;
+      if (event.key === "Enter") {
+        event.preventDefault();
+        pick();
+      }
+    },
+    onpointerdown: () => { byKeyboard = false; },
+    onchange: () => { if (!byKeyboard) pick(); },
+    onblur: () => { if (byKeyboard) pick(); } }, options);
+  return select;
 }
 
 export function badge(kind, value) {

@@ -9,5 +9,5 @@ if (!response.ok) throw new Error(`enums.json: ${response.status}`);
 
 export const {
   Role, AuditAction, ReportCategory, ReportStatus, NoteVisibility, BulletinStatus, MediaKind, MediaStatus,
-  MessageAuthor, ErrorCode, STAFF, NEXT_STATUSES, ID_PATTERN,
+  MessageAuthor, ErrorCode, ExportStatus, Order, STAFF, NEXT_STATUSES, ID_PATTERN, TEXT_LIMITS,
 } = await response.json();

@@ -25,9 +25,13 @@ export async function loadLanguage(wanted = language) {
   document.title = t("app.title");
 }
 
-/** t("report.filed", {age: "3 分钟前"}): the message with its {placeholders} filled. */
+/** t("report.filed", {age: "3 分钟前"}): the message with its {placeholders} filled.
+ * With a numeric `count`, the language's plural form of the message where it has one
+ * ("report.evidence_count.one": "{count} evidence item"). */
 export function t(key, values = {}) {
-  const message = messages[key] ?? key;
+  const form = typeof values.count === "number"
+    ? `${key}.${new Intl.PluralRules(language).select(values.count)}` : null;
+  const message = messages[form] ?? messages[key] ?? key;
   return message.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 }
 

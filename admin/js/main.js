@@ -2,11 +2,12 @@
 // files on S3, so every page is index.html and the route lives after the #).
 
 import { currentUser, onSessionEnded, resumeSession, signOut } from "./api.js";
-import { empty, failure, h, loading } from "./dom.js";
+import { empty, failure, focusHeading, h, loading } from "./dom.js";
 import { LANGUAGES, currentLanguage, errorMessage, loadLanguage, t } from "./i18n.js";
 import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
 import * as conversations from "./views/conversations.js";
+import { dashboard } from "./views/dashboard.js";
 import * as reports from "./views/reports.js";
 import * as transparency from "./views/transparency.js";
 import { signInForm } from "./views/signin.js";
@@ -17,6 +18,7 @@ const ROUTES = [
   { path: "/reports", view: reports.queue, section: "reports" },
   { path: `/reports/${ID}`, view: reports.report, section: "reports" },
   { path: "/inbox", view: conversations.inbox, section: "inbox" },
+  { path: "/dashboard", view: dashboard, section: "dashboard" },
   { path: `/reports/${ID}/custody`, view: reports.custody, section: "reports" },
   { path: "/bulletins", view: bulletins.list, section: "bulletins" },
   { path: "/bulletins/new", view: bulletins.create, section: "bulletins" },
@@ -27,7 +29,8 @@ const ROUTES = [
   // Public: shown with or without a session.
   { path: "/transparency", view: transparency.page, section: "transparency", public: true },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
-const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["officers", Role.ADMIN], ["audit", Role.ADMIN]];
+const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["dashboard"], ["officers", Role.ADMIN],
+  ["audit", Role.ADMIN]];
 
 const main = document.getElementById("main");
 const masthead = document.querySelector(".masthead");
@@ -65,9 +68,36 @@ function languageSwitch() {
   const other = LANGUAGES.find((language) => language !== currentLanguage());
   return h("button", { type: "button", class: "quiet language", lang: other,
     onclick: async () => {
+      const typed = formValues();
       await loadLanguage(other);
-      render();
+      await render();
+      restoreFormValues(typed);
+      document.querySelector("button.language")?.focus();
     } }, t("language.switch"));
+}
+
+/** What the officer has typed or chosen in the page's forms, by field name, so that a
+ * page redrawn in the other language gets it back. */
+function formValues() {
+  return [...main.querySelectorAll("input[name], textarea[name], select[name]")]
+    .filter((control) => !["file", "hidden"].includes(control.type))
+    .map((control) => ({ name: control.name, value: control.value,
+      checked: control.checked, type: control.type }));
+}
+
+function restoreFormValues(values) {
+  const seen = new Map();
+  for (const { name, value, checked, type } of values) {
+    const index = seen.get(name) ?? 0;
+    seen.set(name, index + 1);
+    const control = type === "radio"
+      ? main.querySelector(`[name="${CSS.escape(name)}"][value="${CSS.escape(value)}"]`)
+      : main.querySelectorAll(`[name="${CSS.escape(name)}"]`)[index];
+    if (!control) continue;
+    if (type === "radio" || type === "checkbox") control.checked = checked;
+    else control.value = value;
+    control.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 }
 
 /** Renders the current route (or the sign-in page); a newer render wins. */
@@ -103,9 +133,16 @@ async function render() {
   main.replaceChildren(loading());
   try {
     const view = await route.view(page, ...path.match(route.pattern).slice(1));
-    if (page.isCurrent()) main.replaceChildren(view);
+    if (page.isCurrent()) {
+      main.replaceChildren(view);
+      focusHeading(main);
+    }
   } catch (error) {
-    if (page.isCurrent()) main.replaceChildren(failure(error, render));
+    if (page.isCurrent()) {
+      main.replaceChildren(failure(error, render));
+      main.querySelector(".state-error").tabIndex = -1;
+      main.querySelector(".state-error").focus();
+    }
   }
 }
 

@@ -117,6 +117,14 @@ def start_image_upload(request, bulletin_id):
                                         request.body.size)
 
 
+@bp.route("/bulletins/{bulletin_id}/images", methods=["GET"], allow=STAFF, query=Paging,
+          answer=r.ImageUploadPage,
+          summary="The bulletin's image uploads, refused ones with their reason (officers)")
+def image_uploads(request, bulletin_id):
+    page = bulletins.uploads_page(bulletin_id, request.query.limit, request.query.cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
 @bp.route("/bulletins/{bulletin_id}/images/{media_id}", methods=["GET"], allow=STAFF,
           answer=r.ImageStatus, summary="What became of an uploaded image (officers)")
 def image_status(request, bulletin_id, media_id):

@@ -11,9 +11,9 @@ category fields are described by its draft struct).
 """
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from msgspec import Struct, defstruct, field
+from msgspec import Meta, Struct, defstruct, field
 
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.fields import BulletinCategory, BulletinStatus, Outcome
@@ -142,10 +142,19 @@ class UploadCompleted(Struct):
 
 
 class ImageStatus(Struct):
+    """One upload of a bulletin image as the evidence worker left it."""
     media_id: str
     status: MediaStatus
-    reject_reason: RejectReason | None
+    reject_reason: Annotated[RejectReason | None, Meta(description=(
+        "Why the worker refused the file, when status is rejected"))]
     processed_at: datetime | None
+    content_type: str
+    created_at: datetime
+
+
+class ImageUploadPage(Struct):
+    items: list[ImageStatus]
+    next_cursor: str | None
 
 
 class ImageTicket(Struct):

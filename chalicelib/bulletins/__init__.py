@@ -14,10 +14,15 @@ images are embedded in the bulletin by the evidence worker (images.on_media_proc
 so a read never fetches media records.
 """
 
-from chalicelib.bulletins.images import MAX_IMAGES, on_media_processed, start_image_upload
+from chalicelib.bulletins.images import (
+    MAX_IMAGES,
+    on_media_processed,
+    start_image_upload,
+    uploads_page,
+)
 from chalicelib.bulletins.lifecycle import RULES, close, edit, edited_draft, publish
 from chalicelib.bulletins.listing import list_page
 from chalicelib.bulletins.store import read
 
 __all__ = ["MAX_IMAGES", "RULES", "close", "edit", "edited_draft", "list_page",
-           "on_media_processed", "publish", "read", "start_image_upload"]
+           "on_media_processed", "publish", "read", "start_image_upload", "uploads_page"]

@@ -1,5 +1,7 @@
-"""A bulletin's images: the upload ticket an officer asks for, and the ready image the
-evidence worker reports, embedded in the bulletin so a read needs nothing else."""
+"""A bulletin's images: the upload ticket an officer asks for, the ready image the
+evidence worker reports, embedded in the bulletin so a read needs nothing else, and the
+uploads as the worker left them (ready, pending or refused with its reason), for
+officers."""
 
 import logging
 
@@ -9,9 +11,11 @@ from pynamodb.expressions.condition import size
 from chalicelib import audit, clock
 from chalicelib.audit import AuditAction
 from chalicelib.bulletins.store import audit_target, read, refuse_if_closed
+from chalicelib.clock import iso
 from chalicelib.errors import Conflict, ErrorCode, NotFound
-from chalicelib.media import MediaStatus, owners
+from chalicelib.media import MediaStatus, owner_key, owners
 from chalicelib.media.uploads import IMAGE_TYPES, start_upload
+from chalicelib.pagination import Page, query_page
 from chalicelib.storage import condition_failed, is_id
 from chalicelib.tables import Bulletin, Media
 from chalicelib.tokens import Principal
@@ -82,9 +86,24 @@ def image_status(bulletin_id: str, media_id: str) -> dict:
             media = None
     if media is None:
         raise NotFound("This bulletin has no such image upload.", code=ErrorCode.NOT_FOUND)
-    return {"media_id": media.media_id, "status": media.status,
-            "reject_reason": media.reject_reason, "processed_at": clock.iso(media.processed_at)}
+    return _upload(media)
 
 
 def _image_count(bulletin: Bulletin) -> int:
     return len(bulletin.images.as_dict()) if bulletin.images else 0
+
+
+def uploads_page(bulletin_id: str, limit: int, cursor: str | None) -> Page:
+    """The bulletin's uploads, whatever became of them: one Query on the bulletin's media
+    partition. A refused upload is never listed in the bulletin, so this is where an
+    officer learns why."""
+    read(bulletin_id)
+    page = query_page(Media, owner_key(OWNER_TYPE, bulletin_id), limit=limit, cursor=cursor,
+                      newest_first=False)
+    return Page([_upload(media) for media in page.items], page.next_cursor)
+
+
+def _upload(media: Media) -> dict:
+    return {"media_id": media.media_id, "status": media.status,
+            "reject_reason": media.reject_reason, "content_type": media.content_type,
+            "created_at": iso(media.created_at), "processed_at": iso(media.processed_at)}

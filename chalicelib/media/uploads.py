@@ -28,6 +28,9 @@ VIDEO_MAX_BYTES = 500 * MB
 IMAGE_TYPES = {t: IMAGE_MAX_BYTES for t in
                ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")}
 VIDEO_TYPES = {t: VIDEO_MAX_BYTES for t in ("video/mp4", "video/quicktime")}
+# How a downloaded original of each type is named: "<evidence id>.<extension>".
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic",
+              "image/heif": "heif", "video/mp4": "mp4", "video/quicktime": "mov"}
 UPLOAD_URL_SECONDS = 900
 # S3 checks a POST's policy when the request begins; a large file on a slow network may
 # finish (and be dated) minutes after the policy expired. Uploads dated within this

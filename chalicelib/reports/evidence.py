@@ -269,6 +269,7 @@ def summary(media: Media) -> dict:
         derivatives = derivatives.as_dict()
     fields = {
         "status": media.status, "content_type": media.content_type,
+        "sniffed_type": media.sniffed_type,
         "object_key": media.object_key, "created_at": iso(media.created_at),
         "kind": media.kind, "size": media.size, "sha256": media.sha256,
         "perceptual_hash": media.perceptual_hash,

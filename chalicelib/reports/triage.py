@@ -13,6 +13,7 @@ from chalicelib import audit, clock, stats, transparency
 from chalicelib.audit import AuditAction
 from chalicelib.errors import Conflict, ErrorCode, Forbidden, NotFound
 from chalicelib.media import MediaStatus
+from chalicelib.media.uploads import EXTENSIONS
 from chalicelib.pagination import Page, query_page
 from chalicelib.push.reports import tell_reporter
 from chalicelib.reports import linking
@@ -219,6 +220,9 @@ def original_download(officer: Principal, report_id: str, evidence_id: str) -> d
                         AuditAction.REPORT_EVIDENCE_ORIGINAL_DOWNLOADED, audit_target(report_id),
                         {"evidence_id": evidence_id})
     # The version the worker hashed: a later write to the key changes nothing here.
-    return {"url": presigned_get(item["object_key"], download_as=evidence_id,
+    # Named by what the bytes are (the worker sniffed them), else by what was declared.
+    extension = EXTENSIONS.get(item.get("sniffed_type") or item["content_type"])
+    name = f"{evidence_id}.{extension}" if extension else evidence_id
+    return {"url": presigned_get(item["object_key"], download_as=name,
                                  version_id=item.get("version_id")),
             "expires_in": VIEW_URL_SECONDS}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 from PIL import Image
+from playwright.sync_api import Page
 
 from local import config
 from support.dev_stack import dev_environment, dev_ports
@@ -29,6 +30,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 BOOTSTRAP_ADMIN = "+8613800000000"  # MASSES_BOOTSTRAP_ADMIN of the local stage
+UI_TIMEOUT_MS = 10_000
+# The two screens the site is tried on: an officer's laptop and a phone.
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @dataclass
@@ -162,3 +169,122 @@ def file_report_with_photo(stack: Stack, citizen: dict, **fields) -> FiledReport
 def session_storage(page) -> dict | None:
     stored = page.evaluate("() => sessionStorage.getItem('masses.session')")
     return json.loads(stored) if stored else None
+
+
+class SiteTab:
+    """A browser tab on the site for one phone number, and what went wrong in it that
+    the site did not show: uncaught errors and CSP or CORS refusals fail the test."""
+
+    def __init__(self, browser, stack: "Stack", phone: str, viewport: dict | None = None):
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                           locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(UI_TIMEOUT_MS)
+        self.stack, self.phone = stack, phone
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text
+                                        or "Trusted Type" in text or "CORS" in text):
+            self.problems.append(text)
+
+    def open(self, route: str = "") -> None:
+        self.page.goto(f"{self.stack.site}/{route}")
+
+    def sign_in(self, phone: str | None = None, within=None) -> None:
+        """Phone, then the code the SMS sink received, as an officer types them."""
+        phone = phone or self.phone
+        form = within or self.page
+        seen = self.stack.seen(phone)
+        form.locator("input[name=phone]").fill(phone)
+        form.get_by_role("button", name="获取验证码").click()
+        form.locator("input[name=code]").fill(self.stack.new_code(phone, seen))
+        form.get_by_role("button", name="登录", exact=True).click()
+
+    def token(self) -> str:
+        return session_storage(self.page)["access_token"]
+
+    def check(self) -> None:
+        problems, self.problems[:] = list(self.problems), []
+        assert not problems, problems
+
+    # --- what every page must be ---------------------------------------------------------
+
+    def axe_violations(self) -> list[dict]:
+        """axe-core's WCAG 2.x A/AA violations on the page as it is now. The site's CSP
+        refuses an injected <script>, so axe's source is evaluated instead."""
+        if not self.page.evaluate("() => 'axe' in window"):
+            self.page.evaluate(AXE.read_text())
+        return self.page.evaluate("""tags => axe.run(document,
+            {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+            .then(result => result.violations.map(v => ({id: v.id, impact: v.impact,
+              help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""",
+                                  WCAG_AA)
+
+    def fits_the_screen(self) -> bool:
+        return self.page.evaluate(
+            "() => document.scrollingElement.scrollWidth <= window.innerWidth")
+
+    def audit_page(self, name: str) -> None:
+        """The page passes axe and fits the screen, at an officer's laptop's size and a
+        phone's, with a screenshot of each in test-artifacts/screenshots/."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        original = self.page.viewport_size
+        try:
+            for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+                self.page.set_viewport_size(size)
+                self.page.wait_for_timeout(150)        # the layout settles
+                self.page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+                assert self.axe_violations() == [], (name, label)
+                assert self.fits_the_screen(), (name, label, self.page.evaluate(
+                    "() => document.scrollingElement.scrollWidth"))
+        finally:
+            self.page.set_viewport_size(original)
+
+    def focused(self) -> dict:
+        """The focused element: its tag, text and classes."""
+        return self.page.evaluate("""() => { const e = document.activeElement;
+            return {tag: e.tagName.toLowerCase(), text: e.textContent.trim(),
+                    id: e.id, className: e.className}; }""")
+
+    def tab_to(self, selector: str, limit: int = 80) -> None:
+        """Presses Tab until the element matching `selector` has the focus."""
+        for _ in range(limit):
+            if self.page.evaluate("selector => document.activeElement?.matches(selector)",
+                                  selector):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"{selector} never got the focus in {limit} presses of Tab")
+
+    def outline_contrast(self) -> float:
+        """The contrast ratio of the focused element's outline against what is behind it
+        (the nearest ancestor with a background colour), by WCAG's formula."""
+        colours = self.page.evaluate("""() => {
+            const focused = document.activeElement;
+            const style = getComputedStyle(focused);
+            if (style.outlineStyle === 'none' || parseFloat(style.outlineWidth) < 2) return null;
+            let behind = focused.parentElement;
+            while (behind && ['rgba(0, 0, 0, 0)', 'transparent'].includes(
+                getComputedStyle(behind).backgroundColor)) behind = behind.parentElement;
+            const background = behind ? getComputedStyle(behind).backgroundColor
+                : 'rgb(255, 255, 255)';
+            return [style.outlineColor, background];
+        }""")
+        assert colours, "the focused element shows no outline of at least 2 px"
+        return contrast(*(rgb(colour) for colour in colours))
+
+
+def rgb(css: str) -> tuple[int, int, int]:
+    return tuple(int(part) for part in re.findall(r"\d+", css)[:3])
+
+
+def contrast(first: tuple, second: tuple) -> float:
+    def luminance(colour):
+        channels = [value / 255 for value in colour]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

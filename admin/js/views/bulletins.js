@@ -2,15 +2,17 @@
 // in bulletin-fields.json), one bulletin with its images, resolve, retract, and its clues.
 
 import { api, upload } from "../api.js";
-import { badge, busy, empty, field, h, notice, pagedList, showImage, when } from "../dom.js";
-import { BulletinStatus } from "../enums.js";
+import { badge, busy, confirmMove, counter, empty, field, filterSelect, h, length, notice,
+  pagedList, showImage, when } from "../dom.js";
+import { BulletinStatus, MediaStatus, TEXT_LIMITS } from "../enums.js";
 import { errorMessage, formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
 
 const PAGE_SIZE = 20;
 const POLL_MS = 2000;
-// Images are listed once the worker has made their derivatives; an upload not listed
-// after this long was most likely refused (not an image we accept).
+// Images are listed once the worker has made their derivatives, and a refused one is
+// listed with its reason; an upload neither listed nor refused after this long was not
+// processed at all.
 const PROCESSING_FOR_MS = 120_000;
 
 let schemaLoaded = null;
@@ -47,11 +49,11 @@ export async function list(page) {
         href: `#/bulletins/new?category=${category || Object.keys(categories)[0]}` },
       t("bulletins.new"))),
     h("div", { class: "filters" },
-      field(t("bulletin.category"), h("select", { name: "category",
-        onchange: (event) => go({ category: event.target.value }) },
-      h("option", { value: "", selected: !category }, t("bulletins.all_categories")),
-      Object.keys(categories).map((value) => h("option", { value, selected: value === category },
-        label("bulletin_category", value))))),
+      field(t("bulletin.category"), filterSelect({ name: "category" }, [
+        h("option", { value: "", selected: !category }, t("bulletins.all_categories")),
+        Object.keys(categories).map((value) => h("option", { value,
+          selected: value === category }, label("bulletin_category", value)))],
+      (value) => { if (value !== category) go({ category: value }); })),
       h("div", { class: "segmented", role: "group", "aria-label": t("bulletin.status") },
         statuses.map((value) => h("button", { type: "button", dataset: { status: value },
           "aria-pressed": String(value === status), onclick: () => go({ status: value }) },
@@ -123,9 +125,11 @@ function bulletinForm(fields, initialCategory, current) {
   Object.keys(fields.categories).map((value) => h("option", { value,
     selected: value === category }, label("bulletin_category", value))));
 
+  const problems = h("div", { class: "problems", role: "alert", tabindex: -1, hidden: true });
   const form = h("form", { class: "bulletin-form", novalidate: true, dataset: { category },
     onsubmit: (event) => {
       event.preventDefault();
+      if (!checked()) return;
       busy(submit, () => (current ? saveEdit() : publish()));
     } },
   field(t("bulletin.category"), categoryPicker, current ? t("bulletin.category_fixed") : null),
@@ -134,9 +138,32 @@ function bulletinForm(fields, initialCategory, current) {
   alert?.fieldset,
   current ? null : h("fieldset", {}, h("legend", {}, t("bulletin.images")),
     field(t("bulletin.choose_images"), images, t("bulletin.images_hint"))),
-  message, h("div", { class: "actions" }, submit,
+  problems, message, h("div", { class: "actions" }, submit,
     h("a", { class: "button", href: current ? `#/bulletins/${current.id}` : "#/bulletins" },
       t("action.cancel"))));
+
+  /** Every field checked against the API's rules at once; false (with the list of
+   * problems shown and focused) when any fails. */
+  function checked() {
+    const inFormOrder = [...controls].sort(([, first], [, second]) =>
+      (first.element.compareDocumentPosition(second.element)
+        & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    const found = inFormOrder.flatMap(([name, { element, read, spec }]) => {
+      const problem = fieldProblem(spec, read());
+      if (problem) element.setAttribute("aria-invalid", "true");
+      else element.removeAttribute("aria-invalid");
+      return problem ? [[name, element, problem]] : [];
+    });
+    problems.hidden = !found.length;
+    problems.replaceChildren(h("p", {}, t("form.problems")), h("ul", {},
+      found.map(([name, element, problem]) => h("li", { dataset: { field: name } },
+        h("a", { href: `#${element.id}`, onclick: (event) => {
+          event.preventDefault();
+          element.focus();
+        } }, problem)))));
+    if (found.length) problems.focus();
+    return !found.length;
+  }
 
   function showError(error) {
     message.error(error);
@@ -236,7 +263,9 @@ function control(spec, controls, current) {
   let read;
   switch (spec.type) {
     case "text":
-      element = h("textarea", { ...common, rows: 4, maxlength: spec.max });
+      // No maxlength, here or on a line: the browser would cut a pasted text silently;
+      // the form's check says how much is too long instead.
+      element = h("textarea", { ...common, rows: 4 });
       element.value = value ?? "";
       read = () => element.value.trim() || null;
       break;
@@ -279,17 +308,45 @@ function control(spec, controls, current) {
       read = () => element.value.split("\n").map((item) => item.trim()).filter(Boolean);
       break;
     default:
-      element = h("input", { ...common, type: "text", maxlength: spec.max });
+      element = h("input", { ...common, type: "text" });
       element.value = value ?? "";
       read = () => element.value.trim() || null;
   }
   element.addEventListener("input", () => element.removeAttribute("aria-invalid"));
-  controls.set(spec.name, { element, read, initial: read() });
+  controls.set(spec.name, { element, read, spec, initial: read() });
   const hint = spec.type === "list" ? t("form.one_per_line")
     : spec.required ? null : t("form.optional");
   return spec.type === "bool"
     ? h("label", { class: "choice" }, element, label("field", spec.name))
     : field(label("field", spec.name), element, hint);
+}
+
+/** What is wrong with a field's value by the rules bulletin-fields.json gives, or null. */
+function fieldProblem(spec, value) {
+  const name = label("field", spec.name);
+  if (value === null || (Array.isArray(value) && !value.length)) {
+    return spec.required ? t("form.required", { field: name }) : null;
+  }
+  switch (spec.type) {
+    case "line":
+    case "text":
+      return length(value) > spec.max
+        ? t("text.too_long", { field: name, max: spec.max, over: length(value) - spec.max })
+        : null;
+    case "int":
+      if (!Number.isInteger(value)) return t("form.whole_number", { field: name });
+      return value < spec.min || value > spec.max
+        ? t("form.range", { field: name, min: spec.min, max: spec.max }) : null;
+    case "place":
+      return typeof value === "string" ? t("form.place", { field: name }) : null;
+    case "list":
+      if (value.length > spec.max_items) return t("form.too_many_items", { field: name,
+        max: spec.max_items });
+      return value.some((item) => length(item) > spec.max)
+        ? t("form.item_too_long", { field: name, max: spec.max }) : null;
+    default:
+      return null;
+  }
 }
 
 function readPlace(text) {
@@ -302,6 +359,12 @@ function localInputValue(iso) {
   const moment = new Date(iso);
   const local = new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 16);
+}
+
+/** The bulletin's uploads as the worker left them (officers only): how a refused image
+ * is known, with its reason. */
+async function imageUploads(bulletinId) {
+  return (await api("GET", `/bulletins/${bulletinId}/images`)).items;
 }
 
 const PENDING = (bulletinId) => `masses.pending-images.${bulletinId}`;
@@ -337,7 +400,8 @@ async function uploadImages(bulletinId, files, message) {
 
 export async function bulletin(page, bulletinId) {
   const fields = await schema();
-  let data = await api("GET", `/bulletins/${bulletinId}`);
+  let [data, uploads] = await Promise.all([api("GET", `/bulletins/${bulletinId}`),
+    imageUploads(bulletinId)]);
   const message = notice();
   const carried = sessionStorage.getItem("masses.notice");
   if (carried) {
@@ -372,7 +436,11 @@ export async function bulletin(page, bulletinId) {
 
   function drawGallery() {
     const listed = new Set(data.images.map((image) => image.media_id));
-    const waiting = pendingImages(data.id).filter((item) => !listed.has(item.media_id));
+    const refused = new Map(uploads.filter((upload) => upload.status === MediaStatus.REJECTED)
+      .map((upload) => [upload.media_id, upload]));
+    const waiting = pendingImages(data.id).filter((item) => !listed.has(item.media_id)
+      && !refused.has(item.media_id));
+    const names = new Map(pendingImages(data.id).map((item) => [item.media_id, item.name]));
     sessionStorage.setItem(PENDING(data.id), JSON.stringify(waiting));
     const figures = [
       ...data.images.map((image) => h("figure", { class: "evidence evidence-ready",
@@ -385,7 +453,12 @@ export async function bulletin(page, bulletinId) {
         dataset: { mediaId: item.media_id } },
       h("div", { class: "evidence-placeholder" }, Date.now() - item.at > PROCESSING_FOR_MS
         ? t("bulletin.image_not_processed") : t("evidence.pending")),
-      h("figcaption", {}, item.name)))];
+      h("figcaption", {}, item.name))),
+      ...[...refused.values()].map((upload) => h("figure", { class: "evidence evidence-rejected",
+        dataset: { mediaId: upload.media_id, status: upload.status } },
+      h("div", { class: "evidence-placeholder" }, t("evidence.rejected",
+        { reason: label("evidence.reject", upload.reject_reason) })),
+      h("figcaption", {}, names.get(upload.media_id) ?? formatTime(upload.created_at))))];
     gallery.replaceChildren(...(figures.length ? figures
       : [empty(t("bulletin.no_images"), data.status === BulletinStatus.PUBLISHED
         ? t("bulletin.no_images_hint") : null)]));
@@ -399,7 +472,8 @@ export async function bulletin(page, bulletinId) {
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
       if (!page.isCurrent()) return;
       try {
-        data = await api("GET", `/bulletins/${data.id}`);
+        [data, uploads] = await Promise.all([api("GET", `/bulletins/${data.id}`),
+          imageUploads(data.id)]);
       } catch {
         return;   // the officer can reload; a failed poll is not worth an alarm
       }
@@ -430,38 +504,56 @@ export async function bulletin(page, bulletinId) {
       t("bulletin.images_hint")), h("div", { class: "actions" }, button));
   }
 
-  function closeForm(kind, inputs, makeBody) {
+  /** A form that closes the bulletin for good: checked, then confirmed (`question()`
+   * gives the question, or a problem to show instead when it gives `{problem}`). */
+  function closeForm(kind, inputs, makeBody, question) {
     const button = h("button", { type: "submit", class: kind === "retract" ? "danger" : "primary" },
       t(`bulletin.${kind}`));
-    return h("form", { class: `panel ${kind}-form`, onsubmit: (event) => {
+    return h("form", { class: `panel ${kind}-form`, novalidate: true, onsubmit: (event) => {
       event.preventDefault();
       busy(button, async () => {
+        const asked = question();
+        if (asked.problem) {
+          message.announce(asked.problem, "error");
+          return;
+        }
+        if (!await confirmMove(asked.text, t(`bulletin.${kind}`))) return;
         try {
           data = await api("PATCH", `/bulletins/${data.id}`, { body: makeBody() });
-          message.show(t(`bulletin.${kind}_done`));
           draw();
+          message.announce(t(`bulletin.${kind}_done`));
         } catch (error) {
           message.error(error);
+          message.focus();
         }
       });
     } }, h("h2", {}, t(`bulletin.${kind}_title`)), inputs, h("div", { class: "actions" }, button));
   }
 
   function resolveForm() {
+    // No outcome is preset: the officer says how it ended.
     const outcome = h("select", { name: "outcome", required: true },
+      h("option", { value: "", selected: true }, t("form.choose")),
       fields.outcomes.map((value) => h("option", { value }, label("outcome", value))));
-    const note = h("textarea", { name: "resolve-note", rows: 2, maxlength: 1000 });
+    const note = h("textarea", { name: "resolve-note", rows: 2 });
+    const count = counter(note, TEXT_LIMITS.resolve_note, t("bulletin.resolve_note"));
     return closeForm("resolve", [field(t("field.outcome"), outcome),
-      field(t("bulletin.resolve_note"), note, t("form.optional"))],
+      field(t("bulletin.resolve_note"), note, [t("form.optional"), " · ", count])],
     () => ({ status: BulletinStatus.RESOLVED, outcome: outcome.value, ...(note.value.trim()
-      ? { note: note.value.trim() } : {}) }));
+      ? { note: note.value.trim() } : {}) }),
+    () => (!outcome.value ? { problem: t("form.required", { field: t("field.outcome") }) }
+      : count.problem() ? { problem: count.problem() }
+        : { text: t("confirm.resolve", { outcome: label("outcome", outcome.value) }) }));
   }
 
   function retractForm() {
-    const reason = h("textarea", { name: "retract-reason", rows: 2, maxlength: 1000,
-      required: true });
-    return closeForm("retract", [field(t("field.reason"), reason, t("bulletin.retract_hint"))],
-      () => ({ status: BulletinStatus.RETRACTED, reason: reason.value.trim() }));
+    const reason = h("textarea", { name: "retract-reason", rows: 2, required: true });
+    const count = counter(reason, TEXT_LIMITS.retract_reason, t("field.reason"));
+    return closeForm("retract", [field(t("field.reason"), reason,
+      [t("bulletin.retract_hint"), " · ", count])],
+    () => ({ status: BulletinStatus.RETRACTED, reason: reason.value.trim() }),
+    () => (!reason.value.trim() ? { problem: t("form.required", { field: t("field.reason") }) }
+      : count.problem() ? { problem: count.problem() } : { text: t("confirm.retract") }));
   }
 
   const clues = reportList(

@@ -3,9 +3,10 @@
 // never the officer's; officers send text only (chalicelib/conversations).
 
 import { api } from "../api.js";
-import { badge, busy, empty, field, h, notice, pagedList, when } from "../dom.js";
-import { MediaStatus, MessageAuthor } from "../enums.js";
+import { badge, busy, counter, empty, field, h, notice, pagedList, when } from "../dom.js";
+import { MediaStatus, MessageAuthor, TEXT_LIMITS } from "../enums.js";
 import { label, t } from "../i18n.js";
+import { templatePicker } from "./replies.js";
 
 const PAGE_SIZE = 100;
 const POLL_MS = 5000;
@@ -101,12 +102,14 @@ export class ConversationPanel {
   }
 
   replyForm() {
-    const text = h("textarea", { name: "reply", rows: 3, maxlength: 2000, required: true });
+    const text = h("textarea", { name: "reply", rows: 3, required: true });
+    const count = counter(text, TEXT_LIMITS.message, t("conversation.reply"));
     const submit = h("button", { type: "submit", class: "primary" }, t("conversation.send"));
     return h("form", { class: "reply-form", onsubmit: async (event) => {
       event.preventDefault();
-      if (!text.value.trim()) {
-        this.message.show(t("conversation.empty_reply"), "error");
+      const problem = text.value.trim() ? count.problem() : t("conversation.empty_reply");
+      if (problem) {
+        this.message.announce(problem, "error");
         return;
       }
       await busy(submit, async () => {
@@ -116,13 +119,15 @@ export class ConversationPanel {
           this.messages.push(sent);
           this.draw();
           text.value = "";
-          this.message.show(t("conversation.sent"));
+          count.update();
+          this.message.announce(t("conversation.sent"));
         } catch (error) {
           this.message.error(error);
         }
       });
     } },
-    field(t("conversation.reply"), text, t("conversation.reply_hint")),
+    templatePicker(text),
+    field(t("conversation.reply"), text, [t("conversation.reply_hint"), " ", count]),
     h("div", { class: "actions" }, submit));
   }
 }
