@@ -48,16 +48,15 @@ import yaml
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 TASK_ROOT = "/var/task"
 API_FUNCTION = "APIHandler"
-WORKER_FUNCTION = "ProcessEvidence"
-WORKER_HANDLER = "chalicelib.media.handler.handler"
-RETENTION_FUNCTION = "PurgeDue"
-RETENTION_HANDLER = "chalicelib.retention.handler.handler"
-PUSH_FUNCTION = "SendPushes"
-PUSH_HANDLER = "chalicelib.push.handler.handler"
-# The export worker runs from the evidence worker's zip (nothing of the API in it either),
-# its Handler pointed at its own plain handler.
-EXPORT_FUNCTION = "ExportReports"
-EXPORT_HANDLER = "chalicelib.exports.handler.handler"
+# Each worker's function, the zip it runs from and its plain handler (no Chalice app
+# loaded). The retention schedule and the export worker need nothing the evidence
+# worker's zip lacks, and nothing of the API either.
+WORKERS = {
+    "ProcessEvidence": ("worker.zip", "chalicelib.media.handler.handler"),
+    "PurgeDue": ("worker.zip", "chalicelib.retention.handler.handler"),
+    "SendPushes": ("push.zip", "chalicelib.push.handler.handler"),
+    "ExportReports": ("worker.zip", "chalicelib.exports.handler.handler"),
+}
 ALIAS = "live"  # infra/template.yaml's AutoPublishAlias
 # The alias resource SAM generates for it, named <function id>Alias<alias name> (SAM's
 # documented naming). `${APIHandler.Alias}` would be neater, but SAM does not resolve it
@@ -186,18 +185,8 @@ def edit_template(template: dict) -> dict:
         raise SystemExit(f"infra/template.yaml must give {API_FUNCTION} AutoPublishAlias "
                          f"{ALIAS!r} and SnapStart")
     api["CodeUri"] = "./api.zip"
-    worker = resources[WORKER_FUNCTION]["Properties"]
-    worker["CodeUri"] = "./worker.zip"
-    worker["Handler"] = WORKER_HANDLER
-    schedule = resources[RETENTION_FUNCTION]["Properties"]
-    schedule["CodeUri"] = "./worker.zip"
-    schedule["Handler"] = RETENTION_HANDLER
-    push = resources[PUSH_FUNCTION]["Properties"]
-    push["CodeUri"] = "./push.zip"
-    push["Handler"] = PUSH_HANDLER
-    exporter = resources[EXPORT_FUNCTION]["Properties"]
-    exporter["CodeUri"] = "./worker.zip"
-    exporter["Handler"] = EXPORT_HANDLER
+    for function, (code, handler) in WORKERS.items():
+        resources[function]["Properties"].update(CodeUri=f"./{code}", Handler=handler)
     rest_api = resources["RestAPI"]["Properties"]
     rest_api["DefinitionBody"] = _to_alias(rest_api["DefinitionBody"])
     for resource in resources.values():

@@ -81,24 +81,18 @@ def client(app):
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def evidence_queue_url(emulator):
+def queue_url_of(queue: str) -> str:
     import boto3
 
     from chalicelib.settings import resource_name
-    return boto3.client("sqs").get_queue_url(QueueName=resource_name("evidence"))["QueueUrl"]
+    return boto3.client("sqs").get_queue_url(QueueName=resource_name(queue))["QueueUrl"]
 
 
-@pytest.fixture(scope="session")
-def export_pump(app, emulator):
-    """The exports queue's pump, running in a thread against the export worker's handler."""
-    import boto3
-
-    from chalicelib.exports.handler import handler
-    from chalicelib.settings import resource_name
+def pumping(queue_url: str, handler):
+    """A local SQS pump in a thread, feeding `handler` as its Lambda's trigger does,
+    until the fixture using it ends."""
     from local.pump import Pump
 
-    queue_url = boto3.client("sqs").get_queue_url(QueueName=resource_name("exports"))["QueueUrl"]
     stop = threading.Event()
     thread = threading.Thread(target=Pump(queue_url, handler).run, args=(stop,), daemon=True)
     thread.start()
@@ -108,38 +102,31 @@ def export_pump(app, emulator):
 
 
 @pytest.fixture(scope="session")
-def pump(app, evidence_queue_url):
-    """The local S3→SQS pump, running in a thread against the handler Lambda runs."""
-    from chalicelib.media.handler import handler
-    from local.pump import Pump
+def evidence_queue_url(emulator):
+    return queue_url_of("evidence")
 
-    stop = threading.Event()
-    thread = threading.Thread(target=Pump(evidence_queue_url, handler).run,
-                              args=(stop,), daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=10)
+
+@pytest.fixture(scope="session")
+def export_pump(app, emulator):
+    """The exports queue's pump, against the export worker's handler."""
+    from chalicelib.exports.handler import handler
+    yield from pumping(queue_url_of("exports"), handler)
+
+
+@pytest.fixture(scope="session")
+def pump(app, evidence_queue_url):
+    """The local S3→SQS pump, against the handler Lambda runs."""
+    from chalicelib.media.handler import handler
+    yield from pumping(evidence_queue_url, handler)
 
 
 @pytest.fixture(scope="session")
 def push_queue_url(emulator):
-    import boto3
-
-    from chalicelib.settings import resource_name
-    return boto3.client("sqs").get_queue_url(QueueName=resource_name("push"))["QueueUrl"]
+    return queue_url_of("push")
 
 
 @pytest.fixture(scope="session")
 def push_pump(app, push_queue_url):
-    """The push queue's pump, running in a thread against the push worker's handler."""
+    """The push queue's pump, against the push worker's handler."""
     from chalicelib.push.handler import handler
-    from local.pump import Pump
-
-    stop = threading.Event()
-    thread = threading.Thread(target=Pump(push_queue_url, handler).run,
-                              args=(stop,), daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=10)
+    yield from pumping(push_queue_url, handler)

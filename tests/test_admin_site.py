@@ -4,7 +4,6 @@ local`, the SMS sink, the pump with the real evidence worker, and the site's own
 server with its CSP. Screenshots land in test-artifacts/screenshots/."""
 
 import json
-import os
 import re
 import uuid
 from datetime import UTC, datetime
@@ -13,27 +12,23 @@ import pytest
 from support.admin_site import (
     ARTIFACTS,
     BOOTSTRAP_ADMIN,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     SiteTab,
     Stack,
+    chromium,
     file_report_with_photo,
     jpeg,
+    require_chromium,
     session_storage,
+    signed_in_admin,
     wait_until,
 )
 from support.auth import new_phone
 from support.evidence import upload
 
-if not CHROMIUM.exists():
-    message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
-               "(apt-get install chromium)")
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)   # CI never skips the browser tests
-    pytest.skip(message, allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -49,21 +44,12 @@ def stack():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")
 def admin(browser, stack):
-    """The stage's first admin, signed in through the site."""
-    admin = SiteTab(browser, stack, BOOTSTRAP_ADMIN)
-    admin.open()
-    admin.sign_in()
-    expect(admin.page.locator(".who-role")).to_have_text("管理员")
-    yield admin
-    admin.context.close()
+    yield from signed_in_admin(browser, stack)
 
 
 @pytest.fixture(scope="module")

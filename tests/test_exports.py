@@ -26,7 +26,7 @@ def wait_ready(client, officer, export_id: str) -> dict:
     def ready():
         job = send(client, "get", f"/admin/exports/{export_id}", officer).json_body
         return job if job["status"] == "ready" else None
-    job = wait_until(ready, timeout=60)
+    job = wait_until(ready, timeout=120)
     assert job, "the export did not become ready"
     return job
 

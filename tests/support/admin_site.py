@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect, sync_playwright
 
 from local import config
 from support.dev_stack import dev_environment, dev_ports
@@ -288,3 +289,33 @@ def contrast(first: tuple, second: tuple) -> float:
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def require_chromium() -> None:
+    """At a browser test module's import: Debian's Chromium must be there (`make test`
+    installs it). CI never skips the browser tests; elsewhere the module is skipped."""
+    if CHROMIUM.exists():
+        return
+    message = (f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
+               "(apt-get install chromium)")
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def chromium():
+    """A module fixture's body: headless Chromium until the module's tests end."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def signed_in_admin(browser, stack: "Stack"):
+    """A module fixture's body: the stage's first admin, signed in through the site."""
+    admin = SiteTab(browser, stack, BOOTSTRAP_ADMIN)
+    admin.open()
+    admin.sign_in()
+    expect(admin.page.locator(".who-role")).to_have_text("管理员")
+    yield admin
+    admin.context.close()
