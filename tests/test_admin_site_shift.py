@@ -251,7 +251,7 @@ def test_the_bulletin_form_shows_every_problem_at_once_before_any_request(office
     assert posts == []
 
     for name, value in {"title": "寻找走失老人", "body": "王大爷于昨晚离家后未归。",
-                        "district": "朝阳", "contact": "110", "name": "王建国", "age": "78",
+                        "district": "朝阳区", "contact": "110", "name": "王建国", "age": "78",
                         "location": "39.9219, 116.4436", "last_seen_place": "朝阳公园南门",
                         "last_seen_at": "2026-11-27T18:30"}.items():
         page.locator(f"[name={name}]").fill(value)
@@ -264,7 +264,7 @@ def test_the_bulletin_form_shows_every_problem_at_once_before_any_request(office
 def test_resolve_has_no_preset_outcome_and_final_moves_are_confirmed(officer, stack):
     page = officer.page
     draft = {"category": "vehicle", "title": f"寻找车辆 {uuid.uuid4().hex[:6]}",
-             "body": "一辆白色轿车被盗。", "district": "朝阳", "contact": "110",
+             "body": "一辆白色轿车被盗。", "district": "朝阳区", "contact": "110",
              "plate": "京A12345", "sought_for": "stolen"}
     made = [stack.call("POST", "/bulletins", officer.token(), draft).json()["id"]
             for _ in range(2)]
@@ -295,7 +295,7 @@ def test_resolve_has_no_preset_outcome_and_final_moves_are_confirmed(officer, st
 def test_a_refused_bulletin_image_shows_the_workers_reason(officer, stack):
     page = officer.page
     draft = {"category": "vehicle", "title": f"寻找车辆 {uuid.uuid4().hex[:6]}",
-             "body": "一辆白色轿车被盗。", "district": "朝阳", "contact": "110",
+             "body": "一辆白色轿车被盗。", "district": "朝阳区", "contact": "110",
              "plate": "京A12345", "sought_for": "stolen"}
     bulletin_id = stack.call("POST", "/bulletins", officer.token(), draft).json()["id"]
     officer.open(f"#/bulletins/{bulletin_id}")
@@ -501,7 +501,7 @@ def test_the_phone_header_is_compact(browser, stack, officer_phones):
 def test_no_other_page_is_wider_than_a_phone(admin, stack, report):
     bulletin_id = stack.call("POST", "/bulletins", admin.token(), {
         "category": "suspect", "title": f"悬赏通缉 {uuid.uuid4().hex}", "body": "长" * 300,
-        "district": "朝阳", "contact": "110", "description": "身高一米八，" * 20,
+        "district": "朝阳区", "contact": "110", "description": "身高一米八，" * 20,
         "wanted_for": "抢劫", "aliases": ["x" * 100]}).json()["id"]
     page = admin.page
     page.set_viewport_size(PHONE)
