@@ -124,7 +124,7 @@ def expect(response, status: int) -> dict:
 def bulletin_draft(category: str, number: int) -> dict:
     return {"category": category, "title": f"Bulletin {number}: {category.replace('_', ' ')}",
             "body": "What happened, and what we ask of you.\nCall us with anything you saw.",
-            "district": "朝阳", "contact": "110 or 010-6500 0000", **DRAFTS[category]}
+            "district": "朝阳区", "contact": "110 or 010-6500 0000", **DRAFTS[category]}
 
 
 def report_body(bulletin_id: str | None = None) -> dict:
