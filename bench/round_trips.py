@@ -38,6 +38,7 @@ from bench.world import (
     signed_in,
 )
 
+COMPLETE_REFUSED = 400  # parts S3 does not hold (chalicelib/reports/evidence.py)
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 # What a route of each kind may cost: (DynamoDB reads, DynamoDB writes); None: no target.
 TARGETS: dict[str, tuple[int, int] | None] = {
@@ -48,12 +49,19 @@ TARGETS: dict[str, tuple[int, int] | None] = {
     # a write only when something was unread (not on this warm, second run).
     "thread read": (2, 0), "officers' thread read": (3, 0),
     # The queue: one Query per category (8; 1 with a category) and one of the counts.
-    "queue page": (2, 0), "all-categories queue page": (9, 0),
+    "all-categories queue page": (9, 0),
+    # A page of what belongs to an item: the item (404 when missing), then the page.
+    "page under an item": (2, 0),
     # A page whose actors are shown by name: one BatchGetItem of their profiles.
     "page read with names": (2, 0),
     # The dashboard: the period's counters, the oldest waiting report (8 Queries of one
     # item), the inbox's count and its oldest.
     "statistics": (11, 0),
+    # Reads of several items, measured and shown without a target: the upload's state
+    # (the report, the ticket, S3's parts), the custody record (the report, its media,
+    # the trail's by-target Query, and its own audit event first) and the places reads
+    # (a Query per geohash cell the circle touches).
+    "upload state": None, "custody record": None, "places read": None,
 }
 
 
@@ -126,6 +134,53 @@ def an_export(client, world: World) -> Call:
     return Call(f"/admin/exports/{export['export_id']}", 200, world.officer)
 
 
+def a_multipart_upload(client) -> tuple[Caller, str, str]:
+    """A reporter, their report and a video ticket large enough to go up in parts."""
+    who = caller()
+    report_id = expect(send(client, "POST", "/reports", who, report_body()), 201)["report_id"]
+    ticket = expect(send(client, "POST", f"/reports/{report_id}/evidence", who,
+                         {"content_type": "video/mp4", "size": 40_000_000}), 201)
+    return who, report_id, ticket["evidence_id"]
+
+
+def upload_plan(client, world: World) -> Call:
+    who, report_id, evidence_id = a_multipart_upload(client)
+    return Call(f"/reports/{report_id}/evidence/{evidence_id}/upload", 200, who)
+
+
+def completion_of_missing_parts(client, world: World) -> Call:
+    """Completing parts S3 never received: refused after S3 is asked what it holds."""
+    who, report_id, evidence_id = a_multipart_upload(client)
+    return Call(f"/reports/{report_id}/evidence/{evidence_id}/complete", COMPLETE_REFUSED, who,
+                {"parts": [{"part_number": 1, "etag": '"0123456789abcdef0123456789abcdef"'}]})
+
+
+def upload_abort(client, world: World) -> Call:
+    who, report_id, evidence_id = a_multipart_upload(client)
+    return Call(f"/reports/{report_id}/evidence/{evidence_id}/complete", 204, who)
+
+
+def a_duplicate(client, world: World) -> Call:
+    duplicate = fresh_report(client)
+    expect(send(client, "POST", f"/admin/reports/{duplicate}/duplicate-of", world.officer,
+                {"report_id": fresh_report(client)}), 200)
+    return Call(f"/admin/reports/{duplicate}/duplicate-of", 200, world.officer)
+
+
+def a_held_report(client, world: World) -> Call:
+    report_id = fresh_report(client)
+    expect(send(client, "PUT", f"/admin/reports/{report_id}/hold", world.admin,
+                {"reason": "Court case 2026-311: keep it."}), 200)
+    return Call(f"/admin/reports/{report_id}/hold", 200, world.admin)
+
+
+def a_device(client, world: World) -> Call:
+    who = caller()
+    expect(send(client, "PUT", "/me/devices/bench-installation", who,
+                {"platform": "fcm", "token": "bench-token"}), 200)
+    return Call("/me/devices/bench-installation", 204, who)
+
+
 def first_evidence(world: World) -> tuple[str, str]:
     report_id = world.report_ids[0]
     return report_id, world.evidence[report_id][0]
@@ -157,8 +212,8 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
                                    {"content_type": "video/mp4", "size": 40_000_000})),
     # Triage
     ("GET", "/admin/reports"): Scenario(
-        "queue page", lambda c, w: Call("/admin/reports?status=submitted&category=theft", 200,
-                                        w.officer)),
+        "all-categories queue page", lambda c, w: Call("/admin/reports?status=submitted", 200,
+                                                       w.officer)),
     ("GET", "/admin/reports/{report_id}"): Scenario(
         "item read", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}", 200, w.officer)),
     ("PATCH", "/admin/reports/{report_id}"): Scenario(
@@ -215,6 +270,49 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("POST", "/admin/exports"): Scenario("write", lambda c, w: Call("/admin/exports", 202,
                                                                     w.officer, {})),
     ("GET", "/admin/exports/{export_id}"): Scenario("item read", an_export),
+    # Evidence in parts, duplicates, places, holds
+    ("GET", "/reports/{report_id}/evidence/{evidence_id}/upload"): Scenario(
+        "upload state", upload_plan),
+    ("POST", "/reports/{report_id}/evidence/{evidence_id}/complete"): Scenario(
+        "write", completion_of_missing_parts),
+    ("DELETE", "/reports/{report_id}/evidence/{evidence_id}/complete"): Scenario(
+        "write", upload_abort),
+    ("GET", "/admin/reports/{report_id}/custody"): Scenario(
+        "custody record", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}/custody",
+                                            200, w.officer)),
+    ("POST", "/admin/reports/{report_id}/duplicate-of"): Scenario(
+        "write", lambda c, w: Call(f"/admin/reports/{fresh_report(c)}/duplicate-of", 200,
+                                   w.officer, {"report_id": fresh_report(c)})),
+    ("DELETE", "/admin/reports/{report_id}/duplicate-of"): Scenario("write", a_duplicate),
+    ("GET", "/admin/reports/{report_id}/nearby"): Scenario(
+        "places read", lambda c, w: Call(f"/admin/reports/{first_evidence(w)[0]}/nearby", 200,
+                                         w.officer)),
+    ("GET", "/reports/nearby-bulletins"): Scenario(
+        "places read", lambda c, w: Call("/reports/nearby-bulletins?near=39.9219,116.4436", 200,
+                                         w.citizen)),
+    ("PUT", "/admin/reports/{report_id}/hold"): Scenario(
+        "write", lambda c, w: Call(f"/admin/reports/{fresh_report(c)}/hold", 200, w.admin,
+                                   {"reason": "Court case 2026-311: keep it."})),
+    ("DELETE", "/admin/reports/{report_id}/hold"): Scenario("write", a_held_report),
+    ("GET", "/bulletins/{bulletin_id}/images"): Scenario(
+        "page under an item", lambda c, w: Call(f"/bulletins/{w.bulletin_with_image}/images", 200,
+                                       w.officer)),
+    # Push and alerts
+    ("PUT", "/me/devices/{installation_id}"): Scenario(
+        "write", lambda c, w: Call("/me/devices/bench-installation", 200, caller(),
+                                   {"platform": "fcm", "token": "bench-token"})),
+    ("DELETE", "/me/devices/{installation_id}"): Scenario("write", a_device),
+    ("GET", "/me/alerts"): Scenario("item read", lambda c, w: Call("/me/alerts", 200, w.citizen)),
+    ("PUT", "/me/alerts"): Scenario("write", lambda c, w: Call("/me/alerts", 200, w.citizen, {
+        "subscriptions": [{"category": "missing_person", "district": "朝阳区"}]})),
+    ("GET", "/admin/alerts/audience"): Scenario(
+        "item read", lambda c, w: Call(
+            "/admin/alerts/audience?category=missing_person&district=%E6%9C%9D%E9%98%B3%E5%8C%BA",
+            200, w.officer)),
+    # The public transparency report
+    ("GET", "/transparency"): Scenario("page read", lambda c, w: Call("/transparency", 200)),
+    ("GET", "/transparency/policy"): Scenario("no data",
+                                              lambda c, w: Call("/transparency/policy", 200)),
 }
 
 

@@ -13,6 +13,7 @@ parameters of the call and whether authorize() was on the stack when it was made
 
 import atexit
 import contextlib
+import contextvars
 import functools
 import os
 import sys
@@ -83,18 +84,23 @@ class Request:
     in_authorization: bool
 
 
-_recording = threading.local()
+_recording = threading.local()   # the parameters of the call in hand, per thread
+# A contextvar, so that the Queries a request runs in its own threads (they run in a
+# copy of its context: chalicelib/geo.py) are counted with it.
+_recorded: contextvars.ContextVar[list | None] = contextvars.ContextVar("recorded",
+                                                                        default=None)
 
 
 @contextlib.contextmanager
 def recorded_requests():
-    """The requests botocore sends from this thread inside the block."""
+    """The requests botocore sends inside the block, from this thread and from the
+    threads its work runs in."""
     requests: list[Request] = []
-    _recording.requests = requests
+    token = _recorded.set(requests)
     try:
         yield requests
     finally:
-        _recording.requests = None
+        _recorded.reset(token)
 
 
 def hook_every_client() -> None:
@@ -121,7 +127,7 @@ def _remember_params(params, **_) -> None:
 
 def _record(request, event_name, **_) -> None:
     """Returns None: a before-send handler that returns a value replaces the response."""
-    requests = getattr(_recording, "requests", None)
+    requests = _recorded.get()
     if requests is None:
         return
     _, service, operation = event_name.split(".", 2)
