@@ -55,9 +55,11 @@ def test_what_the_snapshot_warms_and_the_media_libraries_are_not_imported(cold_s
     assert [name for name in first_use if name in loaded] == []
 
 
-def test_the_evidence_workers_handler_is_not_imported(cold_start):
-    """On AWS the worker has a function of its own; the API only declares its trigger."""
-    assert "chalicelib.media.handler" not in cold_start["modules"]
+def test_no_workers_handler_is_imported(cold_start):
+    """On AWS each worker has a function of its own; the API only declares its trigger."""
+    handlers = ("chalicelib.media.handler", "chalicelib.exports.handler",
+                "chalicelib.push.handler", "chalicelib.retention.handler")
+    assert [name for name in handlers if name in cold_start["modules"]] == []
 
 
 def test_the_app_defines_no_dataclass(cold_start):

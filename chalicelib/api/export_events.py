@@ -8,7 +8,6 @@ function's Handler points at on AWS (infra/package.py).
 
 from chalice import Blueprint
 
-from chalicelib.exports import handler
 from chalicelib.settings import resource_name
 
 bp = Blueprint(__name__)
@@ -16,4 +15,8 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=resource_name("exports"), batch_size=1)
 def export_reports(event):
+    # Imported here: the API function never runs this (on AWS the worker's own function
+    # does), so its cold start does not load the worker's modules.
+    from chalicelib.exports import handler
+
     return handler.handler(event.to_dict(), event.context)

@@ -7,7 +7,6 @@ handler (infra/package.py), so the worker never loads the API's blueprints.
 
 from chalice import Blueprint
 
-from chalicelib.push import handler
 from chalicelib.settings import resource_name
 
 bp = Blueprint(__name__)
@@ -15,4 +14,8 @@ bp = Blueprint(__name__)
 
 @bp.on_sqs_message(queue=resource_name("push"), batch_size=1)
 def send_pushes(event):
+    # Imported here: the API function never runs this (on AWS the worker's own function
+    # does), so its cold start does not load the worker's modules.
+    from chalicelib.push import handler
+
     return handler.handler(event.to_dict(), event.context)

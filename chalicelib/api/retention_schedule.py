@@ -9,11 +9,13 @@ few minutes and `make purge` runs it now (local/purge.py).
 
 from chalice import Blueprint, Rate
 
-from chalicelib.retention import handler
-
 bp = Blueprint(__name__)
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS))
 def purge_due(event):
+    # Imported here: the API function never runs this (on AWS the worker's own function
+    # does), so its cold start does not load the worker's modules.
+    from chalicelib.retention import handler
+
     return handler.handler(event.to_dict(), event.context)

@@ -1,6 +1,6 @@
 """The retention schedule: purge what has fallen due (chalicelib/retention/).
 
-A run Queries each table's sparse `purge-due` index for what is due by now (no Scan),
+A run Queries each table's sparse `purge-due` index for what is due by now (never the whole table),
 reads each item again and decides from the item itself, then purges it:
 
 1. the report is marked `purging_at` and loses every listing key in one conditional
