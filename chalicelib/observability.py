@@ -1,8 +1,8 @@
 """Structured logs and metrics for both functions: one module, one call per event.
 
-Logs. Every `chalicelib.*` logger writes one JSON object per line to stdout (the Logger
-of Powertools for AWS Lambda), carrying the stage's service name and the request in
-hand: the request id and route of an API call, or the message id of an evidence job.
+Logs. Every `chalicelib.*` logger writes one JSON object per line to stdout, carrying
+the stage's service name and the request in hand: the request id and route of an API
+call, or the message id of an evidence job.
 Personal data stays out. Callers log ids, never a phone number, code, token or report
 text, and `mask_phone()` when a number must be recognisable; as a second line of
 defence every line is scrubbed before it is written: phone numbers anywhere in it are
@@ -14,21 +14,25 @@ dimension service=masses-<stage>, which the alarms and the dashboard of
 infra/template.yaml read. Each line is written at once, so a crash later in the
 request loses nothing.
 
-Powertools is imported on first use (the first request or job), not with the app:
-it costs 10-20 ms, and the import-time budget (bench/cold_start.py) has no room for it.
+Both are written with the standard library alone. Powertools' Logger and metrics would
+do the same, but importing any part of Powertools loads its Logger, Metrics and Tracer
+(about 40 modules, 6-10 ms of CPU), and the cold-start budget (bench/cold_start.py) has
+no room for that on the first request. Powertools stays for idempotency, which loads it
+on the first request that carries an Idempotency-Key.
 """
 
 import contextlib
-import functools
+import contextvars
+import datetime
 import json
 import logging
 import re
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 from chalicelib.settings import settings
 
@@ -65,15 +69,17 @@ def count(metric: Metric, **dimensions: str) -> None:
 
 
 def _emit(metric: Metric, value: float, unit: str, dimensions: dict[str, str]) -> None:
-    from aws_lambda_powertools.metrics import single_metric
-
-    # Printed to stdout, where Lambda's log capture hands EMF lines to CloudWatch. The
-    # request id rides along (not a dimension), so a metric line leads to its request.
-    request = _logger().thread_safe_get_current_keys().get("request_id")
-    with single_metric(name=metric.value, unit=unit, value=value, namespace=NAMESPACE,
-                       default_dimensions={"service": service(), **dimensions}) as line:
-        if request:
-            line.add_metadata("request_id", request)
+    dimensions = {"service": service(), **dimensions}
+    line = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
+        "Namespace": NAMESPACE, "Dimensions": [list(dimensions)],
+        "Metrics": [{"Name": metric.value, "Unit": unit}]}]},
+        **dimensions, metric.value: value}
+    # The request id rides along (not a dimension), so a metric line leads to its request.
+    if request := _keys.get().get("request_id"):
+        line["request_id"] = request
+    # To stdout, where Lambda's log capture hands EMF lines to CloudWatch; one write per
+    # line, so lines written by parallel threads never interleave.
+    sys.stdout.write(_json(line) + "\n")
 
 
 # ---- logs ----------------------------------------------------------------------------
@@ -102,6 +108,37 @@ def scrub(text: str) -> str:
     return _JWT.sub("[jwt]", _PHONE.sub(masked, text))
 
 
+# The keys every line logged in this context carries. Replaced, never changed in place,
+# so a context's keys end with it, and a thread starts with none.
+_keys: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "log_keys", default=MappingProxyType({}))
+# What every LogRecord has; anything else on a record came from `extra=`.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: level, location, message, time, service, the
+    context's keys, the record's extras and any exception, scrubbed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"level": record.levelname, "location": f"{record.funcName}:{record.lineno}",
+                "message": record.getMessage(),
+                "timestamp": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
+                .isoformat(timespec="milliseconds"),
+                "service": service(), **_keys.get(),
+                **{k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES}}
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+            line["exception_name"] = record.exc_info[0].__name__
+        if record.stack_info:
+            line["stack_trace"] = self.formatStack(record.stack_info)
+        return scrub(_json(line))
+
+
 class _Stdout:
     """Writes to whatever sys.stdout is now. Lambda's never changes, but a test's
     capture does, and the handler outlives any one test."""
@@ -113,47 +150,36 @@ class _Stdout:
         sys.stdout.flush()
 
 
-# functools.cache alone does not stop two threads from both making the Logger on first
-# use (tests and the local pump run requests in threads), and two half-made Loggers
-# race on their keys.
-_LOGGER_LOCK = threading.Lock()
+def _not_ours(record: logging.LogRecord) -> bool:
+    return record.name.partition(".")[0] not in (APP_LOGGER, CHALICE_LOGGER)
 
 
-def _logger():
-    with _LOGGER_LOCK:
-        return _made_logger()
+def _install() -> None:
+    """Our handler takes every `chalicelib.*` record, and Chalice's (which, finding a
+    handler there, leaves its logger alone). The records still propagate to the root,
+    where a test's capture listens, but the root's handlers of now skip them: on Lambda
+    that is the runtime's plain-text one, so each line is written once, as JSON."""
+    handler = logging.StreamHandler(_Stdout())
+    handler.setFormatter(JsonLines())
+    ours = logging.getLogger(APP_LOGGER)
+    ours.setLevel(logging.INFO)
+    ours.addHandler(handler)
+    logging.getLogger(CHALICE_LOGGER).handlers = [handler]
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(_not_ours)
 
 
-@functools.cache
-def _made_logger():
-    """The Powertools Logger that formats every `chalicelib.*` line, made once.
-
-    Named after the package, so its handler takes its modules' records; Powertools
-    stops those records at the root's other handlers (Lambda's own plain-text one),
-    so each line is written once, as JSON. Chalice's logger gets the same handler.
-    """
-    from aws_lambda_powertools import Logger
-
-    powertools = Logger(service=APP_LOGGER, logger_handler=logging.StreamHandler(_Stdout()),
-                        json_serializer=_scrubbed_json, utc=True, use_rfc3339=True)
-    powertools.append_keys(service=service())
-    logging.getLogger(CHALICE_LOGGER).handlers = [powertools.registered_handler]
-    return powertools
-
-
-def _scrubbed_json(record: dict) -> str:
-    return scrub(json.dumps(record, default=str, ensure_ascii=False, separators=(",", ":")))
+_install()
 
 
 @contextlib.contextmanager
 def context(**keys: str | None) -> Iterator[None]:
     """Every line logged inside the block (in this thread) carries `keys`."""
-    powertools = _logger()
-    powertools.thread_safe_append_keys(**{k: v for k, v in keys.items() if v is not None})
+    token = _keys.set({**_keys.get(), **{k: v for k, v in keys.items() if v is not None}})
     try:
         yield
     finally:
-        powertools.thread_safe_clear_keys()
+        _keys.reset(token)
 
 
 def request_id_of(api_gateway_request_id: str | None, lambda_context) -> str:

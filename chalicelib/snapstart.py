@@ -11,8 +11,9 @@ same module for tests). Elsewhere (chalice local, tests, the worker) nothing cal
 In the snapshot (computed once, identical in every copy, and nothing secret):
 - every module the routes need: the app, its blueprints and structs, chalice, boto3,
   botocore and PynamoDB, plus what the routes otherwise import on first use (PyJWT,
-  phonenumbers, twilio's REST client, requests, Powertools, pygeohash), since restoring
-  them costs nothing while importing them costs the first request 100-200 ms;
+  phonenumbers, twilio's REST client, requests, Powertools' idempotency, pygeohash),
+  since restoring them costs nothing while importing them costs the first request
+  100-200 ms;
 - botocore's service models for the clients the API makes (SSM, S3) in the default
   session's loader: parsed JSON, no credentials;
 - the OpenAPI document, built (all but its `servers`, which depend on the request);
@@ -24,7 +25,7 @@ Never in the snapshot, made after restore on first use, per copy:
   which is never before the snapshot, since no request runs during initialisation;
 - AWS clients, PynamoDB connections and the Twilio client: they hold credentials and
   sockets (a socket opened before the snapshot would be shared, and dead, after);
-- the state of `random`, which botocore's retry jitter and Powertools' sampling use:
+- the state of `random`, which botocore's retry jitter uses:
   reseeded from the OS after restore, so copies do not draw the same numbers. Tokens,
   codes and ids come from `secrets` and `uuid4`, which read the OS each time anyway.
 after_restore() also drops those caches, so none of them can survive a restore even if
@@ -39,8 +40,10 @@ logger = logging.getLogger(__name__)
 
 # Imported before the snapshot: the modules the routes import on first use.
 WARM_IMPORTS = ("jwt", "phonenumbers", "requests", "twilio.rest", "twilio.http.http_client",
-                "twilio.base.exceptions", "aws_lambda_powertools",
-                "aws_lambda_powertools.metrics", "pygeohash", "pygeohash.bounding_box")
+                "twilio.base.exceptions",
+                "aws_lambda_powertools.utilities.idempotency",
+                "aws_lambda_powertools.utilities.idempotency.base", "pygeohash",
+                "pygeohash.bounding_box")
 # Clients whose service models are loaded before the snapshot.
 WARM_SERVICE_MODELS = ("ssm", "s3")
 

@@ -4,7 +4,8 @@ small, so it stays small as routes are added.
 
 - Libraries only some routes use load on first use; the SnapStart snapshot warms them
   (chalicelib/snapstart.py), so everything it warms must be something the import skips.
-  The evidence worker's code loads only where the worker runs.
+  The evidence worker's code loads only where the worker runs, and the first request
+  (logged, as every request is) loads no Powertools.
 - Value types are msgspec Structs, not dataclasses: a dataclass compiles its generated
   methods with exec() when its class is made (0.2-0.8 ms each at every cold start).
 - The objects the import made are frozen out of the cyclic collector, which runs again
@@ -37,6 +38,13 @@ print(json.dumps({
     "gc_enabled": gc.isenabled(),
     "young_objects": len(gc.get_objects()),
     "frozen_objects": gc.get_freeze_count()}))
+answer = app.app({"resource": "/health", "path": "/health", "httpMethod": "GET",
+                  "headers": {}, "multiValueHeaders": {}, "queryStringParameters": None,
+                  "multiValueQueryStringParameters": None, "isBase64Encoded": False,
+                  "pathParameters": None, "stageVariables": None, "body": None,
+                  "requestContext": {"resourcePath": "/health", "httpMethod": "GET",
+                                     "requestId": "cold", "identity": {}}}, None)
+print(json.dumps({"status": answer["statusCode"], "modules": sorted(sys.modules)}))
 """
 
 
@@ -45,7 +53,10 @@ def cold_start() -> dict:
     environment = config.stage_environment("http://127.0.0.1:1", "http://127.0.0.1:1")
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environment,
                             capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+    imported, first_request = (json.loads(line) for line in result.stdout.splitlines()
+                               if line.startswith('{"') and "_aws" not in line
+                               and '"level"' not in line)
+    return {**imported, "first_request": first_request}
 
 
 def test_what_the_snapshot_warms_and_the_media_libraries_are_not_imported(cold_start):
@@ -60,6 +71,15 @@ def test_no_workers_handler_is_imported(cold_start):
     handlers = ("chalicelib.media.handler", "chalicelib.exports.handler",
                 "chalicelib.push.handler", "chalicelib.retention.handler")
     assert [name for name in handlers if name in cold_start["modules"]] == []
+
+
+def test_the_first_request_loads_no_powertools(cold_start):
+    """Logs and metrics are the standard library's (chalicelib/observability.py);
+    Powertools' package loads its Logger, Metrics and Tracer whatever part is used."""
+    first_request = cold_start["first_request"]
+    assert first_request["status"] == 200
+    assert [name for name in first_request["modules"]
+            if name.startswith("aws_lambda_powertools")] == []
 
 
 def test_the_app_defines_no_dataclass(cold_start):

@@ -244,3 +244,20 @@ def test_every_metric_of_the_issue_has_a_name_the_alarms_and_dashboard_use():
     body = load_template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     for metric in Metric:
         assert f'"{metric.value}"' in body or f'\\"{metric.value}\\"' in body, metric
+
+
+def test_a_block_adds_its_keys_and_gives_back_the_ones_around_it(capsys):
+    log = logging.getLogger("chalicelib.somewhere")
+    with observability.context(request_id="r-outer", route="/reports"):
+        with observability.context(message_id="m-1", route=None):
+            log.info("inside")
+        log.info("after")
+        observability.count(Metric.SIGN_INS)
+    log.info("outside")
+    lines = records(capsys.readouterr().out)
+    keys = [{k: line.get(k) for k in ("request_id", "route", "message_id")} for line in lines]
+    assert keys == [{"request_id": "r-outer", "route": "/reports", "message_id": "m-1"},
+                    {"request_id": "r-outer", "route": "/reports", "message_id": None},
+                    {"request_id": "r-outer", "route": None, "message_id": None},
+                    {"request_id": None, "route": None, "message_id": None}]
+    assert lines[2]["SignIns"] == 1 and "route" not in lines[2]
