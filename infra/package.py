@@ -142,11 +142,14 @@ def zip_tree(tree: Path, target: Path, modes: dict[str, int],
 
 
 def _unzip(source: Path, tree: Path, leaves_out: tuple[str, ...]) -> dict[str, int]:
-    """Extracts `source` into `tree` but what `leaves_out` names; the entries' modes."""
+    """Extracts `source` into `tree` but what `leaves_out` names, and any bytecode:
+    Chalice copies the working tree's `__pycache__` (whatever Pythons made it, for
+    whatever path), and compile_tree makes the package's own. The entries' modes."""
     modes = {}
     with zipfile.ZipFile(source) as archive:
         for entry in archive.infolist():
-            if entry.is_dir() or _left_out(entry.filename, leaves_out):
+            if (entry.is_dir() or "__pycache__/" in entry.filename
+                    or _left_out(entry.filename, leaves_out)):
                 continue
             archive.extract(entry, tree)
             mode = (entry.external_attr >> 16) & 0o777

@@ -257,6 +257,11 @@ def test_every_module_ships_as_bytecode(lambda_root):
             assert cached.exists(), source
             # Unchecked-hash bytecode (PEP 552): flags 0b01, so no mtime is compared.
             assert int.from_bytes(cached.read_bytes()[4:8], "little") == 0b01, cached
+        # and no other bytecode: none a working tree's other Pythons left behind
+        for cached in (lambda_root / tree).rglob("*.pyc"):
+            assert cached.name.endswith(".cpython-313.pyc"), cached
+            source = cached.parent.parent / f"{cached.name.split('.')[0]}.py"
+            assert source.exists(), cached
 
 
 def test_the_worker_carries_only_what_it_imports(lambda_root):
