@@ -29,7 +29,8 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+
+from msgspec import Struct
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG)
 METRES_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_M / 180
@@ -48,7 +49,7 @@ _POINT = re.compile(r"(-?[0-9]{1,2}(?:\.[0-9]{1,10})?),(-?[0-9]{1,3}(?:\.[0-9]{1
 logging.getLogger("pygeohash").setLevel(logging.WARNING)
 
 
-class Point(NamedTuple):
+class Point(Struct, frozen=True):
     latitude: float
     longitude: float
 

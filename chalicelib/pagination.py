@@ -10,7 +10,9 @@ import functools
 import hashlib
 import hmac
 import json
-from typing import Any, NamedTuple
+from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.settings import secret
@@ -19,7 +21,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-class Page(NamedTuple):
+class Page(Struct, frozen=True):
     items: list
     next_cursor: str | None
 

@@ -51,7 +51,7 @@ def test_distances_are_great_circle_metres():
 @pytest.mark.parametrize("precision, radius_m", [(6, 300), (6, 1000), (4, 10_000)])
 @pytest.mark.parametrize("spot", list(cell_spots("wx4g0b")))
 def test_every_point_within_the_radius_is_in_a_covered_cell(precision, radius_m, spot):
-    center = cell_spots(pygeohash.encode(*CHAOYANG, precision))[spot]
+    center = cell_spots(pygeohash.encode(CHAOYANG.latitude, CHAOYANG.longitude, precision))[spot]
     cells = set(geo.covering_cells(center, radius_m, precision))
     assert geo.cell(center, precision) in cells
     rng = random.Random(f"{precision}{radius_m}{spot}")
