@@ -143,10 +143,10 @@ def test_s3_arns_in_the_iam_policies_are_this_accounts_buckets(kind, stage):
     assert "arn:*:s3" not in text
     for statement in s3_statements(policy(kind, stage)):
         for resource in resources_of(statement):
-            # Objects under uploads/, derivatives/ or exports/; the bucket itself only
-            # to list versions, under a prefix condition.
+            # Objects under uploads/ (or only reports' uploads), derivatives/ or
+            # exports/; the bucket itself only to list versions, under a prefix condition.
             objects = "" if statement["Action"] == ["s3:ListBucketVersions"] \
-                else r"/(uploads|derivatives|exports)/\*"
+                else r"/(uploads|uploads/report|derivatives|exports)/\*"
             assert re.fullmatch(
                 rf"arn:\$\{{AWS::Partition\}}:s3:::masses-{stage}-evidence-"
                 rf"\$\{{AWS::AccountId\}}{objects}", resource["Fn::Sub"]), resource
@@ -170,6 +170,11 @@ def test_the_worker_reads_originals_and_writes_only_derivatives():
         assert statements["ReadOriginals"]["Resource"]["Fn::Sub"].endswith("/uploads/*")
         assert statements["WriteDerivatives"]["Action"] == ["s3:PutObject"]
         assert statements["WriteDerivatives"]["Resource"]["Fn::Sub"].endswith("/derivatives/*")
+        # A held report's new evidence is locked by the worker (chalicelib/reports/evidence.py).
+        assert statements["LockHeldOriginals"]["Action"] == ["s3:PutObjectLegalHold"]
+        assert statements["LockHeldOriginals"]["Resource"]["Fn::Sub"].endswith(
+            "/uploads/report/*")
+        assert set(statements) == {"ReadOriginals", "WriteDerivatives", "LockHeldOriginals"}
 
 
 # --- worker concurrency -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 from support.api import caller, error_code, send
-from support.evidence import JPEG
+from support.evidence import JPEG, jpeg_with_gps
 from support.retention import (
     NOTHING,
     at,
@@ -197,6 +197,43 @@ def test_a_held_report_survives_its_rule_and_goes_its_period_after_release(clien
     assert left_of(case.report_id) == NOTHING
     actions = [e.action for e in trail(case.report_id)]
     assert actions.count("report.hold_placed") == actions.count("report.hold_released") == 1
+
+
+def new_evidence(client, case, content: bytes) -> tuple[str, str]:
+    """The citizen's next upload, processed by the worker: its key and the version read."""
+    ticket = send(client, "post", f"/reports/{case.report_id}/evidence", case.citizen,
+                  JPEG).json_body
+    bucket, key = settings().evidence_bucket, ticket["upload"]["fields"]["key"]
+    s3().put_object(Bucket=bucket, Key=key, Body=content)
+    worker.process_object(CreatedObject(bucket, key, len(content)))
+    return key, Media.get(f"report#{case.report_id}", ticket["evidence_id"]).version_id
+
+
+def legal_hold_of(key: str, version_id: str) -> str | None:
+    """ON, OFF, or None for a version never given a legal hold."""
+    return s3().get_object_legal_hold(Bucket=settings().evidence_bucket, Key=key,
+                                      VersionId=version_id)["LegalHold"].get("Status")
+
+
+def test_evidence_that_arrives_while_the_report_is_held_is_locked_too(client):
+    case, admin = filed_with_evidence(client), caller("admin")
+    before_hold = new_evidence(client, case, jpeg_with_gps(40, 30))
+    assert legal_hold_of(*before_hold) is None
+    assert hold(client, case, admin).status_code == 200
+    assert legal_hold_of(*before_hold) == "ON"       # locked by the hold itself
+
+    photo = new_evidence(client, case, jpeg_with_gps(40, 30))
+    not_a_photo = new_evidence(client, case, b"<html>not a photo")
+    assert legal_hold_of(*photo) == legal_hold_of(*not_a_photo) == "ON"
+    with pytest.raises(ClientError) as refused:
+        s3().delete_object(Bucket=settings().evidence_bucket, Key=photo[0],
+                           VersionId=photo[1])
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+
+    assert hold(client, case, admin, "delete").status_code == 200
+    assert legal_hold_of(*photo) == legal_hold_of(*not_a_photo) == "OFF"
+    after_release = new_evidence(client, case, jpeg_with_gps(40, 30))
+    assert legal_hold_of(*after_release) is None
 
 
 def test_a_held_original_cannot_be_deleted_even_by_hand(client):

@@ -7,7 +7,8 @@ makes the derivatives, and ends the record `ready` or `rejected`, then tells the
 Failures split in two. A bad file is the uploader's: the record ends `rejected` with a
 reason code and the message is consumed. Anything else (S3, DynamoDB, throttling)
 raises, so SQS delivers the message again and in the end parks it in the dead-letter
-queue. Originals are only ever read (IAM grants GetObject alone on `uploads/*`).
+queue. Originals are only ever read (IAM grants GetObject on `uploads/*`), and locked
+when their report is under a legal hold (PutObjectLegalHold on `uploads/report/*`).
 
 SQS may deliver a message twice and two workers may race: derivatives are written only
 if absent (S3 conditional put), the record changes only while still `pending`, and a

@@ -225,7 +225,8 @@ def _check_takes_evidence(report: Report, freed: int = 0) -> None:
 
 @owners.register(OWNER_TYPE)
 def on_media_processed(report_id: str, media: Media) -> None:
-    """The evidence worker finished `media`: keep its summary on the report item.
+    """The evidence worker finished `media`: keep its summary on the report item, and
+    lock its original if the report is under a legal hold.
 
     Idempotent (SQS may deliver twice): the summary is set whole, never added to. The
     condition that the item has a slot keeps a stray notification from creating a
@@ -236,29 +237,56 @@ def on_media_processed(report_id: str, media: Media) -> None:
     """
     if media.status not in (MediaStatus.READY, MediaStatus.REJECTED):
         raise ValueError(f"media {media.media_id} is {media.status}, not processed")
-    entry = Report.evidence[media.media_id]
+    report = _kept_on_report(report_id, media)
+    if report is None:
+        try:
+            report = Report.get(report_id, attributes_to_get=["report_id", "hold"],
+                                consistent_read=True)
+        except Report.DoesNotExist:  # a stray notification, or a report since purged
+            return
+    if report.hold is not None:
+        _lock_original(media)
+
+
+def _kept_on_report(report_id: str, media: Media) -> Report | None:
+    """The report as updated with the summary, or None when it was not kept there."""
+    report, entry = Report(report_id), Report.evidence[media.media_id]
     freed = [status.value for status in FREED]
     try:
-        Report(report_id).update(actions=[entry.set(summary(media))],
-                                 condition=entry.exists() & ~entry["status"].is_in(*freed))
-        return
+        report.update(actions=[entry.set(summary(media))],
+                      condition=entry.exists() & ~entry["status"].is_in(*freed))
+        return report
     except UpdateError as error:
         if not condition_failed(error):
             raise
     if media.status != MediaStatus.READY:  # a late upload, rejected: its slot stays free
         logger.info("report %s evidence %s: %s, its slot had expired", report_id,
                     media.media_id, media.reject_reason)
-        return
+        return None
     try:
-        Report(report_id).update(
-            actions=[entry.set(summary(media)), Report.evidence_count.add(1)],
-            condition=(entry["status"] == MediaStatus.EXPIRED.value)
-            & (Report.evidence_count < MAX_EVIDENCE))
+        report.update(actions=[entry.set(summary(media)), Report.evidence_count.add(1)],
+                      condition=(entry["status"] == MediaStatus.EXPIRED.value)
+                      & (Report.evidence_count < MAX_EVIDENCE))
+        return report
     except UpdateError as error:
         if not condition_failed(error):
             raise
         logger.warning("report %s has no evidence slot %s; result not kept",
                        report_id, media.media_id)
+        return None
+
+
+def _lock_original(media: Media) -> None:
+    """The S3 Object Lock legal hold on the version the worker read. A hold placed
+    before this upload arrived could not lock it (chalicelib/retention/holds.py locks
+    the versions there are); one placed after the worker read the report lists it. A
+    release at this very moment may leave this version locked: evidence is kept, and
+    the purge fails loudly on it rather than deleting it."""
+    s3_client().put_object_legal_hold(
+        Bucket=settings().evidence_bucket, Key=media.object_key,
+        **({"VersionId": media.version_id} if media.version_id else {}),
+        LegalHold={"Status": "ON"})
+    logger.info("report evidence %s is locked: the report is held", media.media_id)
 
 
 def summary(media: Media) -> dict:
