@@ -297,6 +297,9 @@ def test_a_bulletin_sent_as_an_alert_reaches_a_subscribed_phone(officer, stack):
     assert devices >= 1
     page = officer.page
     officer.open("#/bulletins/new?category=missing_person")
+    # The district field suggests the stage's districts (GET /districts), this one too.
+    expect(page.locator("[name=district]")).to_have_attribute("list", "district-options")
+    expect(page.locator(f'#district-options option[value="{district}"]')).to_have_count(1)
     title = f"寻找走失儿童 {uuid.uuid4().hex[:6]}"
     for name, value in {"title": title, "body": "孩子于下午四点在公园走失。",
                         "contact": "110", "name": "李小红", "age": "7",

@@ -167,6 +167,7 @@ REQUESTS = {
         f"/admin/reports/{w.report_id}/hold", None),
     ("GET", "/transparency"): lambda w: ("/transparency?month=2026-11&months=12", None),
     ("GET", "/transparency/policy"): lambda w: ("/transparency/policy", None),
+    ("GET", "/districts"): lambda w: ("/districts", None),
     ("PUT", "/me/devices/{installation_id}"): lambda w: (
         "/me/devices/matrix-installation", {"platform": "fcm", "token": "matrix-token"}),
     ("DELETE", "/me/devices/{installation_id}"): lambda w: (

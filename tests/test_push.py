@@ -303,6 +303,32 @@ def test_an_unknown_district_is_a_400_naming_the_field(client):
         "unknown_district", "district")
 
 
+def test_the_districts_are_public_cacheable_and_exactly_what_alerts_accept(client,
+                                                                          monkeypatch):
+    response = client.http.get("/districts")
+    assert response.status_code == 200
+    districts = response.json_body["districts"]
+    assert districts == list(settings().districts) and "朝阳区" in districts
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    assert client.http.get("/districts", headers={
+        "If-None-Match": response.headers["ETag"]}).status_code == 304
+    who = caller()
+    chosen = [{"category": "missing_person", "district": district}
+              for district in (districts[0], districts[-1])]
+    assert send(client, "put", "/me/alerts", who, {"subscriptions": chosen}).status_code == 200
+
+    monkeypatch.setenv("MASSES_DISTRICTS", "海淀区,朝阳区")
+    settings.cache_clear()
+    try:
+        changed = client.http.get("/districts", headers={
+            "If-None-Match": response.headers["ETag"]})
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    assert changed.status_code == 200
+    assert changed.json_body == {"districts": ["海淀区", "朝阳区"]}
+
+
 def test_at_most_twenty_subscriptions_and_a_repeated_pair_counts_once(client):
     who = caller()
     districts = list(settings().districts[:16]) + [unique_district() for _ in range(5)]

@@ -131,7 +131,7 @@ async function call(method, path, { body, query, token, headers = {} } = {}) {
   return answer;
 }
 
-/** A public read (no sign-in): the transparency report. */
+/** A public read (no sign-in): the transparency report, the districts. */
 export function publicApi(path, query) {
   return call("GET", path, { query });
 }

@@ -1,6 +1,7 @@
 """Public answers a client or a CDN may keep: an ETag and Cache-Control, and 304 for
-If-None-Match naming the current version (the bulletins, the transparency report)."""
+If-None-Match naming the current version (the bulletins, the transparency report, the districts)."""
 
+import hashlib
 from typing import Annotated
 
 import msgspec
@@ -20,6 +21,12 @@ def cached(request, tag: str, make_body, cache_control: str) -> Response:
     if any(candidate.strip().removeprefix("W/") in (tag, "*") for candidate in held.split(",")):
         return Response(body="", status_code=304, headers=headers)
     return json_answer(make_body(), headers=headers)
+
+
+def etag_of(body: dict) -> str:
+    """Of the answer itself, for answers that hold no URL or time that changes between
+    requests."""
+    return f'"{hashlib.sha256(msgspec.json.encode(body)).hexdigest()[:32]}"'
 
 
 def json_answer(body: dict, status: int = 200, headers: dict | None = None) -> Response:

@@ -1,6 +1,6 @@
-"""The signed-in user's push devices and district alerts, and (for officers) how many
-devices an alert would reach. No route here calls SNS: the push worker does
-(chalicelib/push/)."""
+"""The districts alerts are chosen from, the signed-in user's push devices and district
+alerts, and (for officers) how many devices an alert would reach. No route here calls
+SNS: the push worker does (chalicelib/push/)."""
 
 import re
 from typing import Annotated, Literal
@@ -8,12 +8,14 @@ from typing import Annotated, Literal
 import msgspec
 
 from chalicelib.api import responses as r
-from chalicelib.api.routes import SIGNED_IN, STAFF, Blueprint
+from chalicelib.api.caching import CACHED, CONDITIONAL, cached, etag_of
+from chalicelib.api.routes import ANYONE, SIGNED_IN, STAFF, Blueprint
 from chalicelib.bulletins.fields import BulletinCategory, District
 from chalicelib.errors import ErrorCode, ValidationFailed
 from chalicelib.patterns import whole
 from chalicelib.push import alerts, audience, devices
 from chalicelib.push.texts import LOCALES
+from chalicelib.settings import settings
 
 bp = Blueprint(__name__)
 
@@ -76,6 +78,21 @@ def remove_device(request, installation_id):
     """204 whether or not it was registered. Logging out with `installation_id` and
     deleting the account remove devices too."""
     devices.remove(request.caller.user_id, [_installation(installation_id)])
+
+
+# The list changes only with a deployment of the stage.
+DISTRICTS_MAX_AGE_SECONDS = 3600
+
+
+@bp.route("/districts", methods=["GET"], allow=ANYONE, request_headers=CONDITIONAL,
+          answer=r.Districts, more={304: None}, headers=CACHED,
+          summary="The districts alerts are chosen from and bulletins name")
+def list_districts(request):
+    """The stage's districts, in its order. PUT /me/alerts and a bulletin's `district`
+    take exactly these names; any other is a 400 unknown_district."""
+    body = {"districts": list(settings().districts)}
+    return cached(request, etag_of(body), lambda: body,
+                  f"public, max-age={DISTRICTS_MAX_AGE_SECONDS}")
 
 
 @bp.route("/me/alerts", methods=["GET"], allow=SIGNED_IN, answer=r.AlertSubscriptions,

@@ -572,6 +572,10 @@ class AlertSubscription(Struct):
     district: str
 
 
+class Districts(Struct):
+    districts: list[str]
+
+
 class AlertSubscriptions(Struct):
     subscriptions: list[AlertSubscription]
 

@@ -1,14 +1,13 @@
 """The public transparency report and the privacy policy in force: no sign-in, no
 personal data, cacheable (an ETag of the answer, and Cache-Control)."""
 
-import hashlib
 from typing import Annotated
 
 import msgspec
 
 from chalicelib import clock
 from chalicelib.api import responses as r
-from chalicelib.api.caching import CACHED, CONDITIONAL, cached
+from chalicelib.api.caching import CACHED, CONDITIONAL, cached, etag_of
 from chalicelib.api.routes import ANYONE, Blueprint
 from chalicelib.transparency import month_of
 from chalicelib.transparency.policy import policy
@@ -34,13 +33,12 @@ class TransparencyQuery(msgspec.Struct, kw_only=True):
           headers=CACHED, summary="The public transparency report, per month")
 def transparency_report(request):
     """Counts kept when each act happened, per calendar month (UTC), oldest first. A
-    count from 1 to 4 is published only as "fewer than 5". Alerts published stay 0
-    until push alerts on bulletins exist."""
+    count from 1 to 4 is published only as "fewer than 5"."""
     current = month_of(clock.now())
     last = request.query.month or current
     body = {"months": months(months_before(last, request.query.months - 1), last)}
     max_age = CURRENT_MAX_AGE_SECONDS if last >= current else PAST_MAX_AGE_SECONDS
-    return cached(request, _etag(body), lambda: body, f"public, max-age={max_age}")
+    return cached(request, etag_of(body), lambda: body, f"public, max-age={max_age}")
 
 
 @bp.route("/transparency/policy", methods=["GET"], allow=ANYONE, request_headers=CONDITIONAL,
@@ -48,10 +46,5 @@ def transparency_report(request):
           summary="The retention periods in force, and who sees a reporter's identity")
 def privacy_policy(request):
     body = policy()
-    return cached(request, _etag(body), lambda: body,
+    return cached(request, etag_of(body), lambda: body,
                   f"public, max-age={PAST_MAX_AGE_SECONDS}")
-
-
-def _etag(body: dict) -> str:
-    """Of the answer itself: it holds no URL or time that changes between requests."""
-    return f'"{hashlib.sha256(msgspec.json.encode(body)).hexdigest()[:32]}"'

@@ -1,7 +1,7 @@
 // Bulletins: the list by category, the form (each category has its own fields, described
 // in bulletin-fields.json), one bulletin with its images, resolve, retract, and its clues.
 
-import { api, upload } from "../api.js";
+import { api, publicApi, upload } from "../api.js";
 import { badge, busy, confirmMove, counter, empty, field, filterSelect, h, length, notice,
   pagedList, showImage, when } from "../dom.js";
 import { BulletinStatus, MediaStatus, TEXT_LIMITS } from "../enums.js";
@@ -217,11 +217,23 @@ function bulletinForm(fields, initialCategory, current) {
     }
   }
 
-  controls.get("district").element.addEventListener("change", () => alert?.refresh());
+  const district = controls.get("district").element;
+  district.addEventListener("change", () => alert?.refresh());
+  offerDistricts(district);
   alert?.refresh();
   return h("section", { class: "bulletin-editor" },
     h("a", { class: "back", href: "#/bulletins" }, t("bulletins.back")),
     h("h1", {}, current ? t("bulletin.edit_title") : t("bulletin.new_title")), form);
+}
+
+/** The stage's districts (GET /districts) as the suggestions of the district field: the
+ * API takes no other name. Without the list the field still takes typing. */
+function offerDistricts(input) {
+  const options = h("datalist", { id: "district-options" });
+  input.setAttribute("list", options.id);
+  input.after(options);
+  publicApi("/districts").then(({ districts }) => options.replaceChildren(
+    ...districts.map((name) => h("option", { value: name }))), () => {});
 }
 
 /** "Send as alert": pushes the bulletin to the devices subscribed to its category and
