@@ -26,6 +26,7 @@ from support.admin_site import (
     signed_in_admin,
 )
 from support.auth import new_phone
+from support.bulletins import unique_district
 
 require_chromium()
 
@@ -527,7 +528,7 @@ def test_the_default_queue_shows_every_category_with_counts_take_urgency_and_new
     """Three new reports in three categories are on the first screen, with no click; one
     is taken from its card, an urgent one is marked, and one filed while the queue is
     open is announced and shown without reloading the page."""
-    district = f"测试区{uuid.uuid4().hex[:6]}"
+    district = unique_district()
     filed = [file_report_with_photo(stack, citizen, category=category, district=district)
              for category in ("theft", "fraud", "traffic")]
     urgent = stack.call("PATCH", f"/admin/reports/{filed[1].report_id}", officer.token(),

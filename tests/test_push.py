@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from support.api import Caller, caller, error_code, file_report, registered_citizen, send
+from support.api import (
+    Caller,
+    caller,
+    error_code,
+    file_report,
+    registered_citizen,
+    report_body,
+    send,
+)
 from support.auth import sign_in
 from support.bulletins import draft, unique_district
 from support.push import (
@@ -301,6 +309,11 @@ def test_an_unknown_district_is_a_400_naming_the_field(client):
     assert published.status_code == 400
     assert (error_code(published), published.json_body["error"]["field"]) == (
         "unknown_district", "district")
+    citizen = caller()
+    filed = send(client, "post", "/reports", citizen, report_body(district="Gotham"))
+    assert (filed.status_code, error_code(filed), filed.json_body["error"]["field"]) == (
+        400, "unknown_district", "district")
+    assert send(client, "get", "/reports", citizen).json_body["items"] == []
 
 
 def test_the_districts_are_public_cacheable_and_exactly_what_alerts_accept(client,

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from support.api import audit_of, caller, error_code, file_report, send
+from support.bulletins import unique_district
 
 from chalicelib.errors import Conflict, ErrorCode
 from chalicelib.reports import triage
@@ -34,7 +35,7 @@ def file_in(client, district: str, category: str) -> str:
 
 
 def test_the_queue_across_categories_is_paged_exactly_once_while_reports_arrive(client):
-    district, rng = f"district-{uuid.uuid4().hex[:8]}", random.Random(17)
+    district, rng = unique_district(), random.Random(17)
     there = {file_in(client, district, CATEGORIES[n % 8]): None for n in range(120)}
     arrived = []
 
@@ -64,7 +65,7 @@ def test_the_queue_across_categories_is_paged_exactly_once_while_reports_arrive(
 
 
 def test_newest_first_across_categories_and_one_category(client):
-    district = f"district-{uuid.uuid4().hex[:8]}"
+    district = unique_district()
     filed = [file_in(client, district, category) for category in ("fraud", "drugs", "fraud")]
     officer = caller("officer")
     newest = [item["report_id"] for page in pages(
@@ -157,7 +158,7 @@ def test_taking_a_report_held_by_another_is_409_unless_an_admin_forces_it(client
 
 
 def test_urgency_and_assignment_filter_the_queue(client):
-    district = f"district-{uuid.uuid4().hex[:8]}"
+    district = unique_district()
     urgent_id, plain_id, taken_id = (file_in(client, district, "violence") for _ in range(3))
     officer = officer_with_profile("Sun Li")
     assert send(client, "patch", f"/admin/reports/{urgent_id}", officer,

@@ -18,7 +18,7 @@ from chalicelib.reports.bodies import NewReport, ReportChange
 def test_the_figures_match_the_acts_done_concurrently(client):
     rng = random.Random(5)
     day = datetime(1900 + rng.randrange(100), 3, 14, 9, tzinfo=UTC)
-    plan = [(rng.choice(("theft", "fraud", "drugs")), rng.choice(("朝阳", "海淀", None)))
+    plan = [(rng.choice(("theft", "fraud", "drugs")), rng.choice(("朝阳区", "海淀区", None)))
             for _ in range(40)]
 
     def file(category_district):

@@ -32,7 +32,7 @@ from chalicelib.transparency import Act
 
 MAX_SUBSCRIPTIONS = 20
 RULES = {ErrorCode.UNKNOWN_DISTRICT: "district is one of the stage's districts "
-                                     "(Beijing's 16 by default: 东城区 … 延庆区)"}
+                                     "(GET /districts; Beijing's 16 by default)"}
 LIMIT_RULES = {ErrorCode.ALERT_RATE_LIMITED: "at most the stage's number of alerts per "
                                              "district per UTC day (10 by default)"}
 

@@ -16,6 +16,7 @@ from chalicelib.bulletins.fields import BulletinStatus
 from chalicelib.bulletins.store import read as read_bulletin
 from chalicelib.errors import ErrorCode, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.pagination import Page, query_page
+from chalicelib.push import alerts
 from chalicelib.reports import evidence, nearby
 from chalicelib.reports.bodies import EvidenceRequest, NewReport, ReportStatus
 from chalicelib.reports.store import find, queue_key
@@ -31,7 +32,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 RULES = {ErrorCode.OCCURRED_IN_FUTURE: "occurred_at is at most 5 minutes ahead of the server's "
                                        "clock",
          ErrorCode.UNKNOWN_BULLETIN: "bulletin_id, when given, names a bulletin that exists "
-                                     "and was not retracted"}
+                                     "and was not retracted",
+         ErrorCode.UNKNOWN_DISTRICT: "district, when given, is one of the stage's districts "
+                                     "(GET /districts)"}
 # No 0/O or 1/I, so an officer can read an alias aloud.
 ALIAS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -43,6 +46,8 @@ def file_report(reporter: Principal, body: NewReport, now: datetime | None = Non
     if body.occurred_at > now + CLOCK_SKEW:
         raise ValidationFailed("occurred_at is in the future.", code=ErrorCode.OCCURRED_IN_FUTURE,
                                field="occurred_at")
+    if body.district is not None:  # the queue, statistics and exports filter on it
+        alerts.check_district(body.district)
     if body.bulletin_id is not None:
         _check_bulletin(body.bulletin_id)
     _take_quota(reporter.user_id, now)
