@@ -14,7 +14,8 @@ PUBLIC_READS = {("GET", "/bulletins"): "public, max-age=30",
                 ("GET", "/bulletins/{bulletin_id}"): "public, max-age=30",
                 ("GET", "/openapi.json"): "public, max-age=300",
                 ("GET", "/transparency"): "public, max-age=300",
-                ("GET", "/transparency/policy"): "public, max-age=3600"}
+                ("GET", "/transparency/policy"): "public, max-age=3600",
+                ("GET", "/districts"): "public, max-age=3600"}
 
 
 def every_route(app) -> list[tuple[str, str]]:
@@ -46,7 +47,8 @@ def test_every_route_answers_with_the_security_headers(app, client):
     assert checked == 2 * len(every_route(app)) >= 40
     # The detail is a 404 for an unknown id; test_a_public_bulletin_keeps_its_caching.
     assert public_hits == {("GET", "/bulletins"), ("GET", "/openapi.json"),
-                           ("GET", "/transparency"), ("GET", "/transparency/policy")}
+                           ("GET", "/transparency"), ("GET", "/transparency/policy"),
+                           ("GET", "/districts")}
 
 
 def test_a_public_bulletin_keeps_its_caching(client):
