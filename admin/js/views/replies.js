@@ -9,6 +9,11 @@ import { ErrorCode, REPLY_LIMITS } from "../enums.js";
 import { LANGUAGES, currentLanguage, errorMessage, label, t } from "../i18n.js";
 
 let loaded = null;
+// The editor's form as the admin left it for another page or the other language, until
+// it is saved or the saved list is loaded instead: coming back shows it again with the
+// version it was read at, so nothing typed is lost and its save still cannot overwrite
+// a newer one.
+let draft = null;
 
 /** The templates, read once per page load (an admin changes them rarely, and a save on
  * this page replaces what was read). */
@@ -84,7 +89,8 @@ function idFrom(title, taken) {
  * saved whole with the version it was read at, so a save never overwrites another
  * admin's meanwhile (409: the form keeps what was typed and offers their version). */
 export async function editor() {
-  let saved = await api("GET", "/admin/replies");
+  const current = await api("GET", "/admin/replies");
+  let version = current.version;
   const rows = [];
   let serial = 0;
   const list = h("ol", { class: "reply-rows" });
@@ -98,6 +104,7 @@ export async function editor() {
     rows.push(row);
     list.append(row.element);
     redraw();
+    keepDraft();
     row.titles[LANGUAGES[0]].focus();
   } }, t("replies.add"));
   const save = h("button", { type: "submit", class: "primary" }, t("replies.save"));
@@ -115,14 +122,38 @@ export async function editor() {
 
   /** `answer` (the API's list and version) becomes the form and what a save replaces. */
   function show(answer) {
-    saved = answer;
+    draft = null;
+    version = answer.version;
     remember(answer.replies);
-    rows.splice(0, rows.length, ...answer.replies.map(templateRow));
-    list.replaceChildren(...rows.map((row) => row.element));
+    fill(answer.replies.map((reply) => templateRow(reply)));
     reload.hidden = true;
+    showLastSaved(answer);
+  }
+
+  /** The draft left on this page before, over the list saved now (`answer`). */
+  function resume(answer) {
+    version = draft.version;
+    serial = Math.max(0, ...draft.rows.map((kept) => kept.key + 1));
+    fill(draft.rows.map((kept) => templateRow(kept.reply, kept)));
+    reload.hidden = false;
+    showLastSaved(answer);
+    message.show(t(answer.version === version ? "replies.draft_kept" : "replies.draft_stale"),
+      answer.version === version ? "ok" : "error");
+  }
+
+  function fill(made) {
+    rows.splice(0, rows.length, ...made);
+    list.replaceChildren(...rows.map((row) => row.element));
+    redraw();
+  }
+
+  function showLastSaved(answer) {
     lastSaved.replaceChildren(...(answer.updated_at
       ? [t("replies.last_saved"), " ", when(answer.updated_at)] : [t("replies.never_saved")]));
-    redraw();
+  }
+
+  function keepDraft() {
+    draft = { version, rows: rows.map((row) => row.kept()) };
   }
 
   function redraw() {
@@ -142,24 +173,26 @@ export async function editor() {
     redraw();
     // At the top or the bottom the button pressed is disabled: the focus stays on the row.
     (button.disabled ? row.otherMove(button) : button).focus();
+    keepDraft();
   }
 
   function remove(row) {
     rows.splice(rows.indexOf(row), 1);
     row.element.remove();
     redraw();
+    keepDraft();
     message.announce(t("replies.removed"));
   }
 
   /** One template's fields; `reply` null for a new one, whose id follows its English
-   * title until the admin types an id of their own. */
-  function templateRow(reply) {
-    const key = serial++;
+   * title until the admin types an id of their own. A row back from the draft keeps its
+   * key (its fields' names) and whether its id was chosen. */
+  function templateRow(reply, { key = serial++, idChosen: chosen = Boolean(reply?.id) } = {}) {
     const legend = h("legend", {});
     const id = h("input", { type: "text", name: `reply-id-${key}`, id: `reply-id-${key}`,
       value: reply?.id ?? "", autocomplete: "off", spellcheck: false, autocapitalize: "off",
       class: "reply-id" });
-    let idChosen = Boolean(reply);
+    let idChosen = chosen;
     id.addEventListener("input", () => { idChosen = true; });
     const texts = {};
     const titles = {};
@@ -205,9 +238,10 @@ export async function editor() {
         down.disabled = number === of;
       },
       otherMove: (button) => (button === up ? down : up),
-      read: () => ({ id: id.value.trim(),
-        title: Object.fromEntries(LANGUAGES.map((each) => [each, titles[each].value.trim()])),
-        text: Object.fromEntries(LANGUAGES.map((each) => [each, texts[each].value.trim()])) }),
+      read: (tidy = (value) => value.trim()) => ({ id: tidy(id.value),
+        title: Object.fromEntries(LANGUAGES.map((each) => [each, tidy(titles[each].value)])),
+        text: Object.fromEntries(LANGUAGES.map((each) => [each, tidy(texts[each].value)])) }),
+      kept: () => ({ key, idChosen, reply: row.read((value) => value) }),
     };
     up.addEventListener("click", () => move(row, -1, up));
     down.addEventListener("click", () => move(row, 1, down));
@@ -250,7 +284,7 @@ export async function editor() {
     if (!checked()) return;
     try {
       show(await api("PUT", "/admin/replies",
-        { body: { version: saved.version, replies: rows.map((row) => row.read()) } }));
+        { body: { version, replies: rows.map((row) => row.read()) } }));
       message.announce(t("replies.saved", { count: rows.length }));
     } catch (error) {
       if (error.code === ErrorCode.EDIT_CONFLICT) {
@@ -263,11 +297,12 @@ export async function editor() {
     }
   }
 
-  show(saved);
+  if (draft) resume(current);
+  else show(current);
   return h("section", { class: "reply-editor" },
     h("div", { class: "page-head" }, h("h1", {}, t("replies.title"))),
     h("p", { class: "lead" }, t("replies.lead")),
-    h("form", { novalidate: true, onsubmit: (event) => {
+    h("form", { novalidate: true, oninput: keepDraft, onsubmit: (event) => {
       event.preventDefault();
       busy(save, submit);
     } }, lastSaved, list, none, h("div", { class: "actions" }, add), count, problems, message,
