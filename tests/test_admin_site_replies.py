@@ -364,3 +364,29 @@ def test_the_screen_by_keyboard_alone(admin, stack):
     expect(page.locator(".reply-editor .notice")).to_have_text(
         "已保存：警员现在看到的是这 1 个模板。")
     assert [reply["id"] for reply in saved_replies(stack, admin)["replies"]] == ["contact-number"]
+
+
+def test_a_new_id_differs_from_the_others_and_the_list_stops_at_the_apis_limit(admin, stack):
+    put_replies(stack, admin, [THANKS])
+    page = admin.page
+    open_editor(admin)
+    page.get_by_role("button", name="添加模板").click()
+    row(page, 2).get_by_label("标题（英文）").fill("Thanks")
+    expect(row(page, 2).locator("input.reply-id")).to_have_value("thanks-2")
+    row(page, 2).get_by_label("标题（英文）").fill("谢谢")        # no a–z, 0–9 in it
+    expect(row(page, 2).locator("input.reply-id")).to_have_value("reply")
+    row(page, 2).locator("input.reply-id").fill("mine")
+    row(page, 2).get_by_label("标题（英文）").fill("Something else")
+    expect(row(page, 2).locator("input.reply-id")).to_have_value("mine")   # chosen: kept
+
+    most = LIMITS["templates"]
+    put_replies(stack, admin, [template(f"t{number}", f"模板{number}", f"T{number}", "文", "x")
+                               for number in range(most)])
+    open_editor(admin)
+    expect(page.locator(".reply-row")).to_have_count(most)
+    expect(page.locator(".reply-count")).to_have_text(
+        f"已有 {most} 个模板，已达上限；删除一个后才能再添加。")
+    expect(page.get_by_role("button", name="添加模板")).to_be_disabled()
+    row(page, most).locator("button.reply-remove").click()
+    expect(page.get_by_role("button", name="添加模板")).to_be_enabled()
+    expect(page.locator(".reply-count")).to_have_text(f"共 {most - 1} 个模板，最多 {most} 个。")
