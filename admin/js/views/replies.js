@@ -230,7 +230,6 @@ export async function editor() {
       number(number, of) {
         row.label = t("replies.number", { number });
         legend.textContent = row.label;
-        element.dataset.replyId = id.value.trim();
         up.setAttribute("aria-label", t("replies.move_up_of", { number }));
         down.setAttribute("aria-label", t("replies.move_down_of", { number }));
         drop.setAttribute("aria-label", t("replies.remove_of", { number }));
