@@ -2,7 +2,7 @@
 // clicks, "templates" and then the one wanted, in the language the site is shown in; and
 // the admins' screen to change them (PUT /admin/replies).
 
-import { api } from "../api.js";
+import { api, currentUser } from "../api.js";
 import { busy, confirmMove, counter, empty, field, h, length, notice, problemList,
   when } from "../dom.js";
 import { ErrorCode, REPLY_LIMITS } from "../enums.js";
@@ -12,7 +12,7 @@ let loaded = null;
 // The editor's form as the admin left it for another page or the other language, until
 // it is saved or the saved list is loaded instead: coming back shows it again with the
 // version it was read at, so nothing typed is lost and its save still cannot overwrite
-// a newer one.
+// a newer one. Only its own admin gets it back (a shared desk, signed out and in again).
 let draft = null;
 
 /** The templates, read once per page load (an admin changes them rarely, and a save on
@@ -153,7 +153,7 @@ export async function editor() {
   }
 
   function keepDraft() {
-    draft = { version, rows: rows.map((row) => row.kept()) };
+    draft = { version, by: currentUser().id, rows: rows.map((row) => row.kept()) };
   }
 
   function redraw() {
@@ -296,7 +296,7 @@ export async function editor() {
     }
   }
 
-  if (draft) resume(current);
+  if (draft && draft.by === currentUser().id) resume(current);
   else show(current);
   return h("section", { class: "reply-editor" },
     h("div", { class: "page-head" }, h("h1", {}, t("replies.title"))),
