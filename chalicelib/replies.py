@@ -25,6 +25,8 @@ TITLE_CHARACTERS = 80
 # 50 templates × 2 languages × 400 characters fit one request body (64 KiB) in most
 # scripts; the body limit still applies to the whole list.
 TEXT_CHARACTERS = 400
+ID_CHARACTERS = 40
+ID_PATTERN = f"[a-z0-9][a-z0-9-]{{0,{ID_CHARACTERS - 1}}}"
 NAME = "replies"
 
 
@@ -39,7 +41,7 @@ class Text(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReplyTemplate(msgspec.Struct, forbid_unknown_fields=True):
-    id: Annotated[str, Meta(pattern=whole("[a-z0-9][a-z0-9-]{0,39}"),
+    id: Annotated[str, Meta(pattern=whole(ID_PATTERN),
                             description="Chosen by the admin: a-z, 0-9 and -")]
     title: Title
     text: Text

@@ -5,7 +5,8 @@ value by hand:
   bulletin statuses and categories, evidence states and reject reasons, message
   authors, error codes),
   the moves a report's status may make, the id pattern, and the length limits of the
-  texts officers type outside the bulletin form (notes, messages, reasons);
+  texts officers type outside the bulletin form (notes, messages, reasons) and the
+  reply templates' limits (how many, their id, title and text);
 - admin/bulletin-fields.json: the fields an officer fills in for each bulletin category.
 
     python -m scripts.admin_contract     # rewrite both after changing what they describe
@@ -78,7 +79,9 @@ def enums() -> dict:
         "TEXT_LIMITS": {name: _length(struct, field) for name, (struct, field) in TEXTS.items()},
         "REPLY_LIMITS": {"templates": replies.MAX_TEMPLATES,
                          "title_characters": replies.TITLE_CHARACTERS,
-                         "text_characters": replies.TEXT_CHARACTERS},
+                         "text_characters": replies.TEXT_CHARACTERS,
+                         "id_characters": replies.ID_CHARACTERS,
+                         "id_pattern": replies.ID_PATTERN},
     }
 
 

@@ -209,6 +209,25 @@ export async function busy(button, action) {
   }
 }
 
+/** Where a form lists what stops it being sent, each problem a link to its field.
+ * `show([[name, element, text]])` lists them (focused, so they are read out) and
+ * answers whether there were none. */
+export function problemList() {
+  const problems = h("div", { class: "problems", role: "alert", tabindex: -1, hidden: true });
+  problems.show = (found) => {
+    problems.hidden = !found.length;
+    problems.replaceChildren(h("p", {}, t("form.problems")), h("ul", {},
+      found.map(([name, element, problem]) => h("li", { dataset: { field: name } },
+        h("a", { href: `#${element.id}`, onclick: (event) => {
+          event.preventDefault();
+          element.focus();
+        } }, problem)))));
+    if (found.length) problems.focus();
+    return !found.length;
+  };
+  return problems;
+}
+
 /** A labelled form field around `control`. */
 export function field(label, control, hint) {
   return h("label", { class: "field" }, h("span", { class: "field-label" }, label), control,

@@ -10,4 +10,5 @@ if (!response.ok) throw new Error(`enums.json: ${response.status}`);
 export const {
   Role, AuditAction, ReportCategory, ReportStatus, NoteVisibility, BulletinStatus, MediaKind, MediaStatus,
   MessageAuthor, ErrorCode, ExportStatus, Order, STAFF, NEXT_STATUSES, ID_PATTERN, TEXT_LIMITS,
+  REPLY_LIMITS,
 } = await response.json();

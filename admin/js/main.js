@@ -8,6 +8,7 @@ import * as admin from "./views/admin.js";
 import * as bulletins from "./views/bulletins.js";
 import * as conversations from "./views/conversations.js";
 import { dashboard } from "./views/dashboard.js";
+import * as replies from "./views/replies.js";
 import * as reports from "./views/reports.js";
 import * as transparency from "./views/transparency.js";
 import { signInForm } from "./views/signin.js";
@@ -26,11 +27,12 @@ const ROUTES = [
   { path: `/bulletins/${ID}/edit`, view: bulletins.edit, section: "bulletins" },
   { path: "/officers", view: admin.officers, section: "officers", role: Role.ADMIN },
   { path: "/audit", view: admin.audit, section: "audit", role: Role.ADMIN },
+  { path: "/replies", view: replies.editor, section: "replies", role: Role.ADMIN },
   // Public: shown with or without a session.
   { path: "/transparency", view: transparency.page, section: "transparency", public: true },
 ].map((route) => ({ ...route, pattern: new RegExp(`^${route.path}$`) }));
 const SECTIONS = [["reports"], ["inbox"], ["bulletins"], ["dashboard"], ["officers", Role.ADMIN],
-  ["audit", Role.ADMIN]];
+  ["audit", Role.ADMIN], ["replies", Role.ADMIN]];
 
 const main = document.getElementById("main");
 const masthead = document.querySelector(".masthead");

@@ -3,7 +3,7 @@
 
 import { api, publicApi, upload } from "../api.js";
 import { badge, busy, confirmMove, counter, empty, field, filterSelect, h, length, notice,
-  pagedList, showImage, when } from "../dom.js";
+  pagedList, problemList, showImage, when } from "../dom.js";
 import { BulletinStatus, MediaStatus, TEXT_LIMITS } from "../enums.js";
 import { errorMessage, formatDate, formatTime, label, t } from "../i18n.js";
 import { reportList } from "./reports.js";
@@ -125,7 +125,7 @@ function bulletinForm(fields, initialCategory, current) {
   Object.keys(fields.categories).map((value) => h("option", { value,
     selected: value === category }, label("bulletin_category", value))));
 
-  const problems = h("div", { class: "problems", role: "alert", tabindex: -1, hidden: true });
+  const problems = problemList();
   const form = h("form", { class: "bulletin-form", novalidate: true, dataset: { category },
     onsubmit: (event) => {
       event.preventDefault();
@@ -154,15 +154,7 @@ function bulletinForm(fields, initialCategory, current) {
       else element.removeAttribute("aria-invalid");
       return problem ? [[name, element, problem]] : [];
     });
-    problems.hidden = !found.length;
-    problems.replaceChildren(h("p", {}, t("form.problems")), h("ul", {},
-      found.map(([name, element, problem]) => h("li", { dataset: { field: name } },
-        h("a", { href: `#${element.id}`, onclick: (event) => {
-          event.preventDefault();
-          element.focus();
-        } }, problem)))));
-    if (found.length) problems.focus();
-    return !found.length;
+    return problems.show(found);
   }
 
   function showError(error) {
