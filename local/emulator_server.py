@@ -12,19 +12,25 @@ and the app relies on that (chalicelib/deadlines.py). moto ignores the token, so
 retried filing would fail its own "new report" condition; the emulator answers a
 token it has seen succeed with that first answer, as DynamoDB does.
 
+DynamoDB answers a Query from the one partition it names; moto walks (and sorts) every
+item of the table for each Query, some 100-400 ms at 10^4 items, and serialised those
+pile up past the app's read timeout. The emulator hands moto's query only the queried
+partition's items (QueryPartitions), so moto's own code still does the rest.
+
 Run as `python -m local.emulator_server HOST PORT`.
 """
 
 import copy
+import inspect
 import io
 import json
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 
 import moto.dynamodb.models as dynamodb_models
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -35,6 +41,9 @@ from werkzeug.serving import run_simple
 
 # How long DynamoDB remembers a transaction's ClientRequestToken.
 TOKEN_SECONDS = 600
+# The DynamoDB operations that change no item; any other may write.
+READ_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+READ_PREFIXES = ("Describe", "List")
 
 
 class TransactionBackup:
@@ -80,9 +89,93 @@ class TransactionBackup:
         dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def tables_named(request) -> set[str]:
+    """The tables a write request names (TableName, a batch's RequestItems, a
+    transaction's items), by name even when given as an ARN; empty when it names them
+    some other way (PartiQL, a restore) or not at all."""
+    if not isinstance(request, dict):
+        return set()
+    names = [request.get("TableName"), *(request.get("RequestItems") or ())]
+    for entry in request.get("TransactItems") or ():
+        names += [op.get("TableName") for op in entry.values() if isinstance(op, dict)]
+    return {name.rpartition("/")[2] for name in names if isinstance(name, str)}
+
+
+class QueryPartitions:
+    """Hands Table.query, for the length of one call, only the items that can match its
+    partition key in place of all_items() (the only use of all_items in a query).
+    moto keeps the filtered items in their all_items order and then sorts them by the
+    index's keys and the table's, which no two items share, so its answer (order,
+    paging, Limit, filters, projection) is the one it gives from the whole table.
+
+    The base table is moto's dict by hash key already. An index is grouped by its
+    partition key's value, once per version of the table: every DynamoDB request that
+    may write makes a new version of the tables it names, or of every table when it
+    names none we can read. Requests are serialised (AtomicDynamoDB), so a grouping is
+    never read while a write is under way."""
+
+    def __init__(self):
+        self.epoch = 0
+        self.versions: defaultdict[str, int] = defaultdict(int)
+        # table name → (the Table, its version, {attribute: {value: items}})
+        self.groupings: dict[str, tuple] = {}
+
+    def saw(self, operation: str, request) -> None:
+        if operation in READ_OPERATIONS or operation.startswith(READ_PREFIXES):
+            return
+        names = tables_named(request)
+        if not names:
+            self.epoch += 1
+        for name in names:
+            self.versions[name] += 1
+
+    def candidates(self, table: Table, call: dict) -> list[Item] | None:
+        """The items that can match the query's partition key; None for all of them."""
+        if not call.get("index_name"):
+            if call["hash_key"] is None:
+                return None
+            partition = table.items.get(call["hash_key"])
+            if partition is None:
+                return []
+            return list(partition.values()) if table.range_key_attr else [partition]
+        if not call.get("hash_key_conditions"):
+            return None
+        attribute, value = call["hash_key_conditions"][0]
+        version = (self.epoch, self.versions[table.name])
+        cached, cached_version, by_attribute = self.groupings.get(table.name, (None, None, {}))
+        if cached is not table or cached_version != version:
+            by_attribute = {}
+            self.groupings[table.name] = (table, version, by_attribute)
+        if attribute not in by_attribute:
+            grouping = by_attribute[attribute] = defaultdict(list)
+            for item in Table.all_items(table):
+                if (key := item.attrs.get(attribute)) is not None:
+                    grouping[key].append(item)
+        return list(by_attribute[attribute].get(value, ()))
+
+    def install(self) -> None:
+        original = Table.query
+        signature = inspect.signature(original)
+        partitions = self
+
+        def query(table, *args, **kwargs):
+            call = signature.bind(table, *args, **kwargs).arguments
+            items = partitions.candidates(table, call)
+            if items is None:
+                return original(table, *args, **kwargs)
+            table.all_items = lambda: items
+            try:
+                return original(table, *args, **kwargs)
+            finally:
+                del table.all_items
+
+        Table.query = query
+
+
 class AtomicDynamoDB:
-    def __init__(self, app):
+    def __init__(self, app, partitions: QueryPartitions):
         self.app = app
+        self.partitions = partitions
         self.lock = threading.Lock()
         # ClientRequestToken → (when, status, headers, body) of a transaction that succeeded
         self.transactions: OrderedDict[str, tuple] = OrderedDict()
@@ -91,15 +184,21 @@ class AtomicDynamoDB:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith("DynamoDB_"):
             return self.app(environ, start_response)
-        with self.lock:
-            if target.endswith(".TransactWriteItems"):
-                return self._transaction(environ, start_response)
-            return list(self.app(environ, start_response))
-
-    def _transaction(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
-        token = json.loads(body or b"{}").get("ClientRequestToken")
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = None
+        operation = target.rpartition(".")[2]
+        with self.lock:
+            self.partitions.saw(operation, request)
+            if operation == "TransactWriteItems":
+                return self._transaction(request, environ, start_response)
+            return list(self.app(environ, start_response))
+
+    def _transaction(self, request, environ, start_response):
+        token = request.get("ClientRequestToken") if isinstance(request, dict) else None
         now = time.monotonic()
         while self.transactions and next(iter(self.transactions.values()))[0] < now - TOKEN_SECONDS:
             self.transactions.popitem(last=False)
@@ -122,7 +221,9 @@ class AtomicDynamoDB:
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     TransactionBackup().install()
-    app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+    partitions = QueryPartitions()
+    partitions.install()
+    app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app), partitions)
     run_simple(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
