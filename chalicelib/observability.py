@@ -151,7 +151,8 @@ class _Stdout:
 
 
 def _not_ours(record: logging.LogRecord) -> bool:
-    return record.name.partition(".")[0] not in (APP_LOGGER, CHALICE_LOGGER)
+    return record.name not in (APP_LOGGER, CHALICE_LOGGER) \
+        and not record.name.startswith(APP_LOGGER + ".")
 
 
 def _install() -> None:

@@ -15,7 +15,7 @@ import threading
 
 import boto3
 
-logger = logging.getLogger("masses.pump")
+logger = logging.getLogger(__name__)
 
 
 class Pump:

@@ -14,7 +14,7 @@ import time
 
 from local import config
 
-logger = logging.getLogger("masses.purge")
+logger = logging.getLogger(__name__)
 
 
 def run_once() -> None:
