@@ -10,17 +10,14 @@ from datetime import UTC, datetime
 
 import pytest
 from support.admin_site import (
-    ARTIFACTS,
     BOOTSTRAP_ADMIN,
     SCREENSHOTS,
     SiteTab,
-    Stack,
-    chromium,
     file_report_with_photo,
     jpeg,
     require_chromium,
     session_storage,
-    signed_in_admin,
+    site_fixtures,
     wait_until,
 )
 from support.auth import new_phone
@@ -35,21 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 EVIDENCE_TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="module")
-def stack():
-    stack = Stack.start(ARTIFACTS / "admin-site-stack.log")
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium()
-
-
-@pytest.fixture(scope="module")
-def admin(browser, stack):
-    yield from signed_in_admin(browser, stack)
+stack, browser, admin = site_fixtures("admin-site")
 
 
 @pytest.fixture(scope="module")

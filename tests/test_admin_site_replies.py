@@ -10,15 +10,12 @@ import uuid
 
 import pytest
 from support.admin_site import (
-    ARTIFACTS,
     ROOT,
     SCREENSHOTS,
     SiteTab,
-    Stack,
-    chromium,
     file_report_with_photo,
     require_chromium,
-    signed_in_admin,
+    site_fixtures,
 )
 from support.auth import new_phone
 
@@ -32,21 +29,7 @@ LIMITS = json.loads((ROOT / "admin" / "enums.json").read_text())["REPLY_LIMITS"]
 PUT_REPLIES = re.compile(r".*/admin/replies$")
 
 
-@pytest.fixture(scope="module")
-def stack():
-    stack = Stack.start(ARTIFACTS / "admin-site-replies-stack.log")
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium()
-
-
-@pytest.fixture(scope="module")
-def admin(browser, stack):
-    yield from signed_in_admin(browser, stack)
+stack, browser, admin = site_fixtures("admin-site-replies")
 
 
 @pytest.fixture(scope="module")

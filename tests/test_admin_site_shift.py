@@ -12,18 +12,15 @@ import uuid
 import pytest
 import requests
 from support.admin_site import (
-    ARTIFACTS,
     BOOTSTRAP_ADMIN,
     DESKTOP,
     PHONE,
     ROOT,
     SCREENSHOTS,
     SiteTab,
-    Stack,
-    chromium,
     file_report_with_photo,
     require_chromium,
-    signed_in_admin,
+    site_fixtures,
 )
 from support.auth import new_phone
 from support.bulletins import unique_district
@@ -42,21 +39,7 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
     .slice(0, 8)"""
 
 
-@pytest.fixture(scope="module")
-def stack():
-    stack = Stack.start(ARTIFACTS / "admin-site-shift-stack.log")
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium()
-
-
-@pytest.fixture(scope="module")
-def admin(browser, stack):
-    yield from signed_in_admin(browser, stack)
+stack, browser, admin = site_fixtures("admin-site-shift")
 
 
 @pytest.fixture(scope="module")

@@ -319,3 +319,24 @@ def signed_in_admin(browser, stack: "Stack"):
     expect(admin.page.locator(".who-role")).to_have_text("管理员")
     yield admin
     admin.context.close()
+
+
+def site_fixtures(name: str) -> tuple:
+    """A browser test module's module fixtures, as `stack, browser, admin =
+    site_fixtures(name)`: its own stack (logging to test-artifacts/<name>-stack.log), a
+    Chromium, and the stage's first admin signed in through the site."""
+    @pytest.fixture(scope="module")
+    def stack():
+        running = Stack.start(ARTIFACTS / f"{name}-stack.log")
+        yield running
+        running.stop()
+
+    @pytest.fixture(scope="module")
+    def browser():
+        yield from chromium()
+
+    @pytest.fixture(scope="module")
+    def admin(browser, stack):
+        yield from signed_in_admin(browser, stack)
+
+    return stack, browser, admin
