@@ -17,6 +17,7 @@ from support.admin_site import (
     jpeg,
     require_chromium,
     session_storage,
+    signed_in_officer,
     site_fixtures,
     wait_until,
 )
@@ -32,7 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 EVIDENCE_TIMEOUT_MS = 30_000
 
 
-stack, browser, admin = site_fixtures("admin-site")
+stack, browser, admin, nothing_went_wrong_unseen = site_fixtures("admin-site")
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +53,7 @@ def officers(admin):
 
 @pytest.fixture(scope="module")
 def officer(browser, stack, officers):
-    officer = SiteTab(browser, stack, officers[0])
-    officer.open()
-    officer.sign_in()
-    expect(officer.page.locator(".masthead")).to_be_visible()
-    yield officer
-    officer.context.close()
+    yield from signed_in_officer(browser, stack, officers[0])
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +64,6 @@ def citizen(stack):
 @pytest.fixture(scope="module")
 def report(stack, citizen):
     return file_report_with_photo(stack, citizen)
-
-
-@pytest.fixture(autouse=True)
-def nothing_went_wrong_unseen(request):
-    yield
-    for name in ("admin", "officer"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).check()
 
 
 def test_an_officer_signs_in_with_the_code_from_the_sms_sink(officer):

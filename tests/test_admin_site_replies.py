@@ -15,6 +15,7 @@ from support.admin_site import (
     SiteTab,
     file_report_with_photo,
     require_chromium,
+    signed_in_officer,
     site_fixtures,
 )
 from support.auth import new_phone
@@ -29,7 +30,7 @@ LIMITS = json.loads((ROOT / "admin" / "enums.json").read_text())["REPLY_LIMITS"]
 PUT_REPLIES = re.compile(r".*/admin/replies$")
 
 
-stack, browser, admin = site_fixtures("admin-site-replies")
+stack, browser, admin, nothing_went_wrong_unseen = site_fixtures("admin-site-replies")
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +38,12 @@ def officer(browser, stack, admin):
     phone = new_phone()
     granted = stack.call("PUT", f"/admin/officers/{phone}", admin.token())
     assert granted.status_code == 200, granted.text
-    officer = SiteTab(browser, stack, phone)
-    officer.open()
-    officer.sign_in()
-    expect(officer.page.locator(".masthead")).to_be_visible()
-    yield officer
-    officer.context.close()
+    yield from signed_in_officer(browser, stack, phone)
 
 
 @pytest.fixture(scope="module")
 def report(stack):
     return file_report_with_photo(stack, stack.sign_in(new_phone()))
-
-
-@pytest.fixture(autouse=True)
-def nothing_went_wrong_unseen(request):
-    yield
-    for name in ("admin", "officer"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).check()
 
 
 def template(id_: str, zh_title: str, en_title: str, zh_text: str, en_text: str) -> dict:

@@ -20,6 +20,7 @@ from support.admin_site import (
     SiteTab,
     file_report_with_photo,
     require_chromium,
+    signed_in_officer,
     site_fixtures,
 )
 from support.auth import new_phone
@@ -39,7 +40,7 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
     .slice(0, 8)"""
 
 
-stack, browser, admin = site_fixtures("admin-site-shift")
+stack, browser, admin, nothing_went_wrong_unseen = site_fixtures("admin-site-shift")
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +55,7 @@ def officer_phones(admin, stack):
 
 @pytest.fixture(scope="module")
 def officer(browser, stack, officer_phones):
-    officer = SiteTab(browser, stack, officer_phones[0])
-    officer.open()
-    officer.sign_in()
-    expect(officer.page.locator(".masthead")).to_be_visible()
-    yield officer
-    officer.context.close()
+    yield from signed_in_officer(browser, stack, officer_phones[0])
 
 
 @pytest.fixture
@@ -71,14 +67,6 @@ def citizen(stack):
 @pytest.fixture
 def report(stack, citizen):
     return file_report_with_photo(stack, citizen)
-
-
-@pytest.fixture(autouse=True)
-def nothing_went_wrong_unseen(request):
-    yield
-    for name in ("admin", "officer"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).check()
 
 
 def test_every_page_passes_axe_and_fits_a_phone(browser, stack, admin, report):

@@ -321,10 +321,22 @@ def signed_in_admin(browser, stack: "Stack"):
     admin.context.close()
 
 
+def signed_in_officer(browser, stack: "Stack", phone: str):
+    """A module fixture's body: an officer (already granted), signed in through the site."""
+    officer = SiteTab(browser, stack, phone)
+    officer.open()
+    officer.sign_in()
+    expect(officer.page.locator(".masthead")).to_be_visible()
+    yield officer
+    officer.context.close()
+
+
 def site_fixtures(name: str) -> tuple:
-    """A browser test module's module fixtures, as `stack, browser, admin =
-    site_fixtures(name)`: its own stack (logging to test-artifacts/<name>-stack.log), a
-    Chromium, and the stage's first admin signed in through the site."""
+    """A browser test module's fixtures, as `stack, browser, admin,
+    nothing_went_wrong_unseen = site_fixtures(name)`: its own stack (logging to
+    test-artifacts/<name>-stack.log), a Chromium, the stage's first admin signed in
+    through the site, and, after every test, the check of the admin's and officer's
+    tabs (page errors, refused requests) the test used."""
     @pytest.fixture(scope="module")
     def stack():
         running = Stack.start(ARTIFACTS / f"{name}-stack.log")
@@ -339,4 +351,11 @@ def site_fixtures(name: str) -> tuple:
     def admin(browser, stack):
         yield from signed_in_admin(browser, stack)
 
-    return stack, browser, admin
+    @pytest.fixture(autouse=True)
+    def nothing_went_wrong_unseen(request):
+        yield
+        for tab in ("admin", "officer"):
+            if tab in request.fixturenames:
+                request.getfixturevalue(tab).check()
+
+    return stack, browser, admin, nothing_went_wrong_unseen
