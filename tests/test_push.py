@@ -178,6 +178,34 @@ def test_status_change_note_and_officer_message_reach_the_reporter_without_repor
     assert pushes(push_sink.url, other_token) == []
 
 
+def test_the_reporters_of_linked_duplicates_hear_of_the_primarys_status_and_notes(
+        client, push_sink):
+    primary_reporter, duplicate_reporter, unlinked_reporter = caller(), caller(), caller()
+    tokens = [device(client, who)[1]
+              for who in (primary_reporter, duplicate_reporter, unlinked_reporter)]
+    primary, duplicate, _ = (file_report(client, who)["report_id"] for who in (
+        primary_reporter, duplicate_reporter, unlinked_reporter))
+    officer = caller("officer")
+    assert send(client, "post", f"/admin/reports/{duplicate}/duplicate-of", officer,
+                {"report_id": primary}).status_code == 200
+    for body in ({"status": "in_review"},
+                 {"note": {"text": "We found the bicycle.", "visibility": "reporter"}},
+                 {"note": {"text": "Internal only.", "visibility": "internal"}}):
+        assert send(client, "patch", f"/admin/reports/{primary}", officer,
+                    body).status_code == 200
+    to_primary, to_duplicate = (wait_for_pushes(push_sink.url, token, 2)
+                                for token in tokens[:2])
+    # Each reporter is told of their own report, never of the other one.
+    assert [push["data"] for push in to_primary] == [{"report_id": primary}] * 2
+    assert [push["data"] for push in to_duplicate] == [{"report_id": duplicate}] * 2
+    # An officer's message is the primary's conversation alone.
+    assert send(client, "post", f"/admin/reports/{primary}/messages", officer,
+                {"body": "Was it a red bike?"}).status_code == 201
+    assert len(wait_for_pushes(push_sink.url, tokens[0], 3)) == 3
+    assert len(pushes(push_sink.url, tokens[1])) == 2
+    assert pushes(push_sink.url, tokens[2]) == []
+
+
 def test_a_job_delivered_twice_pushes_once(client, push_sink):
     who = caller()
     _, token, _ = device(client, who)

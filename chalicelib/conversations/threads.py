@@ -30,7 +30,7 @@ from chalicelib.errors import (
     ValidationFailed,
 )
 from chalicelib.pagination import query_page
-from chalicelib.push.reports import tell_reporter
+from chalicelib.push.reports import tell_reporters
 from chalicelib.reports.evidence import OPEN_STATUSES
 from chalicelib.reports.filing import own_report
 from chalicelib.reports.store import audit_target, evidence_of
@@ -120,7 +120,7 @@ def send_as_officer(officer: Principal, report_id: str, body: OfficerMessage,
     if "rate" in failed:
         raise window.refusal("messages")
     _refuse_if_any(failed)
-    tell_reporter(report_id, report.reporter_id)
+    tell_reporters((report_id, report.reporter_id))
     return _sent(report, message, for_officers=True)
 
 

@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, ErrorCode, Forbidden, NotFound
 from chalicelib.media import MediaStatus
 from chalicelib.media.uploads import EXTENSIONS
 from chalicelib.pagination import Page, query_page
-from chalicelib.push.reports import tell_reporter
+from chalicelib.push.reports import tell_reporters
 from chalicelib.reports import linking
 from chalicelib.reports.bodies import NoteVisibility, ReportChange, ReportStatus
 from chalicelib.reports.evidence import VIEW_URL_SECONDS, presigned_get
@@ -130,7 +130,7 @@ def change(officer: Principal, report_id: str, body: ReportChange,
         raise
     if body.status is not None or (note is not None
                                    and note.visibility == NoteVisibility.REPORTER):
-        tell_reporter(report_id, current.reporter_id)
+        tell_reporters((report_id, current.reporter_id), *linking.reporters_of_duplicates(current))
     # Answer with what this change made; a note another officer added at the same
     # moment shows on the next read.
     current.updated_at = now
