@@ -234,6 +234,22 @@ def test_a_burst_of_ten_reports_of_one_event_each_find_the_other_nine(client):
     assert len(nearby(client, ids[0], officer, radius_m=1000).json_body["items"]) == 9
 
 
+def test_a_crowded_place_answers_the_fifty_nearest_read_whole_in_one_batch(client):
+    here = somewhere()
+    report = located_report(client, caller(), here)["report_id"]
+    # 55 neighbours, 5 m apart along a street: the 50 nearest are the first 50.
+    street = [located_report(client, caller(), moved(here, 5 * step, 0))["report_id"]
+              for step in range(1, 56)]
+    with counting_aws_calls() as calls:
+        response = nearby(client, report)
+    assert response.status_code == 200, response.body
+    items = response.json_body["items"]
+    assert [item["report_id"] for item in items] == street[:50]
+    assert all(item["description"] and item["alias"] for item in items)
+    # The cells' Queries read where and when; only the 50 shown are read whole.
+    assert calls.operations.count("BatchGetItem") == 1
+
+
 def test_the_time_window_and_the_radius_bound_the_neighbours(client):
     here, now = somewhere(), datetime.now(UTC)
     report = located_report(client, caller(), here, category="violence")["report_id"]

@@ -28,6 +28,10 @@ DEFAULT_DAYS, MAX_DAYS = 3, 30
 # cell holds in a ±3 day window, so only a flood of reports is cut short.
 PER_CELL = 500
 MAX_RESULTS = 50
+# What the cells' Queries read of each report: enough to place it in space and time.
+PLACED_ATTRIBUTES = ["report_id", "place_cell", "occurred_at", "location"]
+# What the nearest are read with: what the index projects for the view.
+SHOWN_ATTRIBUTES = ["report_id", "occurred_at", *ReportsByPlace.Meta.projection.non_key_attributes]
 
 
 def place_cell(location: ReportLocation) -> str | None:
@@ -50,7 +54,7 @@ class Match(msgspec.Struct, frozen=True):
 
 
 class Nearby(msgspec.Struct, frozen=True):
-    report: Report               # as projected by the index: no notes
+    report: Report               # with the by-place index's attributes: no notes
     distance_m: float
     seconds_apart: int           # its occurred_at minus this report's
     match: Match
@@ -77,7 +81,12 @@ def match(ours: list[Photo], theirs: list[Photo]) -> Match:
 def nearby(report: Report, radius_m: int = DEFAULT_RADIUS_M,
            days: int = DEFAULT_DAYS) -> list[Nearby]:
     """Other reports within `radius_m` whose occurred_at is within `days` of this one's,
-    nearest first; [] for a report without coordinates. Raises geo.AreaTooLarge."""
+    nearest first; [] for a report without coordinates. Raises geo.AreaTooLarge.
+
+    Two steps: the cells' Queries read only where and when each report is, and only the
+    MAX_RESULTS nearest are then read as the view shows them (one BatchGetItem). A
+    crowded area (hundreds of reports a cell) so costs small items, not hundreds of
+    evidence maps to parse."""
     if report.location.latitude is None:
         return []
     center = geo.Point(report.location.latitude, report.location.longitude)
@@ -87,9 +96,9 @@ def nearby(report: Report, radius_m: int = DEFAULT_RADIUS_M,
 
     def in_cell(cell: str):
         return Report.by_place.query(cell, range_key_condition=in_window, limit=PER_CELL,
-                                     page_size=PER_CELL)
+                                     page_size=PER_CELL, attributes_to_get=PLACED_ATTRIBUTES)
 
-    ours, found = photos(report), []
+    ranked = []
     for other in geo.query_concurrently(in_cell, geo.covering_cells(center, radius_m,
                                                                     PRECISION)):
         if other.report_id == report.report_id:
@@ -98,9 +107,15 @@ def nearby(report: Report, radius_m: int = DEFAULT_RADIUS_M,
                                                     other.location.longitude))
         if distance <= radius_m:
             apart = int((other.occurred_at - report.occurred_at).total_seconds())
-            found.append(Nearby(other, distance, apart, match(ours, photos(other))))
-    found.sort(key=lambda near: (near.distance_m, abs(near.seconds_apart)))
-    return found[:MAX_RESULTS]
+            ranked.append((distance, abs(apart), other.report_id, apart))
+    nearest = sorted(ranked)[:MAX_RESULTS]
+    shown = {other.report_id: other for other in Report.batch_get(
+        [report_id for _, _, report_id, _ in nearest], attributes_to_get=SHOWN_ATTRIBUTES)} \
+        if nearest else {}
+    ours = photos(report)
+    # A report purged between the two reads is left out.
+    return [Nearby(shown[report_id], distance, apart, match(ours, photos(shown[report_id])))
+            for distance, _, report_id, apart in nearest if report_id in shown]
 
 
 def same_photo(report: Report) -> list[str]:
