@@ -168,20 +168,17 @@ export function when(iso) {
   return h("time", { datetime: iso, title: formatTime(iso) }, age(iso));
 }
 
-/** A list that loads page after page: `fetchPage(cursor)` answers the API's
- * {items, next_cursor}; `items` is the element the rendered items go into. Shows the
- * loading, empty and failed states, and a "load more" button while there is more. */
-export function pagedList(items, fetchPage, renderItem, whenEmpty) {
+/** Loads page after page: `fetchPage(cursor)` answers the API's {items, next_cursor}
+ * and `showPage(page)` shows it. A failure is shown in `state` with a retry; the "load
+ * more" button it answers is shown while there is more. */
+export function pager(state, fetchPage, showPage) {
   const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
-  const state = h("div", {}, loading());
   let cursor = null;
 
   async function load() {
     try {
       const page = await fetchPage(cursor);
-      state.replaceChildren();
-      items.append(...page.items.map(renderItem));
-      if (!items.children.length) state.replaceChildren(whenEmpty());
+      showPage(page);
       cursor = page.next_cursor;
       more.hidden = !cursor;
     } catch (error) {
@@ -193,6 +190,19 @@ export function pagedList(items, fetchPage, renderItem, whenEmpty) {
   }
   more.addEventListener("click", () => busy(more, load));
   load();
+  return more;
+}
+
+/** A list that loads page after page (pager); `items` is the element the rendered items
+ * go into. Shows the loading, empty and failed states, and a "load more" button while
+ * there is more. */
+export function pagedList(items, fetchPage, renderItem, whenEmpty) {
+  const state = h("div", {}, loading());
+  const more = pager(state, fetchPage, (page) => {
+    state.replaceChildren();
+    items.append(...page.items.map(renderItem));
+    if (!items.children.length) state.replaceChildren(whenEmpty());
+  });
   return [items, state, more];
 }
 

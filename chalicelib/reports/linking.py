@@ -45,11 +45,8 @@ def duplicates_of(report: Report) -> list[str]:
 def reporters_of_duplicates(primary: Report) -> list[tuple[str, str]]:
     """(report id, reporter id) of each duplicate linked to `primary`: one BatchGetItem,
     none when it has no duplicates."""
-    ids = duplicates_of(primary)
-    if not ids:
-        return []
-    return sorted((duplicate.report_id, duplicate.reporter_id) for duplicate in
-                  Report.batch_get(ids, attributes_to_get=["report_id", "reporter_id"]))
+    return sorted((duplicate.report_id, duplicate.reporter_id) for duplicate in Report.batch_get(
+        duplicates_of(primary), attributes_to_get=["report_id", "reporter_id"]))
 
 
 def links_unchanged(report: Report) -> Condition:

@@ -110,8 +110,7 @@ def nearby(report: Report, radius_m: int = DEFAULT_RADIUS_M,
             ranked.append((distance, abs(apart), other.report_id, apart))
     nearest = sorted(ranked)[:MAX_RESULTS]
     shown = {other.report_id: other for other in Report.batch_get(
-        [report_id for _, _, report_id, _ in nearest], attributes_to_get=SHOWN_ATTRIBUTES)} \
-        if nearest else {}
+        [report_id for _, _, report_id, _ in nearest], attributes_to_get=SHOWN_ATTRIBUTES)}
     ours = photos(report)
     # A report purged between the two reads is left out.
     return [Nearby(shown[report_id], distance, apart, match(ours, photos(shown[report_id])))

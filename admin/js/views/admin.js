@@ -2,8 +2,8 @@
 // officer role, and the audit trail.
 
 import { api } from "../api.js";
-import { busy, confirmMove, empty, failure, field, filterSelect, h, loading, notice,
-  pagedList, when } from "../dom.js";
+import { busy, confirmMove, empty, field, filterSelect, h, loading, notice, pagedList,
+  pager, when } from "../dom.js";
 import { AuditAction } from "../enums.js";
 import { formatTime, label, t } from "../i18n.js";
 
@@ -104,11 +104,9 @@ function officerTable() {
  * loaded so far (the API pages the whole trail); "load more" goes further back. */
 export function audit() {
   const events = [];
-  let cursor = null;
   const rows = h("tbody");
   const state = h("div", {}, loading());
   const shown = h("p", { class: "muted", role: "status" });
-  const more = h("button", { type: "button", class: "more", hidden: true }, t("action.more"));
   const actor = filterSelect({ name: "actor" }, [], draw);
   const action = filterSelect({ name: "action" }, [
     h("option", { value: "" }, t("audit.any_action")),
@@ -136,23 +134,13 @@ export function audit() {
       : events.length ? "" : empty(t("audit.empty")));
   }
 
-  async function load() {
-    try {
-      const page = await api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } });
+  const more = pager(state,
+    (cursor) => api("GET", "/admin/audit", { query: { limit: PAGE_SIZE, cursor } }),
+    (page) => {
       events.push(...page.items);
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
       actorOptions();
       draw();
-    } catch (error) {
-      state.replaceChildren(failure(error, () => {
-        state.replaceChildren(loading());
-        load();
-      }));
-    }
-  }
-  more.addEventListener("click", () => busy(more, load));
-  load();
+    });
   return h("section", { class: "audit" },
     h("div", { class: "page-head" }, h("h1", {}, t("audit.title"))),
     h("p", { class: "lead" }, t("audit.lead")),
