@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from support.api import caller, send
 from support.auth import new_phone
 from support.bulletins import draft, published
 
@@ -114,6 +115,9 @@ def test_a_generated_typed_client_signs_in_lists_files_and_reads_back(client, lo
 
     result = json.loads(flow.stdout)
     assert result["listed"] == [bulletin["id"]]
+    assert result["district"] == bulletin["district"]  # found in GET /districts
+    filed = send(client, "get", f"/admin/reports/{result['filed']}", caller("officer"))
+    assert filed.json_body["district"] == bulletin["district"]
     assert result["read"] == {"report_id": result["filed"], "status": "submitted",
                               "description": "Someone cut the lock and took my bicycle "
                                              "outside the metro.",

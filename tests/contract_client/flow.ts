@@ -1,6 +1,6 @@
 // A citizen's app, written against the client that openapi-typescript generates from
 // the served document (./schema.d.ts) and openapi-fetch: sign in with the SMS code,
-// list bulletins, file a report, read it back. tests/test_contract_tools.py generates
+// list bulletins and the districts, file a report in one, read it back. tests/test_contract_tools.py generates
 // the schema, type-checks this file with `tsc --strict` and runs it against `chalice
 // local`. Every call below is typed by the document: a path, parameter or body field
 // the document does not describe, or describes with another type, fails the build.
@@ -39,6 +39,10 @@ const bulletins = await api.GET("/bulletins", {
 if (bulletins.data === undefined) fail("GET /bulletins", bulletins.response.status, bulletins.error);
 const listed: string[] = bulletins.data.items.map((bulletin) => bulletin.id);
 
+const districts = await api.GET("/districts");
+if (districts.data === undefined) fail("GET /districts", districts.response.status, districts.error);
+const district = districts.data.districts.find((name) => name === DISTRICT);
+
 const filed = await api.POST("/reports", {
   ...signedIn,
   body: {
@@ -48,6 +52,7 @@ const filed = await api.POST("/reports", {
                 address: "Chaoyang Park South Gate" },
     occurred_at: new Date(Date.now() - 3600_000).toISOString(),
     bulletin_id: listed[0] ?? null,
+    district: district ?? null,
   },
 });
 if (filed.data === undefined) fail("POST /reports", filed.response.status, filed.error);
@@ -61,6 +66,7 @@ if (read.data === undefined) fail("GET /reports/{report_id}", read.response.stat
 console.log(JSON.stringify({
   user_id: session.data.user.id,
   listed,
+  district,
   filed: filed.data.report_id,
   read: { report_id: read.data.report_id, status: read.data.status,
           description: read.data.description, bulletin_id: read.data.bulletin_id },
